@@ -14,7 +14,8 @@ const decimalPattern = /^(\d+)(?:\.(\d{0,8}))?$/;
 /** Parses decimal text (string or JSON number text) into its canonical 8-place form. */
 export const parseDecimal = (text: string): Result<Decimal, string> => {
   const m = decimalPattern.exec(text);
-  if (m === null) return err(`not a non-negative decimal with at most ${SCALE} places: ${JSON.stringify(text)}`);
+  if (m === null)
+    return err(`not a non-negative decimal with at most ${SCALE} places: ${JSON.stringify(text)}`);
   const whole = m[1]!.replace(/^0+(?=\d)/, '');
   const frac = (m[2] ?? '').padEnd(SCALE, '0');
   return ok(`${whole}.${frac}`);

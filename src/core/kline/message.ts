@@ -1,0 +1,52 @@
+import { attempt, chain, err, ok, type Result } from '../result.ts';
+import type { Candle, MarketCandle } from './candle.ts';
+import { isInterval } from './interval.ts';
+import { problem, type Problem } from './rejection.ts';
+import { validateCandle } from './validate.ts';
+
+/**
+ * The Kafka record of a closed candle: key = symbol, value = the candle as JSON, headers naming the
+ * schema version and the source. Decoding validates again: the consumer trusts nothing on the wire.
+ */
+export const SCHEMA_VERSION = '1';
+
+export type CandleMessage = {
+  readonly key: string;
+  readonly value: string;
+  readonly headers: Readonly<Record<string, string>>;
+};
+
+export const symbolPattern = /^[A-Z0-9]{2,20}$/;
+
+export const encodeCandle = (candle: MarketCandle, source: string): CandleMessage => ({
+  key: candle.symbol,
+  value: JSON.stringify(candle),
+  headers: { 'schema-version': SCHEMA_VERSION, source },
+});
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const toMarketCandle = (value: unknown): Result<MarketCandle, Problem> => {
+  if (!isRecord(value)) return err(problem('the message value must be a JSON object'));
+  const { symbol, interval } = value;
+  if (typeof symbol !== 'string' || !symbolPattern.test(symbol))
+    return err(problem(`not a symbol: ${JSON.stringify(symbol)}`, 'symbol'));
+  if (typeof interval !== 'string' || !isInterval(interval))
+    return err(problem(`not a supported interval: ${JSON.stringify(interval)}`, 'interval'));
+  const candle: Result<Candle, Problem> = validateCandle(value as Record<keyof Candle, unknown>);
+  return candle.ok ? ok({ symbol, interval, ...candle.value }) : candle;
+};
+
+/** Decodes a record value (and checks its key, when there is one) into a validated market candle. */
+export const decodeCandle = (value: string, key?: string): Result<MarketCandle, Problem> => {
+  const decoded = chain(toMarketCandle)(
+    attempt(
+      () => JSON.parse(value) as unknown,
+      () => problem('the message value is not valid JSON'),
+    ),
+  );
+  if (decoded.ok && key !== undefined && key !== decoded.value.symbol)
+    return err(problem(`key ${JSON.stringify(key)} does not match symbol ${decoded.value.symbol}`, 'key'));
+  return decoded;
+};

@@ -1,0 +1,103 @@
+import { attempt, err, ok, type Result } from '../result.ts';
+import type { Candle } from './candle.ts';
+import { fromCsvLine } from './csv.ts';
+import type { Interval } from './interval.ts';
+import { describeProblem, type Position, type Problem, type Rejection } from './rejection.ts';
+import { fromRestRow } from './rest.ts';
+import { fromStreamPayload } from './websocket.ts';
+
+/** A candle read from any Binance kline shape, with what the shape told about it and where it was. */
+export type ParsedKline = {
+  readonly candle: Candle;
+  readonly position: Position;
+  /** Known from WebSocket payloads only. */
+  readonly symbol?: string;
+  readonly interval?: Interval;
+  /** WebSocket `k.x`; REST and CSV rows carry no flag (a row is closed when its closeTime has passed). */
+  readonly final?: boolean;
+};
+
+export type ParseResult = Result<ParsedKline, Rejection>;
+
+const at =
+  (position: Position) =>
+  (r: Result<Omit<ParsedKline, 'position'>, Problem>): ParseResult =>
+    r.ok ? ok({ ...r.value, position }) : err({ ...r.error, position });
+
+const fromJsonValue = (value: unknown): Result<Omit<ParsedKline, 'position'>, Problem> => {
+  if (Array.isArray(value)) {
+    const candle = fromRestRow(value);
+    return candle.ok ? ok({ candle: candle.value }) : candle;
+  }
+  return fromStreamPayload(value);
+};
+
+const fromLine = (line: string): Result<Omit<ParsedKline, 'position'>, Problem> => {
+  if (line.startsWith('[') || line.startsWith('{')) {
+    const value = attempt(
+      () => JSON.parse(line) as unknown,
+      (e) => ({ reason: `not valid JSON (${e instanceof Error ? e.message : String(e)})` }),
+    );
+    return value.ok ? fromJsonValue(value.value) : value;
+  }
+  if (/^\d/.test(line)) {
+    const candle = fromCsvLine(line);
+    return candle.ok ? ok({ candle: candle.value }) : candle;
+  }
+  return err({
+    reason: `not a kline record (REST array, WebSocket object or CSV line): ${line.slice(0, 40)}`,
+  });
+};
+
+/**
+ * Unwraps one line of a multi-line JSON array of rows (`[[…],` / `[…],` / `[…]]`), the layout of
+ * pretty-printed REST responses, so each row can be read on its own.
+ */
+const unwrapArrayLine = (line: string): string => {
+  let s = line.endsWith(',') ? line.slice(0, -1).trimEnd() : line;
+  if (s.startsWith('[[')) s = s.slice(1);
+  if (s.endsWith(']]')) s = s.slice(0, -1);
+  return s;
+};
+
+const parseLines = (text: string): ParseResult[] => {
+  const results: ParseResult[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = unwrapArrayLine(lines[i]!.trim());
+    if (line === '' || line === '[' || line === ']') continue;
+    results.push(at({ record: results.length + 1, line: i + 1 })(fromLine(line)));
+  }
+  return results;
+};
+
+/** The records of a whole JSON document: an array of rows or payloads, one row, or one payload. */
+const parseDocument = (doc: unknown): ParseResult[] => {
+  const records =
+    Array.isArray(doc) && doc.every((e) => Array.isArray(e) || (typeof e === 'object' && e !== null))
+      ? doc
+      : [doc];
+  return records.map((r: unknown, i) => at({ record: i + 1 })(fromJsonValue(r)));
+};
+
+/**
+ * Reads klines in every real Binance shape, detected from the text: a REST `/api/v3/klines` response
+ * (one document, or one row per line), data.binance.vision CSV (ms or µs), WebSocket kline payloads
+ * (raw or combined, one per line). Every record yields a candle or a rejection with its position, in
+ * input order; nothing throws and nothing is dropped.
+ */
+export const parseKlines = (text: string): ParseResult[] => {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
+    const doc = attempt(
+      () => JSON.parse(trimmed) as unknown,
+      () => undefined,
+    );
+    if (doc.ok) return parseDocument(doc.value);
+  }
+  return parseLines(text);
+};
+
+/** One line of text for a rejection: where, what and why. */
+export const describeRejection = (r: Rejection): string =>
+  `record ${r.position.record}${r.position.line === undefined ? '' : ` (line ${r.position.line})`}: ${describeProblem(r)}`;

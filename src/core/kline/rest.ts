@@ -1,0 +1,72 @@
+import { err, type Result } from '../result.ts';
+import type { Candle } from './candle.ts';
+import { problem, type Problem } from './rejection.ts';
+import { validateCandle } from './validate.ts';
+
+/**
+ * A `GET /api/v3/klines` row: `[openTime, open, high, low, close, volume, closeTime, quoteVolume,
+ * trades, takerBuyBase, takerBuyQuote, ignore]`; times and trades are numbers, decimals strings.
+ */
+export type RestRow = [
+  number,
+  string,
+  string,
+  string,
+  string,
+  string,
+  number,
+  string,
+  number,
+  string,
+  string,
+  string,
+];
+
+/** Reads a REST row (or a CSV row split into the same 12 columns). The 12th element is ignored. */
+export const fromRestRow = (row: unknown): Result<Candle, Problem> => {
+  if (!Array.isArray(row)) return err(problem('a kline row must be an array'));
+  if (row.length !== 12 && row.length !== 11)
+    return err(problem(`a kline row has 12 elements, this one has ${row.length}`));
+  const [
+    openTime,
+    open,
+    high,
+    low,
+    close,
+    volume,
+    closeTime,
+    quoteVolume,
+    trades,
+    takerBuyBase,
+    takerBuyQuote,
+  ] = row as unknown[];
+  return validateCandle({
+    openTime,
+    open,
+    high,
+    low,
+    close,
+    volume,
+    closeTime,
+    quoteVolume,
+    trades,
+    takerBuyBase,
+    takerBuyQuote,
+  });
+};
+
+/** The exact Binance REST row of a candle (ms times, 8-place decimal strings, last element "0"). */
+export const toRestRow = (c: Candle): RestRow => [
+  c.openTime,
+  c.open,
+  c.high,
+  c.low,
+  c.close,
+  c.volume,
+  c.closeTime,
+  c.quoteVolume,
+  c.trades,
+  c.takerBuyBase,
+  c.takerBuyQuote,
+  '0',
+];

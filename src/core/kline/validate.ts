@@ -1,0 +1,113 @@
+import { err, ok, type Result } from '../result.ts';
+import { decimalFields, type Candle } from './candle.ts';
+import { compareDecimals, parseDecimal, type Decimal } from './decimal.ts';
+import { intervalMs, type Interval } from './interval.ts';
+import { problem, type Problem } from './rejection.ts';
+
+/** The fields of a candle as they come off the wire, before validation. */
+export type CandleFields = {
+  readonly openTime: unknown;
+  readonly open: unknown;
+  readonly high: unknown;
+  readonly low: unknown;
+  readonly close: unknown;
+  readonly volume: unknown;
+  readonly closeTime: unknown;
+  readonly quoteVolume: unknown;
+  readonly trades: unknown;
+  readonly takerBuyBase: unknown;
+  readonly takerBuyQuote: unknown;
+};
+
+/**
+ * A 16-digit time is microseconds (data.binance.vision spot files since 2025-01-01, or the
+ * `X-MBX-TIME-UNIT: MICROSECOND` header); a 13-digit one is milliseconds. Both normalise to ms.
+ */
+const MICROSECOND_THRESHOLD = 1e14;
+
+const toMillis = (value: unknown, field: string): Result<number, Problem> => {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+    return err(problem(`not a non-negative integer time: ${JSON.stringify(value)}`, field));
+  return ok(n >= MICROSECOND_THRESHOLD ? Math.floor(n / 1000) : n);
+};
+
+const toDecimal = (value: unknown, field: string): Result<Decimal, Problem> => {
+  if (typeof value !== 'string') return err(problem(`not a decimal string: ${JSON.stringify(value)}`, field));
+  const d = parseDecimal(value);
+  return d.ok ? d : err(problem(d.error, field));
+};
+
+const toCount = (value: unknown, field: string): Result<number, Problem> => {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0
+    ? ok(n)
+    : err(problem(`not a non-negative integer: ${JSON.stringify(value)}`, field));
+};
+
+/** The interval whose length a candle spans, if any. */
+export const intervalOf = (candle: Pick<Candle, 'openTime' | 'closeTime'>): Interval | undefined => {
+  const span = candle.closeTime - candle.openTime + 1;
+  return (Object.keys(intervalMs) as Interval[]).find((i) => intervalMs[i] === span);
+};
+
+const consistency = (c: Candle): Problem | undefined => {
+  if (intervalOf(c) === undefined)
+    return problem(`closeTime ${c.closeTime} is not openTime + interval - 1 for any interval`, 'closeTime');
+  if (compareDecimals(c.low, c.high) > 0) return problem(`low ${c.low} is above high ${c.high}`, 'low');
+  for (const f of ['open', 'close'] as const) {
+    if (compareDecimals(c[f], c.high) > 0) return problem(`${f} ${c[f]} is above high ${c.high}`, f);
+    if (compareDecimals(c[f], c.low) < 0) return problem(`${f} ${c[f]} is below low ${c.low}`, f);
+  }
+  if (compareDecimals(c.takerBuyBase, c.volume) > 0)
+    return problem(`takerBuyBase ${c.takerBuyBase} exceeds volume ${c.volume}`, 'takerBuyBase');
+  if (compareDecimals(c.takerBuyQuote, c.quoteVolume) > 0)
+    return problem(`takerBuyQuote ${c.takerBuyQuote} exceeds quoteVolume ${c.quoteVolume}`, 'takerBuyQuote');
+  return undefined;
+};
+
+/** Checks every field of a wire candle and its internal consistency; the first problem wins. */
+export const validateCandle = (fields: CandleFields): Result<Candle, Problem> => {
+  const openTime = toMillis(fields.openTime, 'openTime');
+  if (!openTime.ok) return openTime;
+  const closeTime = toMillis(fields.closeTime, 'closeTime');
+  if (!closeTime.ok) return closeTime;
+  const trades = toCount(fields.trades, 'trades');
+  if (!trades.ok) return trades;
+  const decimals: Partial<Record<(typeof decimalFields)[number], Decimal>> = {};
+  for (const f of decimalFields) {
+    const d = toDecimal(fields[f], f);
+    if (!d.ok) return d;
+    decimals[f] = d.value;
+  }
+  const d = decimals as Record<(typeof decimalFields)[number], Decimal>;
+  // Built field by field so every candle has the REST row's key order (stable JSON).
+  const candle: Candle = {
+    openTime: openTime.value,
+    open: d.open,
+    high: d.high,
+    low: d.low,
+    close: d.close,
+    volume: d.volume,
+    closeTime: closeTime.value,
+    quoteVolume: d.quoteVolume,
+    trades: trades.value,
+    takerBuyBase: d.takerBuyBase,
+    takerBuyQuote: d.takerBuyQuote,
+  };
+  const inconsistent = consistency(candle);
+  return inconsistent === undefined ? ok(candle) : err(inconsistent);
+};
+
+/** A candle of a known interval must span exactly that interval. */
+export const requireInterval =
+  (interval: Interval) =>
+  (candle: Candle): Result<Candle, Problem> =>
+    candle.closeTime - candle.openTime + 1 === intervalMs[interval]
+      ? ok(candle)
+      : err(
+          problem(
+            `candle spans ${candle.closeTime - candle.openTime + 1} ms, not one ${interval}`,
+            'closeTime',
+          ),
+        );
