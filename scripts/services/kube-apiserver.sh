@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# kube-apiserver $KUBERNETES_VERSION on https://127.0.0.1:$APISERVER_PORT (etcd storage, token auth: the admin token
+# is in group system:masters; self-signed serving cert in .services/kube-apiserver/pki). Writes the kubeconfig
+# .services/kubeconfig and applies the Strimzi CRDs. Usage: kube-apiserver.sh build|up|down|status
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+NAME=kube-apiserver
+DIR="$SERVICES_DIR/$NAME"
+URL="https://127.0.0.1:$APISERVER_PORT"
+STRIMZI_CRDS="$SERVICES_ROOT/../shared/vendor/strimzi/$STRIMZI_VERSION/install/cluster-operator"
+
+ready() { curl -sfk -H "Authorization: Bearer $KUBE_ADMIN_TOKEN" "$URL/readyz" >/dev/null; }
+
+write_kubeconfig() {
+  local tmp="$KUBECONFIG_FILE.tmp"
+  cat >"$tmp" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+  - name: services
+    cluster:
+      server: $URL
+      certificate-authority: $DIR/pki/apiserver.crt
+contexts:
+  - name: services
+    context:
+      cluster: services
+      user: admin
+      namespace: default
+current-context: services
+users:
+  - name: admin
+    user:
+      token: $KUBE_ADMIN_TOKEN
+KUBECONFIG
+  mv "$tmp" "$KUBECONFIG_FILE"
+}
+
+apply_strimzi_crds() {
+  [ -d "$STRIMZI_CRDS" ] || die "kube-apiserver: Strimzi CRDs not found in $STRIMZI_CRDS"
+  local files=() f
+  for f in "$STRIMZI_CRDS"/04*-Crd-*.yaml; do files+=(-f "$f"); done
+  "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" apply --server-side --field-manager=services-up \
+    --force-conflicts "${files[@]}" >"$DIR/strimzi-crds.log" 2>&1 ||
+    { cat "$DIR/strimzi-crds.log" >&2; die "kube-apiserver: applying the Strimzi CRDs failed"; }
+  "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" wait --for condition=Established --timeout=60s \
+    "${files[@]}" >>"$DIR/strimzi-crds.log" 2>&1 ||
+    { cat "$DIR/strimzi-crds.log" >&2; die "kube-apiserver: Strimzi CRDs not Established"; }
+  log "kube-apiserver: Strimzi $STRIMZI_VERSION CRDs applied (server-side) and Established"
+}
+
+up() {
+  if pid=$(pid_of "$NAME"); then
+    wait_until "$NAME" 120 ready
+    log "kube-apiserver: running (pid $pid) on $URL"
+  else
+    bash "$SERVICES_SCRIPTS/build-kubernetes.sh"
+    require_free_ports "$NAME" "$APISERVER_PORT"
+    mkdir -p "$DIR/pki"
+    if [ ! -f "$DIR/pki/sa.key" ]; then
+      openssl genrsa -out "$DIR/pki/sa.key" 2048 2>/dev/null
+      openssl rsa -in "$DIR/pki/sa.key" -pubout -out "$DIR/pki/sa.pub" 2>/dev/null
+    fi
+    printf '%s,admin,admin,"system:masters"\n' "$KUBE_ADMIN_TOKEN" >"$DIR/tokens.csv"
+    log "kube-apiserver: starting on $URL"
+    start_bg "$NAME" "$KUBE_BIN/kube-apiserver" --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
+      --cert-dir="$DIR/pki" --secure-port="$APISERVER_PORT" --bind-address=127.0.0.1 \
+      --advertise-address=127.0.0.1 --service-cluster-ip-range=10.0.0.0/24 --allow-privileged=true \
+      --authorization-mode=RBAC --token-auth-file="$DIR/tokens.csv" \
+      --service-account-issuer="$URL" --service-account-key-file="$DIR/pki/sa.pub" \
+      --service-account-signing-key-file="$DIR/pki/sa.key" --enable-priority-and-fairness=false \
+      --profiling=false --v=0
+    wait_until "$NAME" 120 ready
+    log "kube-apiserver: ready in $(cat "$DIR/ready-seconds")s (pid $(pid_of "$NAME"))"
+  fi
+  write_kubeconfig
+  apply_strimzi_crds
+}
+
+status() {
+  local pid version
+  if ! pid=$(pid_of "$NAME"); then echo "kube-apiserver: DOWN"; return 1; fi
+  version=$(curl -sfk -H "Authorization: Bearer $KUBE_ADMIN_TOKEN" "$URL/version" |
+    sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p') || { echo "kube-apiserver: NOT ANSWERING (pid $pid)"; return 1; }
+  ready || { echo "kube-apiserver: NOT READY (pid $pid)"; return 1; }
+  echo "kube-apiserver: UP pid=$pid rss=$(rss_mb "$pid")MB gitVersion=$version $URL kubeconfig=$KUBECONFIG_FILE"
+}
+
+case "${1:-}" in
+  build) bash "$SERVICES_SCRIPTS/build-kubernetes.sh" ;;
+  up) up ;;
+  down) stop_pid "$NAME" ;;
+  status) status ;;
+  *) die "usage: kube-apiserver.sh build|up|down|status" ;;
+esac

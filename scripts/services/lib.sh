@@ -1,0 +1,107 @@
+# shellcheck shell=bash
+# Shared helpers of scripts/services/*: paths, ports, pid files, readiness waits. Sourced, not run.
+SERVICES_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SERVICES_DIR="$SERVICES_ROOT/.services"
+SERVICES_SCRIPTS="$SERVICES_ROOT/scripts/services"
+# shellcheck source=../versions.env
+. "$SERVICES_ROOT/scripts/versions.env"
+CACHE_HOME="${XDG_CACHE_HOME:-$HOME/.cache}"
+export GOTOOLCHAIN=local CGO_ENABLED=0
+
+# Fixed loopback ports (all bound to 127.0.0.1 only).
+KAFKA_PORT=19092
+KAFKA_CONTROLLER_PORT=19093
+INFLUX_PORT=18086
+INFLUX_RPC_PORT=18088
+ETCD_PORT=12379
+ETCD_PEER_PORT=12380
+APISERVER_PORT=16443
+KCM_PORT=10257
+KUBE_ADMIN_TOKEN=cryptostream-admin-token
+
+KUBE_BIN="$CACHE_HOME/kubernetes/$KUBERNETES_VERSION"
+ETCD_BIN="$CACHE_HOME/etcd/$ETCD_VERSION"
+HELM_BIN="$CACHE_HOME/helm/$HELM_VERSION"
+INFLUX_BIN="$CACHE_HOME/influxd/$INFLUXDB_VERSION"
+KAFKA_LIBS="$CACHE_HOME/kafka/$KAFKA_VERSION/libs"
+KUBECONFIG_FILE="$SERVICES_DIR/kubeconfig"
+
+log() { printf '[services %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# pid_of NAME: prints the pid recorded for NAME if that process is alive, else nothing (exit 1).
+pid_of() {
+  local f="$SERVICES_DIR/$1/pid" pid
+  [ -f "$f" ] || return 1
+  pid=$(cat "$f")
+  # Alive and still ours (every command line started here names a path under .services/).
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$SERVICES_DIR/"; then
+    echo "$pid"
+    return 0
+  fi
+  return 1
+}
+
+# port_in_use PORT: true when something listens on 127.0.0.1:PORT (or any address).
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# require_free_ports NAME PORT...: the component is not running, so its ports must be free.
+require_free_ports() {
+  local name=$1 p owner; shift
+  for p in "$@"; do
+    if port_in_use "$p"; then
+      owner=$(ss -Hltnp "sport = :$p" 2>/dev/null | sed -n 's/.*users:((\(.*\)))/\1/p' | head -1)
+      die "$name: port 127.0.0.1:$p is already used by another process${owner:+ ($owner)}; stop it or free the port"
+    fi
+  done
+}
+
+# start_bg NAME CMD...: starts CMD detached in its own session, logs to .services/NAME/log, records the pid.
+start_bg() {
+  local name=$1; shift
+  mkdir -p "$SERVICES_DIR/$name"
+  [ -f "$SERVICES_DIR/$name/log" ] && mv "$SERVICES_DIR/$name/log" "$SERVICES_DIR/$name/log.prev"
+  setsid "$@" >>"$SERVICES_DIR/$name/log" 2>&1 </dev/null &
+  echo $! >"$SERVICES_DIR/$name/pid"
+  date +%s.%N >"$SERVICES_DIR/$name/started"
+}
+
+# wait_until NAME SECONDS CMD...: polls CMD every 0.25 s; fails with the log tail on timeout or crash.
+wait_until() {
+  local name=$1 secs=$2 i; shift 2
+  for ((i = 0; i < secs * 4; i++)); do
+    if "$@" >/dev/null 2>&1; then
+      local t0; t0=$(cat "$SERVICES_DIR/$name/started" 2>/dev/null || echo 0)
+      awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f\n", b - a }' >"$SERVICES_DIR/$name/ready-seconds"
+      return 0
+    fi
+    if ! pid_of "$name" >/dev/null; then
+      tail -n 30 "$SERVICES_DIR/$name/log" >&2 || true
+      die "$name exited during start (log: .services/$name/log)"
+    fi
+    sleep 0.25
+  done
+  tail -n 30 "$SERVICES_DIR/$name/log" >&2 || true
+  die "$name did not become ready within ${secs}s (log: .services/$name/log)"
+}
+
+# stop_pid NAME: SIGTERM the recorded process (and its session), wait, then SIGKILL.
+stop_pid() {
+  local name=$1 pid i
+  if pid=$(pid_of "$name"); then
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 80; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
+    log "$name stopped (pid $pid)"
+  fi
+  rm -f "$SERVICES_DIR/$name/pid"
+}
+
+rss_mb() { ps -o rss= -p "$1" 2>/dev/null | awk '{ printf "%d", $1 / 1024 }'; }
+
+# install_dir FINAL STAGED: moves a finished build into place (last step of every build).
+install_dir() {
+  mkdir -p "$(dirname "$1")"
+  rm -rf "$1"
+  mv "$2" "$1"
+}

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { InfluxDB, Point } from '@influxdata/influxdb-client';
+import { services } from '../../support/services.ts';
+
+describe('local InfluxDB (@influxdata/influxdb-client, v2 API)', () => {
+  const { influx } = services();
+  const client = new InfluxDB({ url: influx.url, token: influx.token });
+
+  it('writes a point through /api/v2/write and reads it back with Flux', async () => {
+    const run = randomUUID();
+    const writer = client.getWriteApi(influx.org, influx.buckets.raw, 's');
+    writer.writePoint(
+      new Point('smoke')
+        .tag('run', run)
+        .tag('coin', 'BTCUSDT')
+        .floatField('close', 97000.5)
+        .timestamp(1_700_000_000),
+    );
+    await writer.close();
+
+    const rows = await client.getQueryApi(influx.org).collectRows<Record<string, unknown>>(`
+      from(bucket: "${influx.buckets.raw}")
+        |> range(start: 2023-11-14T00:00:00Z, stop: 2023-11-15T00:00:00Z)
+        |> filter(fn: (r) => r._measurement == "smoke" and r.run == "${run}")`);
+
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]?.['_field'], 'close');
+    assert.equal(rows[0]?.['_value'], 97000.5);
+    assert.equal(rows[0]?.['coin'], 'BTCUSDT');
+    assert.equal(rows[0]?.['_time'], '2023-11-14T22:13:20Z');
+  });
+
+  it('serves both databases of the pipeline', async () => {
+    for (const bucket of [influx.buckets.raw, influx.buckets.enriched]) {
+      const rows = await client
+        .getQueryApi(influx.org)
+        .collectRows(`from(bucket: "${bucket}") |> range(start: -1m) |> limit(n: 1)`);
+      assert.ok(Array.isArray(rows), bucket);
+    }
+  });
+});
