@@ -102,6 +102,7 @@ rss_mb() { ps -o rss= -p "$1" 2>/dev/null | awk '{ printf "%d", $1 / 1024 }'; }
 # install_dir FINAL STAGED: moves a finished build into place (last step of every build).
 install_dir() {
   mkdir -p "$(dirname "$1")"
+  chmod 755 "$2"
   rm -rf "$1"
   mv "$2" "$1"
 }
