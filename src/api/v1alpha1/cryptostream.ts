@@ -1,0 +1,106 @@
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { Interval } from '../../core/kline/interval.ts';
+
+/** The API group, version and names of the CryptoStream custom resource (`crds/` is generated from them). */
+export const GROUP = 'cryptostream.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'CryptoStream';
+export const PLURAL = 'cryptostreams';
+export const SINGULAR = 'cryptostream';
+export const SHORT_NAMES = ['cs'] as const;
+
+export type Quantity = string;
+export type ResourceList = { readonly cpu: Quantity; readonly memory: Quantity };
+export type Resources = { readonly requests: ResourceList; readonly limits: ResourceList };
+
+/** Indicator periods; the consumers receive them as JSON in `CRYPTOSTREAM_INDICATORS`. */
+export type Indicators = {
+  readonly sma: readonly number[];
+  readonly ema: readonly number[];
+  readonly rsi: number;
+  readonly macd: { readonly fast: number; readonly slow: number; readonly signal: number };
+  readonly bollinger: { readonly period: number; readonly stdDev: number };
+  readonly atr: number;
+  readonly adx: number;
+  readonly volatility: number;
+};
+
+export type AlertField = 'close' | 'volume' | 'rsi' | 'volatility';
+export type Alert = {
+  readonly name: string;
+  readonly symbol: string;
+  readonly interval?: Interval;
+  readonly field: AlertField;
+  readonly above?: number;
+  readonly below?: number;
+};
+
+/** The spec after defaulting: what the API server stores (see `schema.ts` for every default). */
+export type CryptoStreamSpec = {
+  readonly image?: string;
+  readonly symbols: readonly string[];
+  readonly intervals: readonly Interval[];
+  readonly binance: { readonly baseUrl: string; readonly backfillFrom?: string };
+  readonly indicators: Indicators;
+  readonly kafka: {
+    readonly version?: string;
+    readonly replicas: number;
+    readonly storage: Quantity;
+    readonly partitions: number;
+    readonly retentionHours: number;
+  };
+  readonly influxdb: {
+    readonly image: string;
+    readonly storage: Quantity;
+    readonly retentionDays: number;
+    readonly org: string;
+    readonly nodePort?: number;
+  };
+  readonly grafana: {
+    readonly enabled: boolean;
+    readonly image: string;
+    readonly adminSecret?: string;
+    readonly nodePort?: number;
+  };
+  readonly producer: { readonly resources: Resources };
+  readonly consumer: {
+    readonly resources: Resources;
+    readonly autoscaling: {
+      readonly minReplicas: number;
+      readonly maxReplicas: number;
+      readonly targetCPUUtilizationPercentage: number;
+    };
+  };
+  readonly alerts: readonly Alert[];
+};
+
+export type Endpoints = { readonly kafka?: string; readonly influxdb?: string; readonly grafana?: string };
+
+/** metav1.Condition as it travels in JSON (the transition time is an RFC 3339 string). */
+export type Condition = {
+  readonly type: string;
+  readonly status: 'True' | 'False' | 'Unknown';
+  readonly observedGeneration?: number;
+  readonly lastTransitionTime: string;
+  readonly reason: string;
+  readonly message: string;
+};
+
+export type CryptoStreamStatus = {
+  readonly observedGeneration?: number;
+  readonly conditions?: readonly Condition[];
+  readonly endpoints?: Endpoints;
+};
+
+export type CryptoStream = {
+  readonly apiVersion: typeof API_VERSION;
+  readonly kind: typeof KIND;
+  readonly metadata: V1ObjectMeta & {
+    readonly name: string;
+    readonly namespace: string;
+    readonly uid?: string;
+  };
+  readonly spec: CryptoStreamSpec;
+  readonly status?: CryptoStreamStatus;
+};

@@ -1,0 +1,410 @@
+import { intervals } from '../../core/kline/interval.ts';
+import { arr, bool, int, num, obj, str } from './openapi.ts';
+import type { Schema } from './openapi.ts';
+
+/**
+ * The OpenAPI schema of CryptoStream: validation, defaults and `kubectl explain` text in one place.
+ * `crds/` is generated from it (`npm run gen:crd`); the core defaults resources with it too.
+ * Every string and list has a maximum size so the API server can bound the cost of the CEL rules.
+ */
+
+const quantity = (description: string, fallback: string): Schema =>
+  str(`${description} A Kubernetes quantity such as 500m, 2 or 256Mi.`, {
+    default: fallback,
+    maxLength: 32,
+    'x-kubernetes-validations': [
+      { rule: 'isQuantity(self)', message: 'must be a Kubernetes quantity such as 500m or 256Mi' },
+    ],
+  });
+
+const immutable = (s: Schema, message: string): Schema => ({
+  ...s,
+  'x-kubernetes-validations': [
+    ...(s['x-kubernetes-validations'] ?? []),
+    { rule: 'self == oldSelf', message },
+  ],
+});
+
+const resourceList = (what: string, cpu: string, memory: string): Schema =>
+  obj(
+    `${what} of each container.`,
+    {
+      cpu: quantity(`CPU ${what.toLowerCase()}.`, cpu),
+      memory: quantity(`Memory ${what.toLowerCase()}.`, memory),
+    },
+    { default: {} },
+  );
+
+const notAbove = (field: 'cpu' | 'memory'): { rule: string; message: string } => ({
+  rule: `quantity(self.requests.${field}).compareTo(quantity(self.limits.${field})) <= 0`,
+  message: `resources.requests.${field} must not exceed resources.limits.${field}`,
+});
+
+const resources = (who: string, requests: [string, string], limits: [string, string]): Schema =>
+  obj(
+    `Compute resources of every ${who} container (requests are what the scheduler reserves, limits the ceiling).`,
+    {
+      requests: resourceList('Requests', ...requests),
+      limits: resourceList('Limits', ...limits),
+    },
+    { default: {}, 'x-kubernetes-validations': [notAbove('cpu'), notAbove('memory')] },
+  );
+
+const period = (description: string, fallback: number): Schema =>
+  int(`${description} Number of candles, 2 to 1000.`, { default: fallback, minimum: 2, maximum: 1000 });
+
+const periods = (description: string, fallback: number[]): Schema =>
+  arr(
+    `${description} Each period is a number of candles, 2 to 1000.`,
+    int('A period in candles.', { minimum: 2, maximum: 1000 }),
+    {
+      default: fallback,
+      maxItems: 8,
+      'x-kubernetes-validations': [
+        { rule: 'self.all(p, self.exists_one(q, q == p))', message: 'periods must be unique' },
+      ],
+    },
+  );
+
+const unique = (what: string) => ({
+  rule: 'self.all(x, self.exists_one(y, y == x))',
+  message: `${what} must be unique`,
+});
+
+const nodePort = (what: string): Schema =>
+  int(
+    `Expose ${what} on this NodePort (30000-32767), for example to reach it from the host of a kind cluster. Unset: cluster-internal only.`,
+    {
+      minimum: 30000,
+      maximum: 32767,
+    },
+  );
+
+const image = (description: string, fallback?: string): Schema =>
+  str(description, { maxLength: 512, ...(fallback === undefined ? {} : { default: fallback }) });
+
+const dnsLabel = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+
+const indicators = obj(
+  'Indicator periods the consumers compute on every closed candle (TA-Lib conventions).',
+  {
+    sma: periods('Simple moving averages.', [7, 21]),
+    ema: periods('Exponential moving averages (seeded with the SMA of the first n closes).', [12]),
+    rsi: period('Relative strength index (Wilder smoothing).', 14),
+    macd: obj(
+      'Moving average convergence/divergence.',
+      {
+        fast: period('Fast EMA.', 12),
+        slow: period('Slow EMA.', 26),
+        signal: period('Signal line EMA of the MACD line.', 9),
+      },
+      {
+        default: {},
+        'x-kubernetes-validations': [
+          { rule: 'self.fast < self.slow', message: 'macd.fast must be shorter than macd.slow' },
+        ],
+      },
+    ),
+    bollinger: obj(
+      'Bollinger bands: SMA ± stdDev population standard deviations.',
+      {
+        period: period('Moving average and deviation window.', 20),
+        stdDev: num('Band width in standard deviations, above 0 and at most 10.', {
+          default: 2,
+          minimum: 0.1,
+          maximum: 10,
+        }),
+      },
+      { default: {} },
+    ),
+    atr: period('Average true range (Wilder smoothing).', 14),
+    adx: period('Average directional index (Wilder smoothing).', 14),
+    volatility: period('Rolling volatility (standard deviation of log returns).', 20),
+  },
+  { default: {} },
+);
+
+const kafka = obj(
+  'The Kafka cluster (Strimzi, KRaft) that carries the candles from producers to consumers.',
+  {
+    version: str("Kafka version for Strimzi to run. Unset: the Strimzi operator's default.", {
+      maxLength: 16,
+      pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$',
+    }),
+    replicas: int('Number of Kafka nodes (each both broker and KRaft controller), 1 to 9.', {
+      default: 1,
+      minimum: 1,
+      maximum: 9,
+    }),
+    storage: quantity('Persistent volume size of each Kafka node.', '10Gi'),
+    partitions: int(
+      "Partitions of each interval's topic. The operator raises it to consumer.autoscaling.maxReplicas when lower, so every consumer replica gets a partition. Partitions can only grow.",
+      {
+        default: 3,
+        minimum: 1,
+        maximum: 1000,
+        'x-kubernetes-validations': [
+          {
+            rule: 'self >= oldSelf',
+            message: 'kafka.partitions cannot decrease: Kafka cannot remove partitions',
+          },
+        ],
+      },
+    ),
+    retentionHours: int('How long Kafka keeps candles, in hours (1 hour to 10 years).', {
+      default: 168,
+      minimum: 1,
+      maximum: 87600,
+    }),
+  },
+  { default: {} },
+);
+
+const influxdb = obj(
+  'The InfluxDB 2 database the consumers write raw and enriched candles to (buckets marketdata_raw and marketdata_enriched).',
+  {
+    image: image('InfluxDB 2.x container image.', 'influxdb:2.7.12'),
+    storage: immutable(
+      quantity(
+        'Persistent volume size of the database. Fixed at creation (a StatefulSet cannot change its volume claim template).',
+        '10Gi',
+      ),
+      'influxdb.storage cannot change: the volume claim template of a StatefulSet is immutable',
+    ),
+    retentionDays: int('Retention of both buckets in days; 0 keeps data forever.', {
+      default: 30,
+      minimum: 0,
+      maximum: 36500,
+    }),
+    org: str('InfluxDB organisation, set up once at first start.', {
+      default: 'cryptostream',
+      minLength: 1,
+      maxLength: 63,
+      pattern: dnsLabel,
+      'x-kubernetes-validations': [
+        { rule: 'self == oldSelf', message: 'influxdb.org cannot change: the database is set up once' },
+      ],
+    }),
+    nodePort: nodePort('InfluxDB (port 8086)'),
+  },
+  { default: {} },
+);
+
+const grafana = obj(
+  'Grafana with the InfluxDB datasource and the candle dashboards provisioned.',
+  {
+    enabled: bool('Run Grafana for this stream.', { default: true }),
+    image: image('Grafana container image.', 'grafana/grafana:12.1.1'),
+    adminSecret: str(
+      "Name of a Secret in this namespace with keys admin-user and admin-password for the Grafana administrator. Unset: user admin with a password generated into the stream's Secret.",
+      { maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' },
+    ),
+    nodePort: nodePort('Grafana (port 3000)'),
+  },
+  { default: {} },
+);
+
+const alert = obj(
+  'A threshold alert, provisioned as a Grafana alert rule on the enriched candles.',
+  {
+    name: str('Name of the alert, unique in this stream (a DNS label).', {
+      maxLength: 63,
+      pattern: dnsLabel,
+    }),
+    symbol: str('Symbol the alert watches; one of spec.symbols.', { maxLength: 20 }),
+    interval: str('Interval the alert watches; one of spec.intervals. Unset: the first of spec.intervals.', {
+      enum: intervals,
+    }),
+    field: str('Value compared with the thresholds.', { enum: ['close', 'volume', 'rsi', 'volatility'] }),
+    above: num('Fire when the value rises above this.'),
+    below: num('Fire when the value falls below this.'),
+  },
+  {
+    required: ['name', 'symbol', 'field'],
+    'x-kubernetes-validations': [
+      {
+        rule: 'has(self.above) || has(self.below)',
+        message: 'an alert needs a threshold: set above, below or both',
+      },
+      {
+        rule: '!has(self.above) || !has(self.below) || self.below < self.above',
+        message: "an alert's below must be lower than its above",
+      },
+    ],
+  },
+);
+
+const autoscaling = obj(
+  "Horizontal autoscaling of each interval's consumers on CPU (autoscaling/v2).",
+  {
+    minReplicas: int('Fewest consumer replicas per interval.', { default: 1, minimum: 1, maximum: 100 }),
+    maxReplicas: int('Most consumer replicas per interval.', { default: 4, minimum: 1, maximum: 100 }),
+    targetCPUUtilizationPercentage: int(
+      'Average CPU utilisation (percent of requests) the autoscaler aims for.',
+      {
+        default: 70,
+        minimum: 1,
+        maximum: 100,
+      },
+    ),
+  },
+  {
+    default: {},
+    'x-kubernetes-validations': [
+      {
+        rule: 'self.minReplicas <= self.maxReplicas',
+        message: 'consumer.autoscaling.minReplicas must not exceed maxReplicas',
+      },
+    ],
+  },
+);
+
+export const specSchema: Schema = obj(
+  'Desired state of a market-data pipeline: what to fetch from Binance, and how to run Kafka, the workers, InfluxDB and Grafana.',
+  {
+    image: image(
+      'CryptoStream image of the producers and consumers. Unset: the image the operator was installed with.',
+    ),
+    symbols: arr(
+      'Binance symbols to follow, upper case (for example BTCUSDC).',
+      str('A Binance symbol.', {
+        maxLength: 20,
+        'x-kubernetes-validations': [
+          {
+            rule: "self.matches('^[A-Z0-9]{2,20}$')",
+            message: 'symbols must be upper-case Binance symbols such as BTCUSDC',
+          },
+        ],
+      }),
+      { minItems: 1, maxItems: 64, 'x-kubernetes-validations': [unique('symbols')] },
+    ),
+    intervals: arr(
+      'Binance kline intervals to follow; each gets its own topic, producer and consumers.',
+      str('A Binance kline interval.', { enum: intervals }),
+      {
+        default: ['1m'],
+        minItems: 1,
+        maxItems: intervals.length,
+        'x-kubernetes-validations': [unique('intervals')],
+      },
+    ),
+    binance: obj(
+      'Where candles come from.',
+      {
+        baseUrl: str('REST base URL of Binance or a compatible server.', {
+          default: 'https://data-api.binance.vision',
+          maxLength: 2048,
+          'x-kubernetes-validations': [
+            {
+              rule: "isURL(self) && (url(self).getScheme() == 'https' || url(self).getScheme() == 'http')",
+              message: 'binance.baseUrl must be an http(s) URL such as https://data-api.binance.vision',
+            },
+          ],
+        }),
+        backfillFrom: str(
+          'Start of the backfill (RFC 3339, for example 2025-01-01T00:00:00Z). Unset: 24 hours before a producer starts.',
+          {
+            format: 'date-time',
+            maxLength: 64,
+          },
+        ),
+      },
+      { default: {} },
+    ),
+    indicators,
+    kafka,
+    influxdb,
+    grafana,
+    producer: obj(
+      'The producers: one Deployment per interval that backfills and follows Binance.',
+      {
+        resources: resources('producer', ['50m', '64Mi'], ['500m', '256Mi']),
+      },
+      { default: {} },
+    ),
+    consumer: obj(
+      'The consumers: per interval a Deployment that enriches candles and writes them to InfluxDB, scaled by an autoscaler.',
+      { resources: resources('consumer', ['100m', '128Mi'], ['1', '512Mi']), autoscaling },
+      { default: {} },
+    ),
+    alerts: arr('Threshold alerts.', alert, {
+      default: [],
+      maxItems: 32,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+    }),
+  },
+  {
+    required: ['symbols'],
+    'x-kubernetes-validations': [
+      {
+        rule: 'self.alerts.all(a, a.symbol in self.symbols)',
+        message: "every alert's symbol must be one of spec.symbols",
+        fieldPath: '.alerts',
+      },
+      {
+        rule: 'self.alerts.all(a, !has(a.interval) || a.interval in self.intervals)',
+        message: "every alert's interval must be one of spec.intervals",
+        fieldPath: '.alerts',
+      },
+      {
+        rule: '!has(self.influxdb.nodePort) || !has(self.grafana.nodePort) || self.influxdb.nodePort != self.grafana.nodePort',
+        message: 'influxdb.nodePort and grafana.nodePort must differ',
+      },
+    ],
+  },
+);
+
+const condition = obj(
+  'A standard Kubernetes condition (metav1.Condition).',
+  {
+    type: str('Kind of condition: Ready, Kafka, InfluxDB, Grafana, Producers or Consumers.', {
+      maxLength: 316,
+    }),
+    status: str('True, False or Unknown.', { enum: ['True', 'False', 'Unknown'] }),
+    observedGeneration: int('The .metadata.generation the condition was computed from.', { minimum: 0 }),
+    lastTransitionTime: str('When the status last changed.', { format: 'date-time' }),
+    reason: str('Machine-readable CamelCase reason.', {
+      maxLength: 1024,
+      minLength: 1,
+      pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
+    }),
+    message: str('Human-readable detail.', { maxLength: 32768 }),
+  },
+  { required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'] },
+);
+
+export const statusSchema: Schema = obj('Observed state, written by the operator.', {
+  observedGeneration: int('The .metadata.generation the operator last reconciled.', { minimum: 0 }),
+  conditions: arr("Ready, and one condition per component, from the children's own status.", condition, {
+    maxItems: 16,
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['type'],
+  }),
+  endpoints: obj("In-cluster addresses of the stream's services.", {
+    kafka: str('Kafka bootstrap servers.'),
+    influxdb: str('InfluxDB URL.'),
+    grafana: str('Grafana URL.'),
+  }),
+});
+
+export const rootSchema: Schema = obj(
+  'A CryptoStream: Binance candles for some symbols and intervals, carried through Kafka, enriched with indicators, stored in InfluxDB and shown in Grafana.',
+  {
+    apiVersion: str('API version of this object (cryptostream.io/v1alpha1).'),
+    kind: str('Kind of this object (CryptoStream).'),
+    metadata: { type: 'object', description: 'Standard object metadata.' },
+    spec: specSchema,
+    status: statusSchema,
+  },
+  {
+    required: ['spec'],
+    'x-kubernetes-validations': [
+      {
+        rule: "self.metadata.name.size() <= 40 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
+        message:
+          'metadata.name must be a DNS label of at most 40 characters starting with a letter: it prefixes the names of Services and other children',
+      },
+    ],
+  },
+);

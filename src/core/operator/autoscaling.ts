@@ -1,0 +1,38 @@
+import type { V1PodDisruptionBudget, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
+import type { Interval } from '../kline/interval.ts';
+import { metaFor, selectorLabels } from './child.ts';
+import type { Child } from './child.ts';
+import { names } from './names.ts';
+
+/** Scales an interval's consumers on CPU between the stream's min and max replicas. */
+export const consumerHpa = (cr: CryptoStream, interval: Interval): Child & V2HorizontalPodAutoscaler => {
+  const { minReplicas, maxReplicas, targetCPUUtilizationPercentage } = cr.spec.consumer.autoscaling;
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: metaFor(cr, names(cr).consumer(interval), 'consumer', interval),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: names(cr).consumer(interval) },
+      minReplicas,
+      maxReplicas,
+      metrics: [
+        {
+          type: 'Resource',
+          resource: {
+            name: 'cpu',
+            target: { type: 'Utilization', averageUtilization: targetCPUUtilizationPercentage },
+          },
+        },
+      ],
+    },
+  };
+};
+
+/** Voluntary disruptions (drains) take one consumer of an interval at a time; Kafka rebalances the rest. */
+export const consumerPdb = (cr: CryptoStream, interval: Interval): Child & V1PodDisruptionBudget => ({
+  apiVersion: 'policy/v1',
+  kind: 'PodDisruptionBudget',
+  metadata: metaFor(cr, names(cr).consumer(interval), 'consumer', interval),
+  spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(cr, 'consumer', interval) } },
+});

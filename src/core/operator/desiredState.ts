@@ -1,0 +1,40 @@
+import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
+import { influxdbNetworkPolicy, serviceAccounts } from './access.ts';
+import { consumerHpa, consumerPdb } from './autoscaling.ts';
+import type { Child } from './child.ts';
+import { credentialsSecret } from './credentials.ts';
+import type { Credentials } from './credentials.ts';
+import { grafanaDeployment, grafanaService } from './grafana.ts';
+import { grafanaDashboards, grafanaProvisioning } from './grafanaProvisioning.ts';
+import { influxdbInit, influxdbService, influxdbStatefulSet } from './influxdb.ts';
+import { kafka, kafkaNodePool } from './kafka.ts';
+import { dlqTopic, intervalTopic } from './topics.ts';
+import { consumer, producer } from './workers.ts';
+
+/** What the reconcile reads besides the resource: the operator's own image and the stream's credentials. */
+export type Inputs = { readonly image: string; readonly credentials: Credentials };
+
+/**
+ * Every child of a (defaulted) CryptoStream. Equal input, equal output: no clocks, no random names; what
+ * the cluster holds (the generated credentials) comes in as an argument.
+ */
+export const desiredState = (cr: CryptoStream, { image, credentials }: Inputs): Child[] => [
+  credentialsSecret(cr, credentials),
+  ...serviceAccounts(cr),
+  kafka(cr),
+  kafkaNodePool(cr),
+  ...cr.spec.intervals.flatMap((i) => [intervalTopic(cr, i), dlqTopic(cr, i)]),
+  influxdbInit(cr),
+  influxdbService(cr),
+  influxdbStatefulSet(cr),
+  influxdbNetworkPolicy(cr),
+  ...(cr.spec.grafana.enabled
+    ? [grafanaProvisioning(cr), grafanaDashboards(cr), grafanaService(cr), grafanaDeployment(cr)]
+    : []),
+  ...cr.spec.intervals.flatMap((i) => [
+    producer(cr, image, i),
+    consumer(cr, image, i),
+    consumerHpa(cr, i),
+    consumerPdb(cr, i),
+  ]),
+];

@@ -1,0 +1,117 @@
+import type { V1Deployment, V1Service } from '@kubernetes/client-node';
+import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
+import { metaFor, selectorLabels } from './child.ts';
+import type { Child } from './child.ts';
+import { SECRET_KEYS } from './credentials.ts';
+import { GRAFANA_PORT, names } from './names.ts';
+import { httpProbes, restrictedContainer, restrictedPod } from './security.ts';
+
+/** The `grafana` user of the official image. */
+const GRAFANA_UID = 472;
+
+const secretEnv = (name: string, secret: string, key: string) => ({
+  name,
+  valueFrom: { secretKeyRef: { name: secret, key } },
+});
+
+/** Grafana with provisioned datasource, dashboards and alert rules; all state on emptyDirs (it is all provisioned). */
+export const grafanaDeployment = (cr: CryptoStream): Child & V1Deployment => {
+  const n = names(cr);
+  const admin = cr.spec.grafana.adminSecret ?? n.credentials;
+  const emptyDir = (name: string) => ({ name, emptyDir: {} });
+  const provisioning = (dir: string) => ({
+    name: 'provisioning',
+    mountPath: `/etc/grafana/provisioning/${dir}`,
+    subPath: dir,
+    readOnly: true,
+  });
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: metaFor(cr, n.grafana, 'grafana'),
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: selectorLabels(cr, 'grafana') },
+      template: {
+        metadata: { labels: metaFor(cr, n.grafana, 'grafana').labels! },
+        spec: {
+          serviceAccountName: n.grafana,
+          automountServiceAccountToken: false,
+          securityContext: restrictedPod(GRAFANA_UID),
+          containers: [
+            {
+              name: 'grafana',
+              image: cr.spec.grafana.image,
+              ports: [{ name: 'http', containerPort: GRAFANA_PORT, protocol: 'TCP' }],
+              env: [
+                secretEnv('GF_SECURITY_ADMIN_USER', admin, SECRET_KEYS.grafanaUser),
+                secretEnv('GF_SECURITY_ADMIN_PASSWORD', admin, SECRET_KEYS.grafanaPassword),
+                secretEnv('INFLUX_TOKEN', n.credentials, SECRET_KEYS.influxToken),
+                { name: 'INFLUX_ORG', value: cr.spec.influxdb.org },
+                { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },
+                { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
+                { name: 'GF_PATHS_DATA', value: '/var/lib/grafana' },
+                { name: 'GF_PATHS_LOGS', value: '/var/log/grafana' },
+              ],
+              ...httpProbes('http', '/api/health', '/api/health'),
+              resources: {
+                requests: { cpu: '50m', memory: '128Mi' },
+                limits: { cpu: '500m', memory: '512Mi' },
+              },
+              securityContext: restrictedContainer,
+              volumeMounts: [
+                { name: 'data', mountPath: '/var/lib/grafana' },
+                { name: 'logs', mountPath: '/var/log/grafana' },
+                { name: 'tmp', mountPath: '/tmp' },
+                provisioning('datasources'),
+                provisioning('dashboards'),
+                provisioning('alerting'),
+                { name: 'dashboards', mountPath: '/var/lib/grafana-dashboards', readOnly: true },
+              ],
+            },
+          ],
+          volumes: [
+            emptyDir('data'),
+            emptyDir('logs'),
+            emptyDir('tmp'),
+            {
+              name: 'provisioning',
+              configMap: {
+                name: n.grafanaProvisioning,
+                items: [
+                  { key: 'datasources.yaml', path: 'datasources/datasources.yaml' },
+                  { key: 'dashboards.yaml', path: 'dashboards/dashboards.yaml' },
+                  { key: 'alerting.yaml', path: 'alerting/alerting.yaml' },
+                ],
+              },
+            },
+            { name: 'dashboards', configMap: { name: n.grafanaDashboards } },
+          ],
+        },
+      },
+    },
+  };
+};
+
+/** The Grafana Service; a NodePort when `grafana.nodePort` is set. */
+export const grafanaService = (cr: CryptoStream): Child & V1Service => {
+  const nodePort = cr.spec.grafana.nodePort;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: metaFor(cr, names(cr).grafana, 'grafana'),
+    spec: {
+      type: nodePort === undefined ? 'ClusterIP' : 'NodePort',
+      selector: selectorLabels(cr, 'grafana'),
+      ports: [
+        {
+          name: 'http',
+          port: GRAFANA_PORT,
+          targetPort: 'http',
+          protocol: 'TCP',
+          ...(nodePort === undefined ? {} : { nodePort }),
+        },
+      ],
+    },
+  };
+};

@@ -1,0 +1,69 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ConditionValue } from './conditions.ts';
+
+/** What one child says about itself: ready, or why not. */
+export type Health = { readonly ready: boolean; readonly reason: string; readonly message: string };
+
+type Live = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+const current = (o: Live): boolean =>
+  o.metadata?.generation === undefined || num(o.status?.['observedGeneration']) >= o.metadata.generation;
+
+/** A Deployment or StatefulSet: the controller saw the current spec and enough replicas are ready and updated. */
+export const workloadHealth = (o: Live | undefined, what: string): Health => {
+  if (o === undefined) return { ready: false, reason: 'NotCreated', message: `${what} does not exist yet` };
+  const wanted = typeof o.spec?.['replicas'] === 'number' ? o.spec['replicas'] : 1;
+  const ready = num(o.status?.['readyReplicas']);
+  const updated = num(o.status?.['updatedReplicas']);
+  const message = `${what}: ${ready}/${wanted} replicas ready`;
+  if (!current(o))
+    return {
+      ready: false,
+      reason: 'Progressing',
+      message: `${what}: rollout of the new spec not observed yet`,
+    };
+  if (ready >= wanted && updated >= wanted) return { ready: true, reason: 'Ready', message };
+  return { ready: false, reason: updated < wanted ? 'Progressing' : 'Unavailable', message };
+};
+
+type StrimziCondition = { type?: string; status?: string; reason?: string; message?: string };
+
+/** A Strimzi resource (Kafka, KafkaTopic): its own `Ready` condition, for the current generation. */
+export const strimziHealth = (o: Live | undefined, what: string): Health => {
+  if (o === undefined) return { ready: false, reason: 'NotCreated', message: `${what} does not exist yet` };
+  const conditions = (o.status?.['conditions'] ?? []) as StrimziCondition[];
+  const ready = conditions.find((c) => c.type === 'Ready');
+  if (ready === undefined || !current(o))
+    return {
+      ready: false,
+      reason: 'Pending',
+      message: `${what}: waiting for the Strimzi operator to reconcile it`,
+    };
+  if (ready.status === 'True') return { ready: true, reason: 'Ready', message: `${what} is ready` };
+  const failed = conditions.find((c) => c.type === 'NotReady' || c.status === 'False');
+  const detail = failed?.message ?? ready.message ?? '';
+  return {
+    ready: false,
+    reason: failed?.reason ?? ready.reason ?? 'NotReady',
+    message: `${what} is not ready${detail === '' ? '' : `: ${detail}`}`,
+  };
+};
+
+/** Folds the health of a component's children into its condition: ready when every child is. */
+export const componentCondition = (type: string, healths: readonly Health[]): ConditionValue => {
+  const failing = healths.filter((h) => !h.ready);
+  if (failing.length === 0)
+    return {
+      type,
+      status: 'True',
+      reason: 'Ready',
+      message: healths.map((h) => h.message).join('; ') || 'nothing to run',
+    };
+  return {
+    type,
+    status: 'False',
+    reason: failing[0]!.reason,
+    message: failing.map((h) => h.message).join('; '),
+  };
+};

@@ -1,0 +1,50 @@
+import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
+import type { Interval } from '../kline/interval.ts';
+
+/**
+ * Predictable child names, all prefixed with the stream's name (at most 40 characters, so every name
+ * stays a valid DNS label). The Strimzi `Kafka` takes the stream's own name, so its bootstrap Service
+ * is `<name>-kafka-bootstrap`.
+ */
+export const names = (cr: CryptoStream) => {
+  const n = cr.metadata.name;
+  return {
+    kafka: n,
+    kafkaNodePool: `${n}-pool`,
+    kafkaBootstrap: `${n}-kafka-bootstrap`,
+    topic: (i: Interval) => `${n}-prices-${i}`,
+    dlqTopic: (i: Interval) => `${n}-prices-${i}-dlq`,
+    credentials: `${n}-credentials`,
+    influxdb: `${n}-influxdb`,
+    influxdbInit: `${n}-influxdb-init`,
+    grafana: `${n}-grafana`,
+    grafanaProvisioning: `${n}-grafana-provisioning`,
+    grafanaDashboards: `${n}-grafana-dashboards`,
+    producer: (i: Interval) => `${n}-producer-${i}`,
+    consumer: (i: Interval) => `${n}-consumer-${i}`,
+    workers: `${n}-workers`,
+  };
+};
+
+/** Kafka topic names follow the worker contract (docs/configuration.md): prefix + interval, DLQ + `-dlq`. */
+export const TOPIC_PREFIX = 'prices-';
+export const topicName = (i: Interval): string => `${TOPIC_PREFIX}${i}`;
+export const dlqTopicName = (i: Interval): string => `${topicName(i)}-dlq`;
+
+export const INFLUX_PORT = 8086;
+export const GRAFANA_PORT = 3000;
+export const KAFKA_PORT = 9092;
+export const WORKER_HTTP_PORT = 8080;
+export const BUCKET_RAW = 'marketdata_raw';
+export const BUCKET_ENRICHED = 'marketdata_enriched';
+
+/** In-cluster addresses (`status.endpoints`). */
+export const endpointsOf = (cr: CryptoStream) => {
+  const n = names(cr);
+  const ns = cr.metadata.namespace;
+  return {
+    kafka: `${n.kafkaBootstrap}.${ns}.svc:${KAFKA_PORT}`,
+    influxdb: `http://${n.influxdb}.${ns}.svc:${INFLUX_PORT}`,
+    ...(cr.spec.grafana.enabled ? { grafana: `http://${n.grafana}.${ns}.svc:${GRAFANA_PORT}` } : {}),
+  };
+};

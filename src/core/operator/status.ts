@@ -1,0 +1,103 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { CryptoStream, CryptoStreamStatus } from '../../api/v1alpha1/cryptostream.ts';
+import { childKey } from './plan.ts';
+import { setCondition } from './conditions.ts';
+import type { ConditionValue } from './conditions.ts';
+import { componentCondition, strimziHealth, workloadHealth } from './health.ts';
+import type { Health } from './health.ts';
+import { endpointsOf, names } from './names.ts';
+import type { Child } from './child.ts';
+
+/** A child the last apply could not write, with the API server's message. */
+export type Failure = { readonly child: Child; readonly message: string };
+
+export const COMPONENTS = ['Kafka', 'InfluxDB', 'Grafana', 'Producers', 'Consumers'] as const;
+
+const componentOf = (c: Child): (typeof COMPONENTS)[number] => {
+  const label = c.metadata.labels?.['app.kubernetes.io/component'];
+  if (label === 'kafka' || label === 'topic') return 'Kafka';
+  if (label === 'grafana') return 'Grafana';
+  if (label === 'producer') return 'Producers';
+  if (label === 'consumer' || label === 'workers') return 'Consumers';
+  return 'InfluxDB';
+};
+
+const failed = (f: Failure): Health => ({
+  ready: false,
+  reason: 'ApplyFailed',
+  message: `${f.child.kind} ${f.child.metadata.name} could not be applied: ${f.message}`,
+});
+
+/** One condition per component, from what the children report about themselves and what failed to apply. */
+export const componentConditions = (
+  cr: CryptoStream,
+  observed: readonly KubernetesObject[],
+  failures: readonly Failure[],
+): ConditionValue[] => {
+  const live = new Map(observed.map((o) => [childKey(o), o]));
+  const find = (apiVersion: string, kind: string, name: string) =>
+    live.get(childKey({ apiVersion, kind, metadata: { name, namespace: cr.metadata.namespace } }));
+  const n = names(cr);
+  const failuresOf = (component: (typeof COMPONENTS)[number]) =>
+    failures.filter((f) => componentOf(f.child) === component).map(failed);
+  const strimzi = (kind: string, name: string) =>
+    strimziHealth(find('kafka.strimzi.io/v1', kind, name), `${kind} ${name}`);
+  const workload = (kind: string, name: string) =>
+    workloadHealth(find('apps/v1', kind, name), `${kind} ${name}`);
+  const grafana = cr.spec.grafana.enabled
+    ? [workload('Deployment', n.grafana)]
+    : [{ ready: true, reason: 'Disabled', message: 'Grafana is disabled (spec.grafana.enabled)' }];
+  const healths = {
+    Kafka: [
+      strimzi('Kafka', n.kafka),
+      ...cr.spec.intervals.flatMap((i) => [
+        strimzi('KafkaTopic', n.topic(i)),
+        strimzi('KafkaTopic', n.dlqTopic(i)),
+      ]),
+    ],
+    InfluxDB: [workload('StatefulSet', n.influxdb)],
+    Grafana: grafana,
+    Producers: cr.spec.intervals.map((i) => workload('Deployment', n.producer(i))),
+    Consumers: cr.spec.intervals.map((i) => workload('Deployment', n.consumer(i))),
+  };
+  return COMPONENTS.map((type) => {
+    const c = componentCondition(type, [...failuresOf(type), ...healths[type]]);
+    return type === 'Grafana' && !cr.spec.grafana.enabled ? { ...c, reason: 'Disabled' } : c;
+  });
+};
+
+/** Ready when every component is; otherwise the first component that is not, and why. */
+export const readyCondition = (components: readonly ConditionValue[]): ConditionValue => {
+  const notReady = components.filter((c) => c.status !== 'True');
+  if (notReady.length === 0)
+    return { type: 'Ready', status: 'True', reason: 'Ready', message: 'every component is ready' };
+  return {
+    type: 'Ready',
+    status: 'False',
+    reason: `${notReady[0]!.type}NotReady`,
+    message: notReady.map((c) => `${c.type}: ${c.message}`).join('\n'),
+  };
+};
+
+/**
+ * The status the resource should have. Equal to the current one when nothing changed, so a converged
+ * stream gets no status write (transition times move only when a condition flips).
+ */
+export const nextStatus = (
+  cr: CryptoStream,
+  observed: readonly KubernetesObject[],
+  failures: readonly Failure[],
+  now: string,
+): CryptoStreamStatus => {
+  const components = componentConditions(cr, observed, failures);
+  const generation = cr.metadata.generation;
+  const conditions = [readyCondition(components), ...components].reduce(
+    (list, c) => setCondition(list, c, generation, now),
+    cr.status?.conditions ?? [],
+  );
+  return {
+    ...(generation === undefined ? {} : { observedGeneration: generation }),
+    conditions,
+    endpoints: endpointsOf(cr),
+  };
+};

@@ -1,0 +1,41 @@
+import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
+import type { Interval } from '../kline/interval.ts';
+import { metaFor } from './child.ts';
+import type { Child } from './child.ts';
+import { replicationOf, STRIMZI_API, STRIMZI_CLUSTER_LABEL } from './kafka.ts';
+import { dlqTopicName, names, topicName } from './names.ts';
+
+const HOUR_MS = 3_600_000;
+
+/** At least one partition per consumer replica the autoscaler may start, or some would sit idle. */
+export const partitionsOf = (cr: CryptoStream): number =>
+  Math.max(cr.spec.kafka.partitions, cr.spec.consumer.autoscaling.maxReplicas);
+
+const topic = (
+  cr: CryptoStream,
+  interval: Interval,
+  name: string,
+  topicName: string,
+  partitions: number,
+): Child => {
+  const meta = metaFor(cr, name, 'topic', interval);
+  return {
+    apiVersion: STRIMZI_API,
+    kind: 'KafkaTopic',
+    metadata: { ...meta, labels: { ...meta.labels, [STRIMZI_CLUSTER_LABEL]: names(cr).kafka } },
+    spec: {
+      topicName,
+      partitions,
+      replicas: replicationOf(cr.spec.kafka.replicas).factor,
+      config: { 'retention.ms': cr.spec.kafka.retentionHours * HOUR_MS, 'cleanup.policy': 'delete' },
+    },
+  };
+};
+
+/** The interval's topic, keyed by symbol, one partition per consumer replica at least. */
+export const intervalTopic = (cr: CryptoStream, i: Interval): Child =>
+  topic(cr, i, names(cr).topic(i), topicName(i), partitionsOf(cr));
+
+/** Its dead-letter topic: rejected messages are rare, so one partition keeps them in order. */
+export const dlqTopic = (cr: CryptoStream, i: Interval): Child =>
+  topic(cr, i, names(cr).dlqTopic(i), dlqTopicName(i), 1);

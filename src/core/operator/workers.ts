@@ -1,0 +1,98 @@
+import type { V1Deployment, V1EnvVar } from '@kubernetes/client-node';
+import type { CryptoStream, Resources } from '../../api/v1alpha1/cryptostream.ts';
+import type { Interval } from '../kline/interval.ts';
+import { metaFor, selectorLabels } from './child.ts';
+import type { Child } from './child.ts';
+import { SECRET_KEYS } from './credentials.ts';
+import { BUCKET_ENRICHED, BUCKET_RAW, endpointsOf, names, TOPIC_PREFIX, WORKER_HTTP_PORT } from './names.ts';
+import { httpProbes, restrictedContainer, restrictedPod } from './security.ts';
+
+/** The `node` user of the CryptoStream image. */
+const WORKER_UID = 1000;
+
+export type Role = 'producer' | 'consumer';
+
+const env = (name: string, value: string): V1EnvVar => ({ name, value });
+
+/** Environment of each role: exactly the contract of docs/configuration.md. */
+const roleEnv = (cr: CryptoStream, role: Role, interval: Interval): V1EnvVar[] => {
+  const common = [
+    env('CRYPTOSTREAM_INTERVAL', interval),
+    env('CRYPTOSTREAM_KAFKA_BROKERS', endpointsOf(cr).kafka),
+    env('CRYPTOSTREAM_TOPIC_PREFIX', TOPIC_PREFIX),
+    env('CRYPTOSTREAM_HTTP_PORT', String(WORKER_HTTP_PORT)),
+  ];
+  if (role === 'producer')
+    return [
+      env('CRYPTOSTREAM_SYMBOLS', cr.spec.symbols.join(',')),
+      ...common,
+      env('CRYPTOSTREAM_BINANCE_URL', cr.spec.binance.baseUrl),
+      ...(cr.spec.binance.backfillFrom === undefined
+        ? []
+        : [env('CRYPTOSTREAM_BACKFILL_FROM', cr.spec.binance.backfillFrom)]),
+    ];
+  return [
+    ...common,
+    env('CRYPTOSTREAM_INFLUX_URL', endpointsOf(cr).influxdb),
+    {
+      name: 'CRYPTOSTREAM_INFLUX_TOKEN',
+      valueFrom: { secretKeyRef: { name: names(cr).credentials, key: SECRET_KEYS.influxToken } },
+    },
+    env('CRYPTOSTREAM_INFLUX_ORG', cr.spec.influxdb.org),
+    env('CRYPTOSTREAM_INFLUX_BUCKET_RAW', BUCKET_RAW),
+    env('CRYPTOSTREAM_INFLUX_BUCKET_ENRICHED', BUCKET_ENRICHED),
+    env('CRYPTOSTREAM_INDICATORS', JSON.stringify(cr.spec.indicators)),
+  ];
+};
+
+const resourcesOf = (r: Resources) => ({
+  requests: { cpu: r.requests.cpu, memory: r.requests.memory },
+  limits: { cpu: r.limits.cpu, memory: r.limits.memory },
+});
+
+/**
+ * One Deployment per role and interval, same image, `args: [role]`. A producer is a single replica that is
+ * replaced, not rolled (two would fetch the same klines twice). Consumers claim no `replicas`: their
+ * HorizontalPodAutoscaler owns the field.
+ */
+export const worker =
+  (role: Role) =>
+  (cr: CryptoStream, image: string, interval: Interval): Child & V1Deployment => {
+    const name = role === 'producer' ? names(cr).producer(interval) : names(cr).consumer(interval);
+    const resources = role === 'producer' ? cr.spec.producer.resources : cr.spec.consumer.resources;
+    const meta = metaFor(cr, name, role, interval);
+    return {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: meta,
+      spec: {
+        ...(role === 'producer' ? { replicas: 1, strategy: { type: 'Recreate' } } : {}),
+        selector: { matchLabels: selectorLabels(cr, role, interval) },
+        template: {
+          metadata: { labels: meta.labels! },
+          spec: {
+            serviceAccountName: names(cr).workers,
+            automountServiceAccountToken: false,
+            securityContext: restrictedPod(WORKER_UID),
+            containers: [
+              {
+                name: role,
+                image: cr.spec.image ?? image,
+                args: [role],
+                env: roleEnv(cr, role, interval),
+                ports: [{ name: 'http', containerPort: WORKER_HTTP_PORT, protocol: 'TCP' }],
+                ...httpProbes('http', '/readyz', '/healthz'),
+                resources: resourcesOf(resources),
+                securityContext: restrictedContainer,
+                volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+              },
+            ],
+            volumes: [{ name: 'tmp', emptyDir: {} }],
+          },
+        },
+      },
+    };
+  };
+
+export const producer = worker('producer');
+export const consumer = worker('consumer');

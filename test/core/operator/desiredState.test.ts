@@ -1,0 +1,232 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { kindAndName } from '../../../src/core/operator/child.ts';
+import type { Child } from '../../../src/core/operator/child.ts';
+import { desiredState } from '../../../src/core/operator/desiredState.ts';
+import { aCryptoStream, inputs } from './aCryptoStream.ts';
+
+type Container = {
+  name: string;
+  image: string;
+  args?: string[];
+  env: { name: string; value?: string; valueFrom?: unknown }[];
+  securityContext: Record<string, unknown>;
+  readinessProbe: { httpGet: { path: string } };
+  livenessProbe: { httpGet: { path: string } };
+  resources: unknown;
+};
+type PodSpec = {
+  containers: Container[];
+  securityContext: Record<string, unknown>;
+  automountServiceAccountToken: boolean;
+};
+type Workload = Child & { spec: { replicas?: number; template: { spec: PodSpec } } };
+
+const byKindAndName = (children: Child[], id: string): Child => {
+  const found = children.find((c) => kindAndName(c) === id);
+  assert.ok(found, `${id} is desired`);
+  return found;
+};
+const podSpecOf = (c: Child): PodSpec => (c as Workload).spec.template.spec;
+const envOf = (c: Child): Record<string, string | undefined> =>
+  Object.fromEntries(podSpecOf(c).containers[0]!.env.map((e) => [e.name, e.value]));
+
+describe('desiredState of a CryptoStream', () => {
+  const cr = aCryptoStream({ intervals: ['1m', '1h'] });
+  const children = desiredState(cr, inputs);
+
+  it('creates the complete pipeline from a five-line resource', () => {
+    assert.deepEqual(children.map(kindAndName), [
+      'Secret/demo-credentials',
+      'ServiceAccount/demo-workers',
+      'ServiceAccount/demo-influxdb',
+      'ServiceAccount/demo-grafana',
+      'Kafka/demo',
+      'KafkaNodePool/demo-pool',
+      'KafkaTopic/demo-prices-1m',
+      'KafkaTopic/demo-prices-1m-dlq',
+      'KafkaTopic/demo-prices-1h',
+      'KafkaTopic/demo-prices-1h-dlq',
+      'ConfigMap/demo-influxdb-init',
+      'Service/demo-influxdb',
+      'StatefulSet/demo-influxdb',
+      'NetworkPolicy/demo-influxdb',
+      'ConfigMap/demo-grafana-provisioning',
+      'ConfigMap/demo-grafana-dashboards',
+      'Service/demo-grafana',
+      'Deployment/demo-grafana',
+      'Deployment/demo-producer-1m',
+      'Deployment/demo-consumer-1m',
+      'HorizontalPodAutoscaler/demo-consumer-1m',
+      'PodDisruptionBudget/demo-consumer-1m',
+      'Deployment/demo-producer-1h',
+      'Deployment/demo-consumer-1h',
+      'HorizontalPodAutoscaler/demo-consumer-1h',
+      'PodDisruptionBudget/demo-consumer-1h',
+    ]);
+  });
+
+  it('is a value: equal input gives equal output', () => {
+    assert.deepEqual(desiredState(aCryptoStream({ intervals: ['1m', '1h'] }), inputs), children);
+  });
+
+  it('puts every child in the stream namespace, owned by the stream as its controller', () => {
+    for (const c of children) {
+      assert.equal(c.metadata.namespace, 'markets', kindAndName(c));
+      assert.deepEqual(c.metadata.ownerReferences, [
+        {
+          apiVersion: 'cryptostream.io/v1alpha1',
+          kind: 'CryptoStream',
+          name: 'demo',
+          uid: 'uid-demo',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ]);
+    }
+  });
+
+  it('labels every child with its stream and the operator as manager', () => {
+    for (const c of children) {
+      assert.equal(c.metadata.labels?.['cryptostream.io/stream'], 'demo', kindAndName(c));
+      assert.equal(
+        c.metadata.labels?.['app.kubernetes.io/managed-by'],
+        'cryptostream-operator',
+        kindAndName(c),
+      );
+    }
+  });
+
+  it('leaves Grafana out when it is disabled', () => {
+    const names = desiredState(aCryptoStream({ grafana: { enabled: false } }), inputs).map(kindAndName);
+    assert.deepEqual(
+      names.filter((n) => n.includes('grafana')),
+      [],
+    );
+  });
+});
+
+describe('the workers of each interval', () => {
+  const cr = aCryptoStream({ intervals: ['15m'], binance: { backfillFrom: '2025-01-01T00:00:00Z' } });
+  const children = desiredState(cr, inputs);
+  const producer = byKindAndName(children, 'Deployment/demo-producer-15m');
+  const consumer = byKindAndName(children, 'Deployment/demo-consumer-15m');
+
+  it('run the operator image with the role as the only argument', () => {
+    assert.deepEqual(podSpecOf(producer).containers[0]!.args, ['producer']);
+    assert.deepEqual(podSpecOf(consumer).containers[0]!.args, ['consumer']);
+    assert.equal(podSpecOf(producer).containers[0]!.image, inputs.image);
+  });
+
+  it('run the image of spec.image when the stream names one', () => {
+    const own = desiredState(aCryptoStream({ image: 'registry.local/cs:dev' }), inputs);
+    assert.equal(
+      podSpecOf(byKindAndName(own, 'Deployment/demo-producer-1m')).containers[0]!.image,
+      'registry.local/cs:dev',
+    );
+  });
+
+  it('configure the producer with exactly the variables of the worker contract', () => {
+    assert.deepEqual(envOf(producer), {
+      CRYPTOSTREAM_SYMBOLS: 'BTCUSDC,ETHUSDC',
+      CRYPTOSTREAM_INTERVAL: '15m',
+      CRYPTOSTREAM_KAFKA_BROKERS: 'demo-kafka-bootstrap.markets.svc:9092',
+      CRYPTOSTREAM_TOPIC_PREFIX: 'prices-',
+      CRYPTOSTREAM_HTTP_PORT: '8080',
+      CRYPTOSTREAM_BINANCE_URL: 'https://data-api.binance.vision',
+      CRYPTOSTREAM_BACKFILL_FROM: '2025-01-01T00:00:00Z',
+    });
+  });
+
+  it('configure the consumer with InfluxDB, its token from the Secret and the indicator periods as JSON', () => {
+    const env = envOf(consumer);
+    assert.equal(env['CRYPTOSTREAM_INFLUX_URL'], 'http://demo-influxdb.markets.svc:8086');
+    assert.equal(env['CRYPTOSTREAM_INFLUX_ORG'], 'cryptostream');
+    assert.equal(env['CRYPTOSTREAM_INFLUX_BUCKET_RAW'], 'marketdata_raw');
+    assert.equal(env['CRYPTOSTREAM_INFLUX_BUCKET_ENRICHED'], 'marketdata_enriched');
+    assert.deepEqual(JSON.parse(env['CRYPTOSTREAM_INDICATORS']!), {
+      sma: [7, 21],
+      ema: [12],
+      rsi: 14,
+      macd: { fast: 12, slow: 26, signal: 9 },
+      bollinger: { period: 20, stdDev: 2 },
+      atr: 14,
+      adx: 14,
+      volatility: 20,
+    });
+    const token = podSpecOf(consumer).containers[0]!.env.find((e) => e.name === 'CRYPTOSTREAM_INFLUX_TOKEN');
+    assert.deepEqual(token?.valueFrom, { secretKeyRef: { name: 'demo-credentials', key: 'influxdb-token' } });
+  });
+
+  it('leave the consumer replicas to the autoscaler and pin the producer to one', () => {
+    assert.equal((consumer as Workload).spec.replicas, undefined);
+    assert.equal((producer as Workload).spec.replicas, 1);
+  });
+
+  it('probe /readyz for readiness and /healthz for liveness', () => {
+    const c = podSpecOf(consumer).containers[0]!;
+    assert.equal(c.readinessProbe.httpGet.path, '/readyz');
+    assert.equal(c.livenessProbe.httpGet.path, '/healthz');
+  });
+
+  it('take their requests and limits from the stream', () => {
+    const custom = desiredState(
+      aCryptoStream({ consumer: { resources: { requests: { cpu: '250m' }, limits: { memory: '1Gi' } } } }),
+      inputs,
+    );
+    assert.deepEqual(
+      podSpecOf(byKindAndName(custom, 'Deployment/demo-consumer-1m')).containers[0]!.resources,
+      {
+        requests: { cpu: '250m', memory: '128Mi' },
+        limits: { cpu: '1', memory: '1Gi' },
+      },
+    );
+  });
+
+  it('scale consumers on CPU between the stream minimum and maximum', () => {
+    const hpa = byKindAndName(
+      desiredState(
+        aCryptoStream({
+          consumer: { autoscaling: { minReplicas: 2, maxReplicas: 6, targetCPUUtilizationPercentage: 60 } },
+        }),
+        inputs,
+      ),
+      'HorizontalPodAutoscaler/demo-consumer-1m',
+    ) as Child & { spec: Record<string, unknown> };
+    assert.deepEqual(hpa.spec, {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'demo-consumer-1m' },
+      minReplicas: 2,
+      maxReplicas: 6,
+      metrics: [
+        {
+          type: 'Resource',
+          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } },
+        },
+      ],
+    });
+  });
+});
+
+describe('every pod template', () => {
+  const pods = desiredState(aCryptoStream({ intervals: ['1m'] }), inputs).filter(
+    (c) => c.kind === 'Deployment' || c.kind === 'StatefulSet',
+  );
+
+  it('meets Pod Security "restricted" with a read-only root filesystem', () => {
+    assert.equal(pods.length, 4);
+    for (const p of pods) {
+      const spec = podSpecOf(p);
+      assert.equal(spec.securityContext['runAsNonRoot'], true, kindAndName(p));
+      assert.deepEqual(spec.securityContext['seccompProfile'], { type: 'RuntimeDefault' }, kindAndName(p));
+      for (const c of spec.containers) {
+        assert.equal(c.securityContext['allowPrivilegeEscalation'], false, kindAndName(p));
+        assert.equal(c.securityContext['readOnlyRootFilesystem'], true, kindAndName(p));
+        assert.deepEqual(c.securityContext['capabilities'], { drop: ['ALL'] }, kindAndName(p));
+      }
+    }
+  });
+
+  it('mounts no service account token (no pod here calls the Kubernetes API)', () => {
+    for (const p of pods) assert.equal(podSpecOf(p).automountServiceAccountToken, false, kindAndName(p));
+  });
+});
