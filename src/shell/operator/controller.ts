@@ -1,0 +1,115 @@
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { MANAGED_BY_LABEL, MANAGER } from '../../core/operator/child.ts';
+import { makeRecorder } from './events.ts';
+import { startInformer } from './informers.ts';
+import type { Informer } from './informers.ts';
+import { makeKube } from './kube.ts';
+import type { Kube } from './kube.ts';
+import type { Metrics } from './metrics.ts';
+import { makeQueue } from './queue.ts';
+import type { Queue } from './queue.ts';
+import { makeReconcile, streamKey } from './reconcile.ts';
+import { CHILD_RESOURCES, CRYPTOSTREAM } from './resources.ts';
+
+export type ControllerOptions = {
+  readonly kc: KubeConfig;
+  readonly kube?: Kube;
+  /** Watch one namespace; undefined: all namespaces. */
+  readonly namespace?: string;
+  readonly image: string;
+  readonly identity: string;
+  readonly concurrency: number;
+  /** Re-queue every stream this often, to catch anything a watch missed (converged reconciles write nothing). */
+  readonly resyncMs: number;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+};
+
+export type Controller = {
+  readonly kube: Kube;
+  readonly queue: Queue;
+  readonly synced: () => boolean;
+  readonly stop: () => Promise<void>;
+};
+
+/** Watches CryptoStreams and their children and reconciles each stream through a per-resource queue. */
+export const startController = (o: ControllerOptions): Controller => {
+  const kube = o.kube ?? makeKube(o.kc);
+  kube.onWrite((verb, obj) => o.metrics.writes.inc({ verb, kind: obj.kind ?? '' }));
+  const onError = (resource: { kind: string }, error: unknown) =>
+    o.log.warn(
+      { kind: resource.kind, err: error instanceof Error ? error.message : String(error) },
+      'watch failed; retrying',
+    );
+  const queue = makeQueue({
+    concurrency: o.concurrency,
+    work: async (key) => {
+      await settled; // a reconcile on half-filled caches would re-apply children that exist
+      const end = o.metrics.duration.startTimer();
+      try {
+        const outcome = await reconcile(key); // defined below, before any key can be queued
+        o.metrics.reconciles.inc({ result: 'success' });
+        if (outcome !== undefined && (outcome.applied > 0 || outcome.pruned > 0 || outcome.statusWritten))
+          o.log.info({ stream: key, ...outcome }, 'reconciled');
+      } catch (e) {
+        o.metrics.reconciles.inc({ result: 'error' });
+        throw e;
+      } finally {
+        end();
+      }
+    },
+    onError: (key, error, retryInMs) =>
+      o.log.warn(
+        { stream: key, retryInMs, err: error instanceof Error ? error.message : String(error) },
+        'reconcile failed',
+      ),
+  });
+  const enqueue = (obj: KubernetesObject) => {
+    const key = streamKey(obj);
+    if (key !== undefined) queue.add(key);
+  };
+  const streams = startInformer(o.kc, kube, CRYPTOSTREAM, {
+    ...(o.namespace === undefined ? {} : { namespace: o.namespace }),
+    onChange: enqueue,
+    onError,
+  });
+  const children: Informer[] = CHILD_RESOURCES.map((resource) =>
+    startInformer(o.kc, kube, resource, {
+      ...(o.namespace === undefined ? {} : { namespace: o.namespace }),
+      labelSelector: `${MANAGED_BY_LABEL}=${MANAGER}`,
+      onChange: enqueue,
+      onError,
+    }),
+  );
+  const record = makeRecorder(
+    kube,
+    o.identity,
+    () => new Date(),
+    (e) => o.log.warn({ err: String(e) }, 'could not record an event'),
+  );
+  const reconcile = makeReconcile({ kube, streams, children, image: o.image, now: () => new Date(), record });
+  const settled = new Promise<void>((resolve) => {
+    const check = setInterval(() => {
+      if (![streams, ...children].every((i) => i.settled())) return;
+      clearInterval(check);
+      resolve();
+    }, 50);
+  });
+  const resync = setInterval(() => streams.list().forEach(enqueue), o.resyncMs);
+  // Strimzi's CRDs may be missing (the Kafka condition then says so); the caches of the core kinds must be synced.
+  const required = [
+    streams,
+    ...children.filter((i) => !i.resource.apiVersion.startsWith('kafka.strimzi.io/')),
+  ];
+  return {
+    kube,
+    queue,
+    synced: () => required.every((i) => i.synced()),
+    stop: async () => {
+      clearInterval(resync);
+      queue.stop();
+      await Promise.all([streams, ...children].map((i) => i.stop()));
+    },
+  };
+};

@@ -1,0 +1,112 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import * as R from 'ramda';
+import { KIND } from '../../api/v1alpha1/cryptostream.ts';
+import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
+import { defaulted } from '../../api/v1alpha1/defaults.ts';
+import { kindAndName } from '../../core/operator/child.ts';
+import type { Child } from '../../core/operator/child.ts';
+import { desiredState } from '../../core/operator/desiredState.ts';
+import { names } from '../../core/operator/names.ts';
+import { childKey, plan } from '../../core/operator/plan.ts';
+import { nextStatus } from '../../core/operator/status.ts';
+import type { Failure } from '../../core/operator/status.ts';
+import { credentialsOf } from './credentials.ts';
+import type { Recorder } from './events.ts';
+import type { Informer } from './informers.ts';
+import type { Kube } from './kube.ts';
+
+export type ReconcileDeps = {
+  readonly kube: Kube;
+  readonly streams: Informer;
+  readonly children: readonly Informer[];
+  readonly image: string;
+  readonly now: () => Date;
+  readonly record: Recorder;
+};
+
+export type Outcome = {
+  readonly applied: number;
+  readonly pruned: number;
+  readonly failed: number;
+  readonly statusWritten: boolean;
+};
+
+const ownedBy = (uid: string | undefined) => (o: KubernetesObject) =>
+  o.metadata?.ownerReferences?.some((r) => r.controller === true && r.kind === KIND && r.uid === uid) ===
+  true;
+
+/** The queue key of a CryptoStream, and of the CryptoStream that controls a child. */
+export const streamKey = (o: KubernetesObject): string | undefined => {
+  if (o.kind === KIND) return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+  const owner = o.metadata?.ownerReferences?.find((r) => r.controller === true && r.kind === KIND);
+  return owner === undefined ? undefined : `${o.metadata?.namespace ?? ''}/${owner.name}`;
+};
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * One reconcile of one CryptoStream: desired state (pure) against the cached children, apply what
+ * differs, prune what is no longer desired, write the status only when it changed. Throws after writing
+ * the status when a child could not be applied, so the queue retries with backoff.
+ */
+export const makeReconcile =
+  (deps: ReconcileDeps) =>
+  async (key: string): Promise<Outcome | undefined> => {
+    const [namespace, name] = key.split('/') as [string, string];
+    const raw = deps.streams.get(name, namespace) as CryptoStream | undefined;
+    if (raw === undefined || raw.metadata.deletionTimestamp !== undefined) return undefined; // the GC removes the children
+    const cr = defaulted(raw);
+    const observed = deps.children.flatMap((i) => i.list(namespace)).filter(ownedBy(cr.metadata.uid));
+    const secretKey = childKey({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { namespace, name: names(cr).credentials },
+    });
+    const credentials = await credentialsOf(
+      deps.kube,
+      cr,
+      observed.find((o) => childKey(o) === secretKey),
+    );
+    const desired = desiredState(cr, { image: deps.image, credentials });
+    const { apply, prune } = plan(desired, observed);
+
+    const applied = await Promise.allSettled(apply.map((o) => deps.kube.apply(o)));
+    const failures: Failure[] = applied.flatMap((r, i) =>
+      r.status === 'rejected' ? [{ child: apply[i]!, message: message(r.reason) }] : [],
+    );
+    const fresh = applied.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const pruned = await Promise.allSettled(prune.map((o) => deps.kube.remove(o)));
+    const pruneErrors = pruned.flatMap((r, i) =>
+      r.status === 'rejected' ? [`${kindAndName(prune[i]!)}: ${message(r.reason)}`] : [],
+    );
+
+    const ok = (list: readonly Child[]) =>
+      list.filter((c) => !failures.some((f) => f.child === c)).map(kindAndName);
+    if (fresh.length > 0)
+      await deps.record(cr, 'Normal', 'Applied', 'Apply', `applied ${ok(apply).join(', ')}`);
+    if (prune.length > pruneErrors.length)
+      await deps.record(cr, 'Normal', 'Pruned', 'Delete', `deleted ${prune.map(kindAndName).join(', ')}`);
+    for (const f of failures)
+      await deps.record(cr, 'Warning', 'ApplyFailed', 'Apply', `${kindAndName(f.child)}: ${f.message}`);
+
+    const freshKeys = new Set(fresh.map(childKey));
+    const live = [...observed.filter((o) => !freshKeys.has(childKey(o))), ...fresh];
+    const status = nextStatus(cr, live, failures, rfc3339(deps.now()));
+    const statusWritten = !R.equals(status, raw.status ?? {});
+    if (statusWritten)
+      await deps.kube.apply(
+        {
+          apiVersion: cr.apiVersion,
+          kind: cr.kind,
+          metadata: { name, namespace },
+          status,
+        } as KubernetesObject,
+        { subresource: 'status' },
+      );
+    if (failures.length > 0 || pruneErrors.length > 0)
+      throw new Error(
+        [...failures.map((f) => `${kindAndName(f.child)}: ${f.message}`), ...pruneErrors].join('; '),
+      );
+    return { applied: apply.length, pruned: prune.length, failed: 0, statusWritten };
+  };

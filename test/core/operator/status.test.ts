@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { CryptoStream } from '../../../src/api/v1alpha1/cryptostream.ts';
+import type { Child } from '../../../src/core/operator/child.ts';
+import { desiredState } from '../../../src/core/operator/desiredState.ts';
+import { nextStatus } from '../../../src/core/operator/status.ts';
+import { aCryptoStream, inputs } from './aCryptoStream.ts';
+
+const T0 = '2026-01-01T00:00:00Z';
+const T1 = '2026-01-01T00:05:00Z';
+
+const ready = (c: Child): KubernetesObject => {
+  const live = { ...structuredClone(c), metadata: { ...c.metadata, generation: 1 } } as Child &
+    Record<string, unknown>;
+  if (c.kind === 'Deployment' || c.kind === 'StatefulSet') {
+    const replicas = (c['spec'] as { replicas?: number }).replicas ?? 1;
+    return {
+      ...live,
+      status: {
+        observedGeneration: 1,
+        replicas,
+        readyReplicas: replicas,
+        updatedReplicas: replicas,
+        availableReplicas: replicas,
+      },
+    };
+  }
+  if (c.kind === 'Kafka' || c.kind === 'KafkaTopic')
+    return { ...live, status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True' }] } };
+  return live;
+};
+
+const conditionOf = (cr: CryptoStream, type: string, children: KubernetesObject[], now = T0) =>
+  nextStatus(cr, children, [], now).conditions?.find((c) => c.type === type);
+
+describe('the status of a CryptoStream', () => {
+  const cr = aCryptoStream({ intervals: ['1m'] });
+  const children = desiredState(cr, inputs);
+  const allReady = children.map(ready);
+
+  it('is Ready when every component reports ready', () => {
+    const status = nextStatus(cr, allReady, [], T0);
+    assert.deepEqual(
+      status.conditions?.map((c) => `${c.type}=${c.status}`),
+      ['Ready=True', 'Kafka=True', 'InfluxDB=True', 'Grafana=True', 'Producers=True', 'Consumers=True'],
+    );
+    assert.equal(status.observedGeneration, 1);
+  });
+
+  it('lists the in-cluster endpoints', () => {
+    assert.deepEqual(nextStatus(cr, allReady, [], T0).endpoints, {
+      kafka: 'demo-kafka-bootstrap.markets.svc:9092',
+      influxdb: 'http://demo-influxdb.markets.svc:8086',
+      grafana: 'http://demo-grafana.markets.svc:3000',
+    });
+  });
+
+  it('takes the Kafka condition from the Strimzi Kafka status', () => {
+    const notReady = allReady.map((o) =>
+      o.kind === 'Kafka'
+        ? {
+            ...o,
+            status: {
+              observedGeneration: 1,
+              conditions: [
+                {
+                  type: 'NotReady',
+                  status: 'True',
+                  reason: 'InvalidResourceException',
+                  message: 'bad config',
+                },
+                { type: 'Ready', status: 'False' },
+              ],
+            },
+          }
+        : o,
+    );
+    const kafka = conditionOf(cr, 'Kafka', notReady);
+    assert.equal(kafka?.status, 'False');
+    assert.equal(kafka?.reason, 'InvalidResourceException');
+    assert.match(kafka?.message ?? '', /Kafka demo is not ready: bad config/);
+    assert.equal(conditionOf(cr, 'Ready', notReady)?.reason, 'KafkaNotReady');
+  });
+
+  it('waits for Strimzi while the Kafka has no status', () => {
+    const pending = allReady.map((o) => (o.kind === 'Kafka' ? { ...o, status: {} } : o));
+    assert.equal(conditionOf(cr, 'Kafka', pending)?.reason, 'Pending');
+  });
+
+  it('reports consumers that are not ready yet, with their replica counts', () => {
+    const starting = allReady.map((o) =>
+      o.metadata?.name === 'demo-consumer-1m'
+        ? { ...o, status: { observedGeneration: 1, replicas: 1, readyReplicas: 0, updatedReplicas: 1 } }
+        : o,
+    );
+    const consumers = conditionOf(cr, 'Consumers', starting);
+    assert.equal(consumers?.status, 'False');
+    assert.equal(consumers?.reason, 'Unavailable');
+    assert.equal(consumers?.message, 'Deployment demo-consumer-1m: 0/1 replicas ready');
+  });
+
+  it('reports a missing child as not created', () => {
+    const missing = allReady.filter((o) => o.metadata?.name !== 'demo-producer-1m');
+    assert.equal(conditionOf(cr, 'Producers', missing)?.reason, 'NotCreated');
+  });
+
+  it('reports a child the API server refused, with its message', () => {
+    const hpa = children.find((c) => c.kind === 'HorizontalPodAutoscaler')!;
+    const status = nextStatus(cr, allReady, [{ child: hpa, message: 'forbidden' }], T0);
+    const consumers = status.conditions?.find((c) => c.type === 'Consumers');
+    assert.equal(consumers?.reason, 'ApplyFailed');
+    assert.match(
+      consumers?.message ?? '',
+      /HorizontalPodAutoscaler demo-consumer-1m could not be applied: forbidden/,
+    );
+  });
+
+  it('is unchanged when nothing changed, so a converged stream gets no status write', () => {
+    const first = nextStatus(cr, allReady, [], T0);
+    assert.deepEqual(nextStatus({ ...cr, status: first }, allReady, [], T1), first);
+  });
+
+  it('moves a transition time only when the condition flips', () => {
+    const first = nextStatus(cr, allReady, [], T0);
+    const degraded = allReady.filter((o) => o.metadata?.name !== 'demo-producer-1m');
+    const second = nextStatus({ ...cr, status: first }, degraded, [], T1);
+    const time = (type: string) => second.conditions?.find((c) => c.type === type)?.lastTransitionTime;
+    assert.equal(time('Producers'), T1);
+    assert.equal(time('Ready'), T1);
+    assert.equal(time('Kafka'), T0);
+  });
+
+  it('says Grafana is disabled rather than missing', () => {
+    const noGrafana = aCryptoStream({ intervals: ['1m'], grafana: { enabled: false } });
+    const grafana = conditionOf(noGrafana, 'Grafana', desiredState(noGrafana, inputs).map(ready));
+    assert.equal(grafana?.status, 'True');
+    assert.equal(grafana?.reason, 'Disabled');
+  });
+});
