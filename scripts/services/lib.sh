@@ -71,8 +71,10 @@ wait_until() {
   local name=$1 secs=$2 i; shift 2
   for ((i = 0; i < secs * 4; i++)); do
     if "$@" >/dev/null 2>&1; then
-      local t0; t0=$(cat "$SERVICES_DIR/$name/started" 2>/dev/null || echo 0)
-      awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f\n", b - a }' >"$SERVICES_DIR/$name/ready-seconds"
+      local started="$SERVICES_DIR/$name/started" took="$SERVICES_DIR/$name/ready-seconds"
+      if [ ! -f "$took" ] || [ "$started" -nt "$took" ]; then
+        awk -v a="$(cat "$started")" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f\n", b - a }' >"$took"
+      fi
       return 0
     fi
     if ! pid_of "$name" >/dev/null; then
