@@ -71,13 +71,46 @@ const parseLines = (text: string): ParseResult[] => {
   return results;
 };
 
+/**
+ * The 1-based line on which each element of a top-level JSON array starts (the text is valid JSON),
+ * so the records of a document are reported by line as well as by number.
+ */
+const elementLines = (text: string): number[] => {
+  const lines: number[] = [];
+  let line = 1;
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let expectElement = false;
+  for (const ch of text) {
+    if (ch === '\n') line++;
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (ch === '\\') escaped = true;
+      else if (ch === '"') inString = false;
+      continue;
+    }
+    if (depth === 1 && expectElement && ch.trim() !== '' && ch !== ']') {
+      lines.push(line);
+      expectElement = false;
+    }
+    if (ch === '"') inString = true;
+    else if (ch === '[' || ch === '{') {
+      depth++;
+      if (depth === 1) expectElement = true;
+    } else if (ch === ']' || ch === '}') depth--;
+    else if (ch === ',' && depth === 1) expectElement = true;
+  }
+  return lines;
+};
+
 /** The records of a whole JSON document: an array of rows or payloads, one row, or one payload. */
-const parseDocument = (doc: unknown): ParseResult[] => {
-  const records =
-    Array.isArray(doc) && doc.every((e) => Array.isArray(e) || (typeof e === 'object' && e !== null))
-      ? doc
-      : [doc];
-  return records.map((r: unknown, i) => at({ record: i + 1 })(fromJsonValue(r)));
+const parseDocument = (text: string, doc: unknown): ParseResult[] => {
+  const isList =
+    Array.isArray(doc) && doc.every((e) => Array.isArray(e) || (typeof e === 'object' && e !== null));
+  if (!isList) return [at({ record: 1, line: 1 })(fromJsonValue(doc))];
+  const lines = elementLines(text);
+  return doc.map((r: unknown, i) => at({ record: i + 1, line: lines[i] ?? 1 })(fromJsonValue(r)));
 };
 
 /**
@@ -93,7 +126,7 @@ export const parseKlines = (text: string): ParseResult[] => {
       () => JSON.parse(trimmed) as unknown,
       () => undefined,
     );
-    if (doc.ok) return parseDocument(doc.value);
+    if (doc.ok) return parseDocument(trimmed, doc.value);
   }
   return parseLines(text);
 };
