@@ -9,14 +9,18 @@ DIR="$SERVICES_DIR/$NAME"
 URL="http://127.0.0.1:$INFLUX_PORT"
 DATABASES=(marketdata_raw marketdata_enriched)
 
+# Pure Go (Flux v0.65 without the Rust libflux), so a plain `go install` builds it.
+compile() {
+  GOBIN="$1" go install -trimpath -ldflags "-s -w -X main.version=$INFLUXDB_VERSION -X main.branch=v$INFLUXDB_VERSION" \
+    "github.com/influxdata/influxdb/cmd/influxd@v$INFLUXDB_VERSION"
+}
+build() { cached_build "$INFLUX_BIN" "influxd v$INFLUXDB_VERSION" compile; }
+
 ready() { curl -sf "$URL/ping" >/dev/null; }
 
 up() {
-  if pid=$(pid_of "$NAME"); then
-    wait_until "$NAME" 60 ready
-    log "influxdb: running (pid $pid) on $URL"
-  else
-    bash "$SERVICES_SCRIPTS/build-influxdb.sh"
+  if ! keep_running; then
+    build
     require_free_ports "$NAME" "$INFLUX_PORT" "$INFLUX_RPC_PORT"
     mkdir -p "$DIR"
     cat >"$DIR/influxdb.conf" <<CONF
@@ -39,9 +43,7 @@ bind-address = "127.0.0.1:$INFLUX_RPC_PORT"
   enabled = false
 CONF
     log "influxdb: starting influxd on $URL"
-    start_bg "$NAME" "$INFLUX_BIN/influxd" run -config "$DIR/influxdb.conf"
-    wait_until "$NAME" 60 ready
-    log "influxdb: ready in $(cat "$DIR/ready-seconds")s (pid $(pid_of "$NAME"))"
+    start_ready 60 "$INFLUX_BIN/influxd" run -config "$DIR/influxdb.conf"
   fi
   local db
   for db in "${DATABASES[@]}"; do
@@ -52,7 +54,7 @@ CONF
 
 status() {
   local pid version
-  if ! pid=$(pid_of "$NAME"); then echo "influxdb: DOWN"; return 1; fi
+  pid=$(pid_of "$NAME") || { echo "influxdb: DOWN"; return 1; }
   version=$(curl -sfI "$URL/ping" | tr -d '\r' | sed -n 's/^[Xx]-[Ii]nfluxdb-[Vv]ersion: //p') ||
     { echo "influxdb: NOT ANSWERING (pid $pid)"; return 1; }
   local dbs
@@ -60,10 +62,4 @@ status() {
   echo "influxdb: UP pid=$pid rss=$(rss_mb "$pid")MB version=$version $URL databases=$dbs"
 }
 
-case "${1:-}" in
-  build) bash "$SERVICES_SCRIPTS/build-influxdb.sh" ;;
-  up) up ;;
-  down) stop_pid "$NAME" ;;
-  status) status ;;
-  *) die "usage: influxdb.sh build|up|down|status" ;;
-esac
+component_main "$@"

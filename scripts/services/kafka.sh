@@ -7,20 +7,16 @@ NAME=kafka
 DIR="$SERVICES_DIR/$NAME"
 CONF="$SERVICES_SCRIPTS/kafka"
 
-build() {
-  [ -f "$KAFKA_LIBS/kafka_2.13-$KAFKA_VERSION.jar" ] && return 0
+# Resolves the broker's jars with Maven (scripts/services/kafka/pom.xml); nothing is compiled.
+fetch() {
   command -v mvn >/dev/null || die "kafka: Maven (mvn) is needed to fetch the jars: apt-get install maven"
+  cp "$CONF/pom.xml" "$1/pom.xml"
+  mvn -q -B -f "$1/pom.xml" package -Dkafka.version="$KAFKA_VERSION" -Dlibs.dir="$1/libs"
+  rm -rf "$1/pom.xml" "$1/target"
+}
+build() {
   command -v java >/dev/null || die "kafka: Java 17+ is needed: apt-get install openjdk-17-jre-headless"
-  log "kafka: fetching Apache Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_LIBS"
-  local stage work
-  mkdir -p "$(dirname "$KAFKA_LIBS")"
-  stage=$(mktemp -d "$(dirname "$KAFKA_LIBS")/.libs.XXXXXX")
-  work=$(mktemp -d)
-  cp "$CONF/pom.xml" "$work/pom.xml"
-  mvn -q -B -f "$work/pom.xml" package -Dkafka.version="$KAFKA_VERSION" -Dlibs.dir="$stage" \
-    >"$work/mvn.log" 2>&1 || { tail -n 40 "$work/mvn.log" >&2; rm -rf "$stage"; die "kafka: mvn failed"; }
-  rm -rf "$work"
-  install_dir "$KAFKA_LIBS" "$stage"
+  cached_build "$(dirname "$KAFKA_LIBS")" "Kafka $KAFKA_VERSION jars (Maven Central)" fetch
 }
 
 java_opts() {
@@ -32,11 +28,7 @@ ready() {
 }
 
 up() {
-  if pid=$(pid_of "$NAME"); then
-    ready || wait_until "$NAME" 120 ready
-    log "kafka: running (pid $pid) on 127.0.0.1:$KAFKA_PORT"
-    return 0
-  fi
+  keep_running && return 0
   build
   require_free_ports "$NAME" "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
   mkdir -p "$DIR"
@@ -52,15 +44,12 @@ up() {
   fi
   log "kafka: starting broker on 127.0.0.1:$KAFKA_PORT"
   # shellcheck disable=SC2046
-  start_bg "$NAME" java $(java_opts) -cp "$KAFKA_LIBS/*" kafka.Kafka "$DIR/server.properties"
-  wait_until "$NAME" 120 ready
-  log "kafka: ready in $(cat "$DIR/ready-seconds")s (pid $(pid_of "$NAME"))"
+  start_ready 120 java $(java_opts) -cp "$KAFKA_LIBS/*" kafka.Kafka "$DIR/server.properties"
 }
 
 status() {
-  local pid
-  if ! pid=$(pid_of "$NAME"); then echo "kafka: DOWN"; return 1; fi
-  local version described
+  local pid version described
+  pid=$(pid_of "$NAME") || { echo "kafka: DOWN"; return 1; }
   # The broker logs its own version at start (AppInfoParser, kept at INFO in log4j.properties).
   version=$(sed -n 's/.*Kafka version: \([^ ]*\).*/\1/p' "$DIR/log" | head -n 1)
   described=$(cd "$SERVICES_ROOT" && node "$SERVICES_SCRIPTS/kafka-describe.mjs" "127.0.0.1:$KAFKA_PORT" 2>"$DIR/status.err") ||
@@ -68,10 +57,4 @@ status() {
   echo "kafka: UP pid=$pid rss=$(rss_mb "$pid")MB version=$version 127.0.0.1:$KAFKA_PORT $described"
 }
 
-case "${1:-}" in
-  build) build ;;
-  up) up ;;
-  down) stop_pid "$NAME" ;;
-  status) status ;;
-  *) die "usage: kafka.sh build|up|down|status" ;;
-esac
+component_main "$@"

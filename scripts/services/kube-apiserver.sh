@@ -9,6 +9,36 @@ DIR="$SERVICES_DIR/$NAME"
 URL="https://127.0.0.1:$APISERVER_PORT"
 STRIMZI_CRDS="$SERVICES_ROOT/../shared/vendor/strimzi/$STRIMZI_VERSION/install/cluster-operator"
 
+# k8s.io/kubernetes requires its staging modules at v0.0.0 through ./staging replaces, which `go install` refuses
+# and a dependent module ignores: a throwaway module replaces each of them by its published v0.Y.Z instead, and
+# the version ldflags make /version report the release (Helm reads it for .Capabilities.KubeVersion).
+compile() {
+  local v=$KUBERNETES_VERSION gomod staging m ld p bins=(kube-apiserver kube-controller-manager kubectl) b
+  cd "$(mktemp -d)"
+  go mod init example.invalid/k8s-bins
+  gomod=$(go mod download -json "k8s.io/kubernetes@v$v" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  staging=$(sed -n 's|^[[:space:]]*\(k8s.io/[A-Za-z0-9._-]*\) => \./staging/.*|\1|p' "$gomod")
+  [ -n "$staging" ] || die "no staging replaces found in $gomod"
+  for m in $staging; do go mod edit -replace="$m=$m@v0.${v#1.}"; done
+  go mod edit -require="k8s.io/kubernetes@v$v"
+  {
+    printf '//go:build tools\n\npackage tools\n\nimport (\n'
+    for b in "${bins[@]}"; do printf '\t_ "k8s.io/kubernetes/cmd/%s"\n' "$b"; done
+    printf ')\n'
+  } >tools.go
+  go mod tidy
+  ld="-s -w"
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld="$ld -X $p.gitVersion=v$v -X $p.gitMajor=1 -X $p.gitMinor=$(echo "$v" | cut -d. -f2)"
+    ld="$ld -X $p.gitTreeState=clean -X $p.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  done
+  go build -trimpath -ldflags "$ld" -o "$1/" "${bins[@]/#/k8s.io/kubernetes/cmd/}"
+}
+build() {
+  cached_build "$KUBE_BIN" "Kubernetes v$KUBERNETES_VERSION (kube-apiserver, kube-controller-manager, kubectl; 6-10 min)" \
+    compile
+}
+
 ready() { curl -sfk -H "Authorization: Bearer $KUBE_ADMIN_TOKEN" "$URL/readyz" >/dev/null; }
 
 write_kubeconfig() {
@@ -50,11 +80,8 @@ apply_strimzi_crds() {
 }
 
 up() {
-  if pid=$(pid_of "$NAME"); then
-    wait_until "$NAME" 120 ready
-    log "kube-apiserver: running (pid $pid) on $URL"
-  else
-    bash "$SERVICES_SCRIPTS/build-kubernetes.sh"
+  if ! keep_running; then
+    build
     require_free_ports "$NAME" "$APISERVER_PORT"
     mkdir -p "$DIR/pki"
     if [ ! -f "$DIR/pki/sa.key" ]; then
@@ -63,15 +90,13 @@ up() {
     fi
     printf '%s,admin,admin,"system:masters"\n' "$KUBE_ADMIN_TOKEN" >"$DIR/tokens.csv"
     log "kube-apiserver: starting on $URL"
-    start_bg "$NAME" "$KUBE_BIN/kube-apiserver" --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
+    start_ready 120 "$KUBE_BIN/kube-apiserver" --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
       --cert-dir="$DIR/pki" --secure-port="$APISERVER_PORT" --bind-address=127.0.0.1 \
       --advertise-address=127.0.0.1 --service-cluster-ip-range=10.0.0.0/24 --allow-privileged=true \
       --authorization-mode=RBAC --token-auth-file="$DIR/tokens.csv" \
       --service-account-issuer="$URL" --service-account-key-file="$DIR/pki/sa.pub" \
       --service-account-signing-key-file="$DIR/pki/sa.key" --enable-priority-and-fairness=false \
       --profiling=false --v=0
-    wait_until "$NAME" 120 ready
-    log "kube-apiserver: ready in $(cat "$DIR/ready-seconds")s (pid $(pid_of "$NAME"))"
   fi
   write_kubeconfig
   apply_strimzi_crds
@@ -79,17 +104,11 @@ up() {
 
 status() {
   local pid version
-  if ! pid=$(pid_of "$NAME"); then echo "kube-apiserver: DOWN"; return 1; fi
+  pid=$(pid_of "$NAME") || { echo "kube-apiserver: DOWN"; return 1; }
   version=$(curl -sfk -H "Authorization: Bearer $KUBE_ADMIN_TOKEN" "$URL/version" |
     sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p') || { echo "kube-apiserver: NOT ANSWERING (pid $pid)"; return 1; }
   ready || { echo "kube-apiserver: NOT READY (pid $pid)"; return 1; }
   echo "kube-apiserver: UP pid=$pid rss=$(rss_mb "$pid")MB gitVersion=$version $URL kubeconfig=$KUBECONFIG_FILE"
 }
 
-case "${1:-}" in
-  build) bash "$SERVICES_SCRIPTS/build-kubernetes.sh" ;;
-  up) up ;;
-  down) stop_pid "$NAME" ;;
-  status) status ;;
-  *) die "usage: kube-apiserver.sh build|up|down|status" ;;
-esac
+component_main "$@"

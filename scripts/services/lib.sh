@@ -101,10 +101,48 @@ stop_pid() {
 
 rss_mb() { ps -o rss= -p "$1" 2>/dev/null | awk '{ printf "%d", $1 / 1024 }'; }
 
-# install_dir FINAL STAGED: moves a finished build into place (last step of every build).
-install_dir() {
-  mkdir -p "$(dirname "$1")"
-  chmod 755 "$2"
-  rm -rf "$1"
-  mv "$2" "$1"
+# cached_build DIR LABEL FUNCTION: unless DIR exists, runs FUNCTION STAGE (which must put its output into the
+# empty directory STAGE; its output goes to DIR/../build-<version>.log) and then moves STAGE to DIR, last.
+cached_build() {
+  local dir=$1 label=$2 fn=$3 stage buildlog
+  [ -d "$dir" ] && return 0
+  mkdir -p "$(dirname "$dir")"
+  buildlog="$(dirname "$dir")/build-$(basename "$dir").log"
+  log "building $label (first run on this machine; log: $buildlog)"
+  stage=$(mktemp -d "$dir.build.XXXXXX")
+  if ! ("$fn" "$stage") >"$buildlog" 2>&1; then
+    tail -n 40 "$buildlog" >&2
+    rm -rf "$stage"
+    die "building $label failed (log: $buildlog)"
+  fi
+  chmod 755 "$stage"
+  mv "$stage" "$dir"
+  log "$label built into $dir"
+}
+
+# keep_running: when the component's recorded process is alive, waits until it answers and returns 0.
+# Components define NAME and ready().
+keep_running() {
+  local pid
+  pid=$(pid_of "$NAME") || return 1
+  wait_until "$NAME" 120 ready
+  log "$NAME: running (pid $pid)"
+}
+
+# start_ready SECONDS CMD...: starts the component's server and waits until ready() (at most SECONDS).
+start_ready() {
+  local secs=$1
+  shift
+  start_bg "$NAME" "$@"
+  wait_until "$NAME" "$secs" ready
+  log "$NAME: ready in $(cat "$SERVICES_DIR/$NAME/ready-seconds")s (pid $(pid_of "$NAME"))"
+}
+
+# component_main ARG: the command line of every component script (functions build, up, status; down by pid).
+component_main() {
+  case "${1:-}" in
+    build | up | status) "$1" ;;
+    down) stop_pid "$NAME" ;;
+    *) die "usage: $NAME.sh build|up|down|status" ;;
+  esac
 }
