@@ -1,7 +1,7 @@
 import { err, type Result } from '../result.ts';
 import type { Candle } from './candle.ts';
 import { problem, type Problem } from './rejection.ts';
-import { validateCandle } from './validate.ts';
+import { validateCandle, type CandleFields } from './validate.ts';
 
 /**
  * A `GET /api/v3/klines` row: `[openTime, open, high, low, close, volume, closeTime, quoteVolume,
@@ -22,51 +22,28 @@ export type RestRow = [
   string,
 ];
 
+/** The candle fields in the row's order; the 12th element ("ignore", always "0") is not kept. */
+const rowFields = [
+  'openTime',
+  'open',
+  'high',
+  'low',
+  'close',
+  'volume',
+  'closeTime',
+  'quoteVolume',
+  'trades',
+  'takerBuyBase',
+  'takerBuyQuote',
+] as const satisfies readonly (keyof Candle)[];
+
 /** Reads a REST row (or a CSV row split into the same 12 columns). The 12th element is ignored. */
 export const fromRestRow = (row: unknown): Result<Candle, Problem> => {
   if (!Array.isArray(row)) return err(problem('a kline row must be an array'));
   if (row.length !== 12 && row.length !== 11)
     return err(problem(`a kline row has 12 elements, this one has ${row.length}`));
-  const [
-    openTime,
-    open,
-    high,
-    low,
-    close,
-    volume,
-    closeTime,
-    quoteVolume,
-    trades,
-    takerBuyBase,
-    takerBuyQuote,
-  ] = row as unknown[];
-  return validateCandle({
-    openTime,
-    open,
-    high,
-    low,
-    close,
-    volume,
-    closeTime,
-    quoteVolume,
-    trades,
-    takerBuyBase,
-    takerBuyQuote,
-  });
+  return validateCandle(Object.fromEntries(rowFields.map((f, i) => [f, row[i] as unknown])) as CandleFields);
 };
 
 /** The exact Binance REST row of a candle (ms times, 8-place decimal strings, last element "0"). */
-export const toRestRow = (c: Candle): RestRow => [
-  c.openTime,
-  c.open,
-  c.high,
-  c.low,
-  c.close,
-  c.volume,
-  c.closeTime,
-  c.quoteVolume,
-  c.trades,
-  c.takerBuyBase,
-  c.takerBuyQuote,
-  '0',
-];
+export const toRestRow = (c: Candle): RestRow => [...rowFields.map((f) => c[f]), '0'] as RestRow;
