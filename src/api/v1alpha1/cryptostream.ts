@@ -8,7 +8,7 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 export const KIND = 'CryptoStream';
 export const PLURAL = 'cryptostreams';
 export const SINGULAR = 'cryptostream';
-export const SHORT_NAMES = ['cs'] as const;
+export const SHORT_NAMES = ['cstream'] as const;
 
 export type Quantity = string;
 export type ResourceList = { readonly cpu: Quantity; readonly memory: Quantity };

@@ -94,3 +94,23 @@ export const withDefaults = (schema: Schema, value: unknown): unknown => {
   }
   return v;
 };
+
+/**
+ * Spells out every object default in full (`default: {}` becomes the object its fields' defaults make).
+ * The API server checks a default against the CEL rules as written, without defaulting inside it.
+ */
+export const completeDefaults = (schema: Schema): Schema => {
+  const properties =
+    schema.properties === undefined
+      ? undefined
+      : Object.fromEntries(Object.entries(schema.properties).map(([k, s]) => [k, completeDefaults(s)]));
+  const items = schema.items === undefined ? undefined : completeDefaults(schema.items);
+  const out: Schema = {
+    ...schema,
+    ...(properties === undefined ? {} : { properties }),
+    ...(items === undefined ? {} : { items }),
+  };
+  if (schema.type !== 'object' || out.default === undefined) return out;
+  const { default: shallow, ...rest } = out;
+  return { ...rest, default: withDefaults(rest as Schema, shallow) };
+};

@@ -1,5 +1,5 @@
 import { intervals } from '../../core/kline/interval.ts';
-import { arr, bool, int, num, obj, str } from './openapi.ts';
+import { arr, bool, completeDefaults, int, num, obj, str } from './openapi.ts';
 import type { Schema } from './openapi.ts';
 
 /**
@@ -259,100 +259,102 @@ const autoscaling = obj(
   },
 );
 
-export const specSchema: Schema = obj(
-  'Desired state of a market-data pipeline: what to fetch from Binance, and how to run Kafka, the workers, InfluxDB and Grafana.',
-  {
-    image: image(
-      'CryptoStream image of the producers and consumers. Unset: the image the operator was installed with.',
-    ),
-    symbols: arr(
-      'Binance symbols to follow, upper case (for example BTCUSDC).',
-      str('A Binance symbol.', {
-        maxLength: 20,
-        'x-kubernetes-validations': [
-          {
-            rule: "self.matches('^[A-Z0-9]{2,20}$')",
-            message: 'symbols must be upper-case Binance symbols such as BTCUSDC',
-          },
-        ],
-      }),
-      { minItems: 1, maxItems: 64, 'x-kubernetes-validations': [unique('symbols')] },
-    ),
-    intervals: arr(
-      'Binance kline intervals to follow; each gets its own topic, producer and consumers.',
-      str('A Binance kline interval.', { enum: intervals }),
-      {
-        default: ['1m'],
-        minItems: 1,
-        maxItems: intervals.length,
-        'x-kubernetes-validations': [unique('intervals')],
-      },
-    ),
-    binance: obj(
-      'Where candles come from.',
-      {
-        baseUrl: str('REST base URL of Binance or a compatible server.', {
-          default: 'https://data-api.binance.vision',
-          maxLength: 2048,
+export const specSchema: Schema = completeDefaults(
+  obj(
+    'Desired state of a market-data pipeline: what to fetch from Binance, and how to run Kafka, the workers, InfluxDB and Grafana.',
+    {
+      image: image(
+        'CryptoStream image of the producers and consumers. Unset: the image the operator was installed with.',
+      ),
+      symbols: arr(
+        'Binance symbols to follow, upper case (for example BTCUSDC).',
+        str('A Binance symbol.', {
+          maxLength: 20,
           'x-kubernetes-validations': [
             {
-              rule: "isURL(self) && (url(self).getScheme() == 'https' || url(self).getScheme() == 'http')",
-              message: 'binance.baseUrl must be an http(s) URL such as https://data-api.binance.vision',
+              rule: "self.matches('^[A-Z0-9]{2,20}$')",
+              message: 'symbols must be upper-case Binance symbols such as BTCUSDC',
             },
           ],
         }),
-        backfillFrom: str(
-          'Start of the backfill (RFC 3339, for example 2025-01-01T00:00:00Z). Unset: 24 hours before a producer starts.',
-          {
-            format: 'date-time',
-            maxLength: 64,
-          },
-        ),
-      },
-      { default: {} },
-    ),
-    indicators,
-    kafka,
-    influxdb,
-    grafana,
-    producer: obj(
-      'The producers: one Deployment per interval that backfills and follows Binance.',
-      {
-        resources: resources('producer', ['50m', '64Mi'], ['500m', '256Mi']),
-      },
-      { default: {} },
-    ),
-    consumer: obj(
-      'The consumers: per interval a Deployment that enriches candles and writes them to InfluxDB, scaled by an autoscaler.',
-      { resources: resources('consumer', ['100m', '128Mi'], ['1', '512Mi']), autoscaling },
-      { default: {} },
-    ),
-    alerts: arr('Threshold alerts.', alert, {
-      default: [],
-      maxItems: 32,
-      'x-kubernetes-list-type': 'map',
-      'x-kubernetes-list-map-keys': ['name'],
-    }),
-  },
-  {
-    required: ['symbols'],
-    'x-kubernetes-validations': [
-      {
-        rule: 'self.alerts.all(a, a.symbol in self.symbols)',
-        message: "every alert's symbol must be one of spec.symbols",
-        fieldPath: '.alerts',
-      },
-      {
-        rule: 'self.alerts.all(a, !has(a.interval) || a.interval in self.intervals)',
-        message: "every alert's interval must be one of spec.intervals",
-        fieldPath: '.alerts',
-      },
-      {
-        rule: '!has(self.influxdb.nodePort) || !has(self.grafana.nodePort) || self.influxdb.nodePort != self.grafana.nodePort',
-        message: 'influxdb.nodePort and grafana.nodePort must differ',
-      },
-    ],
-  },
+        { minItems: 1, maxItems: 64, 'x-kubernetes-validations': [unique('symbols')] },
+      ),
+      intervals: arr(
+        'Binance kline intervals to follow; each gets its own topic, producer and consumers.',
+        str('A Binance kline interval.', { enum: intervals }),
+        {
+          default: ['1m'],
+          minItems: 1,
+          maxItems: intervals.length,
+          'x-kubernetes-validations': [unique('intervals')],
+        },
+      ),
+      binance: obj(
+        'Where candles come from.',
+        {
+          baseUrl: str('REST base URL of Binance or a compatible server.', {
+            default: 'https://data-api.binance.vision',
+            maxLength: 2048,
+            'x-kubernetes-validations': [
+              {
+                rule: "isURL(self) && (url(self).getScheme() == 'https' || url(self).getScheme() == 'http')",
+                message: 'binance.baseUrl must be an http(s) URL such as https://data-api.binance.vision',
+              },
+            ],
+          }),
+          backfillFrom: str(
+            'Start of the backfill (RFC 3339, for example 2025-01-01T00:00:00Z). Unset: 24 hours before a producer starts.',
+            {
+              format: 'date-time',
+              maxLength: 64,
+            },
+          ),
+        },
+        { default: {} },
+      ),
+      indicators,
+      kafka,
+      influxdb,
+      grafana,
+      producer: obj(
+        'The producers: one Deployment per interval that backfills and follows Binance.',
+        {
+          resources: resources('producer', ['50m', '64Mi'], ['500m', '256Mi']),
+        },
+        { default: {} },
+      ),
+      consumer: obj(
+        'The consumers: per interval a Deployment that enriches candles and writes them to InfluxDB, scaled by an autoscaler.',
+        { resources: resources('consumer', ['100m', '128Mi'], ['1', '512Mi']), autoscaling },
+        { default: {} },
+      ),
+      alerts: arr('Threshold alerts.', alert, {
+        default: [],
+        maxItems: 32,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['name'],
+      }),
+    },
+    {
+      required: ['symbols'],
+      'x-kubernetes-validations': [
+        {
+          rule: 'self.alerts.all(a, a.symbol in self.symbols)',
+          message: "every alert's symbol must be one of spec.symbols",
+          fieldPath: '.alerts',
+        },
+        {
+          rule: 'self.alerts.all(a, !has(a.interval) || a.interval in self.intervals)',
+          message: "every alert's interval must be one of spec.intervals",
+          fieldPath: '.alerts',
+        },
+        {
+          rule: '!has(self.influxdb.nodePort) || !has(self.grafana.nodePort) || self.influxdb.nodePort != self.grafana.nodePort',
+          message: 'influxdb.nodePort and grafana.nodePort must differ',
+        },
+      ],
+    },
+  ),
 );
 
 const condition = obj(
@@ -393,7 +395,8 @@ export const rootSchema: Schema = obj(
   {
     apiVersion: str('API version of this object (cryptostream.io/v1alpha1).'),
     kind: str('Kind of this object (CryptoStream).'),
-    metadata: { type: 'object', description: 'Standard object metadata.' },
+    // The API server owns the metadata schema: a CRD may not describe it.
+    metadata: { type: 'object' } as Schema,
     spec: specSchema,
     status: statusSchema,
   },

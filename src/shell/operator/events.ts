@@ -21,7 +21,7 @@ export const makeRecorder =
       await kube.create({
         apiVersion: 'events.k8s.io/v1',
         kind: 'Event',
-        metadata: { generateName: `${cr.metadata.name}.`, namespace: cr.metadata.namespace },
+        metadata: { generateName: `${cr.metadata.name}-`, namespace: cr.metadata.namespace },
         eventTime: microTime(now()),
         reportingController: 'cryptostream.io/operator',
         reportingInstance: instance,

@@ -32,7 +32,14 @@ export const startInformer = (
   opts: InformerOptions,
 ): Informer => {
   const path = pathOf(resource, opts.namespace);
-  const listFn = () => kube.list<KubernetesObject>(resource, opts.namespace, opts.labelSelector);
+  // Items of a list response carry no apiVersion and kind; watch events do. Fill them in so cached objects agree.
+  const listFn = async () => {
+    const list = await kube.list<KubernetesObject>(resource, opts.namespace, opts.labelSelector);
+    return {
+      ...list,
+      items: list.items.map((o) => ({ ...o, apiVersion: resource.apiVersion, kind: resource.kind })),
+    };
+  };
   const lw = new ListWatch<KubernetesObject>(path, new Watch(kc), listFn, false, opts.labelSelector);
   let synced = false;
   let failedOnce = false;
@@ -58,8 +65,8 @@ export const startInformer = (
   lw.on('error', (error: unknown) => {
     synced = false;
     failedOnce = true;
-    opts.onError(resource, error);
     if (stopped) return;
+    opts.onError(resource, error);
     clearTimeout(timer);
     timer = setTimeout(() => void begin(), (opts.retryDelayMs ?? defaultRetry)(attempt++));
   });

@@ -10,7 +10,7 @@ import { aCryptoStream, inputs } from './aCryptoStream.ts';
 const T0 = '2026-01-01T00:00:00Z';
 const T1 = '2026-01-01T00:05:00Z';
 
-const ready = (c: Child): KubernetesObject => {
+const ready = (c: Child): KubernetesObject & Record<string, unknown> => {
   const live = { ...structuredClone(c), metadata: { ...c.metadata, generation: 1 } } as Child &
     Record<string, unknown>;
   if (c.kind === 'Deployment' || c.kind === 'StatefulSet') {

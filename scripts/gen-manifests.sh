@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Renders the install bundle manifests/install.yaml from charts/cryptostream (CRD included), with helm from
+# $HELM, else the one `npm run services:up` built (.services/env), else helm on PATH.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+if [ -z "${HELM:-}" ] && [ -f "$root/.services/env" ]; then HELM="$(grep '^HELM=' "$root/.services/env" | cut -d= -f2-)"; fi
+HELM="${HELM:-helm}"
+out="$root/manifests/install.yaml"
+{
+  echo "# The CryptoStream operator, rendered from charts/cryptostream by \`npm run gen:manifests\`. Do not edit."
+  echo "# kubectl apply --server-side -f manifests/install.yaml"
+  echo "---"
+  echo "apiVersion: v1"
+  echo "kind: Namespace"
+  echo "metadata:"
+  echo "  name: cryptostream-system"
+  echo "  labels:"
+  echo "    pod-security.kubernetes.io/enforce: restricted"
+  "$HELM" template cryptostream "$root/charts/cryptostream" --namespace cryptostream-system --include-crds --skip-tests
+} >"$out"
+echo "wrote manifests/install.yaml"

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { crdYaml } from '../../../src/api/v1alpha1/crdYaml.ts';
+import { startController } from '../../../src/shell/operator/controller.ts';
+import type { Controller } from '../../../src/shell/operator/controller.ts';
+import { makeKube } from '../../../src/shell/operator/kube.ts';
+import type { Kube } from '../../../src/shell/operator/kube.ts';
+import { makeMetrics } from '../../../src/shell/operator/metrics.ts';
+import type { Metrics } from '../../../src/shell/operator/metrics.ts';
+import { parse } from 'yaml';
+import { services } from '../../support/services.ts';
+
+/** The test API server (`npm run services:up`): a client, and helpers to run the operator against it. */
+export const cluster = () => {
+  const s = services();
+  const kc = new KubeConfig();
+  kc.loadFromFile(s.kube.kubeconfig);
+  return { services: s, kc, kube: makeKube(kc) };
+};
+
+export const IMAGE = 'cryptostream:test';
+
+/** Installs (server-side applies) the generated CryptoStream CRD and waits until it is served. */
+export const installCrd = async (kube: Kube): Promise<void> => {
+  await kube
+    .request(
+      'PATCH',
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/cryptostreams.cryptostream.io?fieldManager=cryptostream-tests&force=true',
+      parse(crdYaml()),
+      'application/apply-patch+yaml',
+    )
+    .then((r) => {
+      if (r.status > 299) throw new Error(`CRD not applied: ${JSON.stringify(r.body)}`);
+    });
+  await eventually(
+    async () => (await kube.request('GET', '/apis/cryptostream.io/v1alpha1/cryptostreams')).status === 200,
+    'the CRD is served',
+  );
+  const strimzi = await kube.request('GET', '/apis/kafka.strimzi.io/v1/kafkas');
+  if (strimzi.status !== 200)
+    throw new Error(
+      'the Strimzi CRDs are not loaded in the test API server (npm run services:up loads them)',
+    );
+};
+
+export const freshNamespace = async (
+  kube: Kube,
+  prefix: string,
+  labels: Record<string, string> = {},
+): Promise<string> => {
+  const name = `${prefix}-${randomUUID().slice(0, 8)}`;
+  await kube.request('POST', '/api/v1/namespaces', {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels },
+  });
+  return name;
+};
+
+export const deleteNamespace = async (kube: Kube, name: string): Promise<void> => {
+  await kube.request('DELETE', `/api/v1/namespaces/${name}`);
+};
+
+/** Polls until `check` returns a truthy value (no timing is asserted: the deadline only ends a hung test). */
+export const eventually = async <T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`gave up waiting until ${what}${last === undefined ? '' : `: ${String(last)}`}`);
+    await sleep(100);
+  }
+};
+
+export type Running = {
+  readonly controller: Controller;
+  readonly metrics: Metrics;
+  readonly writes: () => number;
+};
+
+/** Runs the operator in this process for one namespace. */
+export const runOperator = (kc: KubeConfig, namespace: string): Running => {
+  const metrics = makeMetrics();
+  const kube = makeKube(kc);
+  let writes = 0;
+  kube.onWrite(() => void writes++);
+  const controller = startController({
+    kc,
+    kube,
+    namespace,
+    image: IMAGE,
+    identity: 'test',
+    concurrency: 4,
+    resyncMs: 3_600_000,
+    log: pino({ level: 'silent' }),
+    metrics,
+  });
+  return { controller, metrics, writes: () => writes };
+};
+
+export const aStream = (
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+): KubernetesObject & { spec: Record<string, unknown> } => ({
+  apiVersion: 'cryptostream.io/v1alpha1',
+  kind: 'CryptoStream',
+  metadata: { name, namespace },
+  spec,
+});
+
+export const readYaml = (...path: string[]): unknown =>
+  parse(readFileSync(join(import.meta.dirname, '..', '..', '..', ...path), 'utf8'));

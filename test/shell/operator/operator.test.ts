@@ -1,0 +1,237 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { CryptoStream } from '../../../src/api/v1alpha1/cryptostream.ts';
+import { defaulted } from '../../../src/api/v1alpha1/defaults.ts';
+import { kindAndName } from '../../../src/core/operator/child.ts';
+import { credentialsFrom } from '../../../src/core/operator/credentials.ts';
+import { desiredState } from '../../../src/core/operator/desiredState.ts';
+import { CHILD_RESOURCES, CRYPTOSTREAM, resourceOf } from '../../../src/shell/operator/resources.ts';
+import {
+  aStream,
+  cluster,
+  deleteNamespace,
+  eventually,
+  freshNamespace,
+  IMAGE,
+  installCrd,
+  runOperator,
+} from './cluster.ts';
+import type { Running } from './cluster.ts';
+
+type Obj = KubernetesObject & Record<string, unknown>;
+const { kc, kube } = cluster();
+const SELECTOR = 'app.kubernetes.io/managed-by=cryptostream-operator';
+
+const childrenOf = async (namespace: string, stream: string): Promise<Obj[]> => {
+  const lists = await Promise.all(
+    CHILD_RESOURCES.map((r) => kube.list<Obj>(r, namespace, `${SELECTOR},cryptostream.io/stream=${stream}`)),
+  );
+  return lists.flatMap((l, i) =>
+    l.items.map((o): Obj => ({
+      ...o,
+      apiVersion: CHILD_RESOURCES[i]!.apiVersion,
+      kind: CHILD_RESOURCES[i]!.kind,
+    })),
+  );
+};
+const get = (apiVersion: string, kind: string, namespace: string, name: string) =>
+  kube.get<Obj>(resourceOf(apiVersion, kind), namespace, name);
+const stream = (namespace: string, name: string) => kube.get<CryptoStream>(CRYPTOSTREAM, namespace, name);
+const condition = async (namespace: string, name: string, type: string) =>
+  (await stream(namespace, name))?.status?.conditions?.find((c) => c.type === type);
+const envOf = (d: Obj | undefined) =>
+  Object.fromEntries(
+    (
+      (d?.['spec'] as { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } })
+        .template.spec.containers[0]!.env ?? []
+    ).map((e) => [e.name, e.value]),
+  );
+
+/** The children a stream should have, from the pure desired state (credentials as the operator stored them). */
+const expectedChildren = async (namespace: string, name: string): Promise<string[]> => {
+  const cr = defaulted(await stream(namespace, name));
+  const secret = await get('v1', 'Secret', namespace, `${name}-credentials`);
+  const credentials = credentialsFrom(secret?.['data'] as Record<string, string>);
+  assert.ok(credentials, 'the credentials Secret holds generated credentials');
+  return desiredState(cr, { image: IMAGE, credentials }).map(kindAndName).sort();
+};
+
+const converged = async (namespace: string, name: string) =>
+  eventually(async () => {
+    const [want, have] = [
+      await expectedChildren(namespace, name),
+      (await childrenOf(namespace, name)).map(kindAndName).sort(),
+    ];
+    return (
+      JSON.stringify(want) === JSON.stringify(have) &&
+      (await stream(namespace, name))?.status?.observedGeneration ===
+        (await stream(namespace, name))?.metadata.generation
+    );
+  }, `${name} has exactly its desired children`);
+
+describe('the operator on a real API server', () => {
+  let ns = '';
+  let op: Running;
+
+  before(async () => {
+    await installCrd(kube);
+    ns = await freshNamespace(kube, 'operator');
+    op = runOperator(kc, ns);
+  });
+  after(async () => {
+    await op.controller.stop();
+    await deleteNamespace(kube, ns);
+  });
+
+  it('creates every child of an applied CryptoStream, owned by it', async () => {
+    await kube.apply(aStream(ns, 'demo', { symbols: ['BTCUSDC', 'ETHUSDC'], intervals: ['1m', '1h'] }));
+    await converged(ns, 'demo');
+    const children = await childrenOf(ns, 'demo');
+    const uid = (await stream(ns, 'demo'))?.metadata.uid;
+    for (const c of children)
+      assert.deepEqual(
+        c.metadata?.ownerReferences?.map((r) => [r.kind, r.uid, r.controller]),
+        [['CryptoStream', uid, true]],
+        kindAndName(c),
+      );
+    assert.equal(
+      envOf(await get('apps/v1', 'Deployment', ns, 'demo-producer-1h'))['CRYPTOSTREAM_SYMBOLS'],
+      'BTCUSDC,ETHUSDC',
+    );
+  });
+
+  it('passes a server-side dry run of every desired child', async () => {
+    const cr = defaulted(await stream(ns, 'demo'));
+    const credentials = credentialsFrom(
+      (await get('v1', 'Secret', ns, 'demo-credentials'))?.['data'] as Record<string, string>,
+    )!;
+    for (const child of desiredState(cr, { image: IMAGE, credentials }))
+      await kube.apply(child, { dryRun: true });
+  });
+
+  it('writes the status with observedGeneration, every condition and the endpoints', async () => {
+    const status = await eventually(async () => (await stream(ns, 'demo'))?.status, 'a status is written');
+    assert.deepEqual(
+      status.conditions?.map((c) => c.type),
+      ['Ready', 'Kafka', 'InfluxDB', 'Grafana', 'Producers', 'Consumers'],
+    );
+    assert.equal(status.endpoints?.grafana, `http://demo-grafana.${ns}.svc:3000`);
+  });
+
+  it('follows a spec change: a symbol added, an interval removed, replicas changed', async () => {
+    await kube.apply(
+      aStream(ns, 'demo', {
+        symbols: ['BTCUSDC', 'ETHUSDC', 'SOLUSDC'],
+        intervals: ['1m'],
+        consumer: { autoscaling: { maxReplicas: 6 } },
+      }),
+    );
+    await converged(ns, 'demo');
+    assert.equal(
+      envOf(await get('apps/v1', 'Deployment', ns, 'demo-producer-1m'))['CRYPTOSTREAM_SYMBOLS'],
+      'BTCUSDC,ETHUSDC,SOLUSDC',
+    );
+    assert.equal(await get('apps/v1', 'Deployment', ns, 'demo-producer-1h'), undefined);
+    assert.equal(await get('kafka.strimzi.io/v1', 'KafkaTopic', ns, 'demo-prices-1h'), undefined);
+    const hpa = await get('autoscaling/v2', 'HorizontalPodAutoscaler', ns, 'demo-consumer-1m');
+    assert.equal((hpa?.['spec'] as { maxReplicas: number }).maxReplicas, 6);
+    const topic = await get('kafka.strimzi.io/v1', 'KafkaTopic', ns, 'demo-prices-1m');
+    assert.equal(
+      (topic?.['spec'] as { partitions: number }).partitions,
+      6,
+      'one partition per consumer replica at least',
+    );
+  });
+
+  it('recreates a deleted child', async () => {
+    const before = await get('apps/v1', 'Deployment', ns, 'demo-consumer-1m');
+    await kube.remove(before!);
+    const again = await eventually(async () => {
+      const d = await get('apps/v1', 'Deployment', ns, 'demo-consumer-1m');
+      return d !== undefined && d.metadata?.uid !== before?.metadata?.uid ? d : undefined;
+    }, 'the consumer Deployment is back');
+    assert.equal(again.metadata?.labels?.['cryptostream.io/stream'], 'demo');
+  });
+
+  it('never rotates the generated credentials', async () => {
+    const secret = await get('v1', 'Secret', ns, 'demo-credentials');
+    await kube.apply(
+      aStream(ns, 'demo', {
+        symbols: ['BTCUSDC', 'ETHUSDC', 'SOLUSDC'],
+        intervals: ['1m'],
+        consumer: { autoscaling: { maxReplicas: 6 } },
+        kafka: { retentionHours: 24 },
+      }),
+    );
+    await converged(ns, 'demo');
+    assert.deepEqual((await get('v1', 'Secret', ns, 'demo-credentials'))?.['data'], secret?.['data']);
+  });
+
+  it('makes no writes after a restart once converged', async () => {
+    await converged(ns, 'demo');
+    await op.controller.queue.idle();
+    await op.controller.stop();
+    op = runOperator(kc, ns);
+    await eventually(() => op.controller.synced(), 'the restarted operator has synced its caches');
+    await eventually(
+      async () => (await op.metrics.reconciles.get()).values.some((v) => v.value > 0),
+      'the restarted operator reconciled',
+    );
+    await op.controller.queue.idle();
+    assert.equal(op.writes(), 0);
+  });
+
+  it('lets the Ready condition follow the children: Kafka and a Deployment report through /status', async () => {
+    const kafka = (await get('kafka.strimzi.io/v1', 'Kafka', ns, 'demo'))!;
+    await kube.apply(
+      {
+        apiVersion: 'kafka.strimzi.io/v1',
+        kind: 'Kafka',
+        metadata: { name: 'demo', namespace: ns },
+        status: {
+          observedGeneration: kafka.metadata?.generation,
+          conditions: [
+            { type: 'Ready', status: 'False', reason: 'BrokersStarting', message: 'brokers are starting' },
+          ],
+        },
+      } as Obj,
+      { subresource: 'status' },
+    );
+    const kafkaCondition = await eventually(async () => {
+      const c = await condition(ns, 'demo', 'Kafka');
+      return c?.reason === 'BrokersStarting' ? c : undefined;
+    }, 'the Kafka condition carries the Strimzi reason');
+    assert.match(kafkaCondition.message, /brokers are starting/);
+
+    const producer = (await get('apps/v1', 'Deployment', ns, 'demo-producer-1m'))!;
+    await kube.apply(
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'demo-producer-1m', namespace: ns },
+        status: {
+          observedGeneration: producer.metadata?.generation,
+          replicas: 1,
+          readyReplicas: 1,
+          updatedReplicas: 1,
+          availableReplicas: 1,
+        },
+      } as Obj,
+      { subresource: 'status' },
+    );
+    await eventually(
+      async () => (await condition(ns, 'demo', 'Producers'))?.status === 'True',
+      'the Producers condition turns True',
+    );
+  });
+
+  it('leaves the children to the garbage collector when the CryptoStream is deleted', async () => {
+    await kube.remove((await stream(ns, 'demo'))!);
+    await eventually(
+      async () => (await childrenOf(ns, 'demo')).length === 0,
+      'the children are garbage-collected',
+      60_000,
+    );
+  });
+});
