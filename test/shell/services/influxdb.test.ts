@@ -4,11 +4,15 @@ import { describe, it } from 'node:test';
 import { InfluxDB, Point } from '@influxdata/influxdb-client';
 import { services } from '../../support/services.ts';
 
-describe('local InfluxDB (@influxdata/influxdb-client, v2 API)', () => {
+// Each test reads the endpoints itself, so that without the servers every test fails with the reason.
+const connect = () => {
   const { influx } = services();
-  const client = new InfluxDB({ url: influx.url, token: influx.token });
+  return { influx, client: new InfluxDB({ url: influx.url, token: influx.token }) };
+};
 
+describe('local InfluxDB (@influxdata/influxdb-client, v2 API)', () => {
   it('writes a point through /api/v2/write and reads it back with Flux', async () => {
+    const { influx, client } = connect();
     const run = randomUUID();
     const writer = client.getWriteApi(influx.org, influx.buckets.raw, 's');
     writer.writePoint(
@@ -33,6 +37,7 @@ describe('local InfluxDB (@influxdata/influxdb-client, v2 API)', () => {
   });
 
   it('serves both databases of the pipeline', async () => {
+    const { influx, client } = connect();
     for (const bucket of [influx.buckets.raw, influx.buckets.enriched]) {
       const rows = await client
         .getQueryApi(influx.org)

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import {
   ApiException,
   AppsV1Api,
@@ -63,29 +63,42 @@ const eventually = async <T>(what: string, read: () => Promise<T | undefined>): 
   throw new Error(`gave up waiting for ${what}`);
 };
 
-describe('local Kubernetes API server and controller manager (@kubernetes/client-node)', () => {
+/** Clients and a fresh namespace, made on first use: each test asks for them, so that without the servers every
+ * test fails with the reason. */
+const connect = async () => {
   const { kube } = services();
   const kc = new KubeConfig();
   kc.loadFromFile(kube.kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
-  const apps = kc.makeApiClient(AppsV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
   const namespace = `smoke-${randomUUID().slice(0, 8)}`;
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  return {
+    kube,
+    kc,
+    core,
+    apps: kc.makeApiClient(AppsV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+    namespace,
+  };
+};
 
-  before(async () => {
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
-  });
+describe('local Kubernetes API server and controller manager (@kubernetes/client-node)', () => {
+  let connected: ReturnType<typeof connect> | undefined;
+  const cluster = () => (connected ??= connect());
   after(async () => {
     // The namespace controller deletes what is left inside; nothing waits for it.
-    await core.deleteNamespace({ name: namespace });
+    const made = await connected?.catch(() => undefined);
+    await made?.core.deleteNamespace({ name: made.namespace });
   });
 
   it('reports the pinned Kubernetes release as its version', async () => {
+    const { kube, kc } = await cluster();
     const version = await kc.makeApiClient(VersionApi).getCode();
     assert.equal(version.gitVersion, `v${kube.version}`);
   });
 
   it('lets the controller manager create the ReplicaSet of a new Deployment', async () => {
+    const { apps, namespace } = await cluster();
     const labels = { app: 'smoke' };
     await apps.createNamespacedDeployment({
       namespace,
@@ -112,6 +125,7 @@ describe('local Kubernetes API server and controller manager (@kubernetes/client
   });
 
   it('gives every new namespace its default ServiceAccount', async () => {
+    const { core, namespace } = await cluster();
     const account = await eventually('ServiceAccount default', async () => {
       const list = await core.listNamespacedServiceAccount({ namespace });
       return list.items.find((a) => a.metadata?.name === 'default');
@@ -120,6 +134,7 @@ describe('local Kubernetes API server and controller manager (@kubernetes/client
   });
 
   it('accepts the Strimzi Kafka, KafkaNodePool and KafkaTopic examples in a server-side dry run', async () => {
+    const { kube, custom, namespace } = await cluster();
     const manifests = [
       ...strimziExamples(kube.strimziVersion, 'kafka-single-node.yaml'),
       ...strimziExamples(kube.strimziVersion, 'kafka-topic.yaml'),
@@ -148,6 +163,7 @@ describe('local Kubernetes API server and controller manager (@kubernetes/client
   });
 
   it('rejects a Kafka whose listener type is not one Strimzi supports', async () => {
+    const { kube, custom, namespace } = await cluster();
     const [kafka] = strimziExamples(kube.strimziVersion, 'kafka-single-node.yaml').filter(
       (m) => m.kind === 'Kafka',
     );
@@ -173,6 +189,7 @@ describe('local Kubernetes API server and controller manager (@kubernetes/client
   });
 
   it('rejects a KafkaTopic with zero partitions', async () => {
+    const { kube, custom, namespace } = await cluster();
     const [topic] = strimziExamples(kube.strimziVersion, 'kafka-topic.yaml');
     assert.ok(topic);
     await assert.rejects(
