@@ -87,7 +87,7 @@ wait_until() {
   die "$name did not become ready within ${secs}s (log: .services/$name/log)"
 }
 
-# stop_pid NAME: SIGTERM the recorded process (and its session), wait, then SIGKILL.
+# stop_pid NAME: SIGTERM the recorded process, wait up to 20 s for it to exit, then SIGKILL.
 stop_pid() {
   local name=$1 pid i
   if pid=$(pid_of "$name"); then
