@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { defaulted } from '../../../src/api/v1alpha1/defaults.ts';
+import { kindAndName } from '../../../src/core/operator/child.ts';
+import type { Child } from '../../../src/core/operator/child.ts';
+import { desiredState } from '../../../src/core/operator/desiredState.ts';
+import { cluster, deleteNamespace, freshNamespace, IMAGE, readYaml } from './cluster.ts';
+
+const { kube } = cluster();
+type PodTemplate = {
+  metadata?: { labels?: Record<string, string> };
+  spec: { volumes?: unknown[] } & Record<string, unknown>;
+};
+type Workload = Child & {
+  spec: { template: PodTemplate; volumeClaimTemplates?: { metadata: { name: string } }[] };
+};
+
+const streamSpec = readYaml('manifests', 'examples', 'usdc-majors.yaml') as { spec: Record<string, unknown> };
+
+/** The pod a workload would run; volume claim templates become claims, as the StatefulSet controller does. */
+const podOf = (w: Workload, namespace: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: `${w.metadata.name}-probe`, namespace, labels: w.spec.template.metadata?.labels ?? {} },
+  spec: {
+    ...w.spec.template.spec,
+    volumes: [
+      ...(w.spec.template.spec.volumes ?? []),
+      ...(w.spec.volumeClaimTemplates ?? []).map((t) => ({
+        name: t.metadata.name,
+        persistentVolumeClaim: { claimName: `${t.metadata.name}-claim` },
+      })),
+    ],
+  },
+});
+
+describe('a namespace that enforces Pod Security "restricted"', () => {
+  let ns = '';
+  const all = (namespace: string) =>
+    desiredState(
+      defaulted({
+        apiVersion: 'cryptostream.io/v1alpha1',
+        kind: 'CryptoStream',
+        metadata: { name: 'majors', namespace, uid: '00000000-0000-0000-0000-000000000001' },
+        spec: streamSpec.spec,
+      }),
+      { image: IMAGE, credentials: { influxPassword: 'p', influxToken: 't', grafanaPassword: 'g' } },
+    );
+  const children = (namespace: string) =>
+    all(namespace).filter((c): c is Workload => c.kind === 'Deployment' || c.kind === 'StatefulSet');
+
+  before(async () => {
+    ns = await freshNamespace(kube, 'restricted', {
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/warn': 'restricted',
+    });
+    for (const sa of all(ns).filter((c) => c.kind === 'ServiceAccount')) {
+      const { ownerReferences: _, ...metadata } = sa.metadata;
+      await kube.apply({ ...sa, metadata });
+    }
+  });
+  after(async () => deleteNamespace(kube, ns));
+
+  it('admits a pod of every workload the operator creates', async () => {
+    const workloads = children(ns);
+    assert.equal(
+      workloads.length,
+      12,
+      'InfluxDB, Grafana and a producer and consumer for each of 5 intervals',
+    );
+    for (const w of workloads) {
+      const res = await kube.request('POST', `/api/v1/namespaces/${ns}/pods?dryRun=All`, podOf(w, ns));
+      assert.equal(res.status, 201, `${kindAndName(w)}: ${JSON.stringify(res.body)}`);
+      assert.deepEqual(res.warnings, [], kindAndName(w));
+    }
+  });
+
+  it('raises no Pod Security warning for the workloads themselves', async () => {
+    for (const w of children(ns)) {
+      const { ownerReferences: _, ...metadata } = w.metadata;
+      const res = await kube.request(
+        'POST',
+        `/apis/apps/v1/namespaces/${ns}/${w.kind === 'StatefulSet' ? 'statefulsets' : 'deployments'}?dryRun=All`,
+        { ...w, metadata },
+      );
+      assert.equal(res.status, 201, `${kindAndName(w)}: ${JSON.stringify(res.body)}`);
+      assert.deepEqual(res.warnings, [], kindAndName(w));
+    }
+  });
+});

@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { aStream, cluster, deleteNamespace, freshNamespace, installCrd } from './cluster.ts';
+
+const { kube } = cluster();
+const base = { symbols: ['BTCUSDC', 'ETHUSDC'], intervals: ['1m', '1h'] };
+
+type Case = {
+  readonly title: string;
+  readonly spec: Record<string, unknown>;
+  readonly message: RegExp;
+  readonly name?: string;
+  /** 422 Invalid, except a body that does not decode at all (400 Bad Request). */
+  readonly status?: number;
+};
+
+/** Each resource is wrong in one way; the API server must say which. */
+const invalid: readonly Case[] = [
+  {
+    title: 'a lower-case symbol',
+    spec: { ...base, symbols: ['btcusdc'] },
+    message: /symbols must be upper-case Binance symbols such as BTCUSDC/,
+  },
+  {
+    title: 'a symbol listed twice',
+    spec: { ...base, symbols: ['BTCUSDC', 'BTCUSDC'] },
+    message: /symbols must be unique/,
+  },
+  {
+    title: 'no symbols at all',
+    spec: { ...base, symbols: [] },
+    message: /spec\.symbols.*should have at least 1 items/,
+  },
+  { title: 'a missing symbols list', spec: { intervals: ['1m'] }, message: /spec\.symbols: Required value/ },
+  {
+    title: 'an interval Binance does not have',
+    spec: { ...base, intervals: ['2m'] },
+    message: /Unsupported value: "2m"/,
+  },
+  {
+    title: 'an interval listed twice',
+    spec: { ...base, intervals: ['1m', '1m'] },
+    message: /intervals must be unique/,
+  },
+  {
+    title: 'more minimum than maximum consumers',
+    spec: { ...base, consumer: { autoscaling: { minReplicas: 5, maxReplicas: 2 } } },
+    message: /consumer\.autoscaling\.minReplicas must not exceed maxReplicas/,
+  },
+  {
+    title: 'a CPU request above its limit',
+    spec: { ...base, producer: { resources: { requests: { cpu: '2' }, limits: { cpu: '1' } } } },
+    message: /resources\.requests\.cpu must not exceed resources\.limits\.cpu/,
+  },
+  {
+    title: 'a storage size that is no quantity',
+    spec: { ...base, kafka: { storage: 'lots' } },
+    message: /must be a Kubernetes quantity such as 500m or 256Mi/,
+  },
+  {
+    title: 'a MACD whose fast EMA is slower',
+    spec: { ...base, indicators: { macd: { fast: 30, slow: 26 } } },
+    message: /macd\.fast must be shorter than macd\.slow/,
+  },
+  {
+    title: 'a period of one candle',
+    spec: { ...base, indicators: { rsi: 1 } },
+    message: /spec\.indicators\.rsi.*should be greater than or equal to 2/,
+  },
+  {
+    title: 'a Binance URL that is not http(s)',
+    spec: { ...base, binance: { baseUrl: 'ftp://example.com' } },
+    message: /binance\.baseUrl must be an http\(s\) URL/,
+  },
+  {
+    title: 'a backfill start that is no date-time',
+    spec: { ...base, binance: { backfillFrom: 'yesterday' } },
+    message: /backfillFrom.*date-time/,
+  },
+  {
+    title: 'an alert on a symbol the stream does not follow',
+    spec: { ...base, alerts: [{ name: 'sol', symbol: 'SOLUSDC', field: 'close', above: 1 }] },
+    message: /every alert's symbol must be one of spec\.symbols/,
+  },
+  {
+    title: 'an alert on an interval the stream does not follow',
+    spec: { ...base, alerts: [{ name: 'btc', symbol: 'BTCUSDC', interval: '1d', field: 'close', above: 1 }] },
+    message: /every alert's interval must be one of spec\.intervals/,
+  },
+  {
+    title: 'an alert without a threshold',
+    spec: { ...base, alerts: [{ name: 'btc', symbol: 'BTCUSDC', field: 'rsi' }] },
+    message: /an alert needs a threshold: set above, below or both/,
+  },
+  {
+    title: 'an alert whose below is not below its above',
+    spec: { ...base, alerts: [{ name: 'btc', symbol: 'BTCUSDC', field: 'rsi', above: 30, below: 70 }] },
+    message: /an alert's below must be lower than its above/,
+  },
+  {
+    title: 'the same NodePort for Grafana and InfluxDB',
+    spec: { ...base, grafana: { nodePort: 30080 }, influxdb: { nodePort: 30080 } },
+    message: /influxdb\.nodePort and grafana\.nodePort must differ/,
+  },
+  {
+    title: 'a Kafka without nodes',
+    spec: { ...base, kafka: { replicas: 0 } },
+    message: /spec\.kafka\.replicas.*should be greater than or equal to 1/,
+  },
+  {
+    title: 'a misspelt field',
+    spec: { ...base, interval: ['1m'] },
+    status: 400,
+    message: /unknown field "spec\.interval"/,
+  },
+  {
+    title: 'a name that starts with a digit',
+    spec: base,
+    name: '1stream',
+    message: /metadata\.name must be a DNS label of at most 40 characters starting with a letter/,
+  },
+  {
+    title: 'a name too long to prefix its children',
+    spec: base,
+    name: 'a'.repeat(41),
+    message: /metadata\.name must be a DNS label of at most 40 characters/,
+  },
+];
+
+/** Updates that are wrong only as changes of an existing stream (transition rules). */
+const invalidChanges: readonly Case[] = [
+  {
+    title: 'fewer Kafka partitions',
+    spec: { ...base, kafka: { partitions: 2 } },
+    message: /kafka\.partitions cannot decrease/,
+  },
+  {
+    title: 'another InfluxDB organisation',
+    spec: { ...base, influxdb: { org: 'other' } },
+    message: /influxdb\.org cannot change/,
+  },
+  {
+    title: 'another InfluxDB volume size',
+    spec: { ...base, influxdb: { storage: '20Gi' } },
+    message: /influxdb\.storage cannot change/,
+  },
+];
+
+const messageOf = (body: unknown): string =>
+  (body as { message?: string } | undefined)?.message ?? JSON.stringify(body);
+
+describe('the API server rejects an invalid CryptoStream with a clear message', () => {
+  let ns = '';
+  const path = () => `/apis/cryptostream.io/v1alpha1/namespaces/${ns}/cryptostreams`;
+  before(async () => {
+    await installCrd(kube);
+    ns = await freshNamespace(kube, 'validation');
+  });
+  after(async () => deleteNamespace(kube, ns));
+
+  it('accepts the five-line resource', async () => {
+    const res = await kube.request(
+      'POST',
+      `${path()}?dryRun=All&fieldValidation=Strict`,
+      aStream(ns, 'five', { symbols: ['BTCUSDC'] }),
+    );
+    assert.equal(res.status, 201, messageOf(res.body));
+  });
+
+  for (const c of invalid)
+    it(`rejects ${c.title}`, async () => {
+      const res = await kube.request(
+        'POST',
+        `${path()}?dryRun=All&fieldValidation=Strict`,
+        aStream(ns, c.name ?? 'bad', c.spec),
+      );
+      assert.equal(res.status, c.status ?? 422, messageOf(res.body));
+      assert.match(messageOf(res.body), c.message);
+    });
+
+  for (const c of invalidChanges)
+    it(`rejects changing to ${c.title}`, async () => {
+      const name = `change-${invalidChanges.indexOf(c)}`;
+      const created = await kube.request(
+        'POST',
+        path(),
+        aStream(ns, name, { ...base, kafka: { partitions: 4 } }),
+      );
+      assert.equal(created.status, 201, messageOf(created.body));
+      const current = created.body as { metadata: { resourceVersion: string } };
+      const update = {
+        ...aStream(ns, name, c.spec),
+        metadata: { name, namespace: ns, resourceVersion: current.metadata.resourceVersion },
+      };
+      const res = await kube.request('PUT', `${path()}/${name}?dryRun=All`, update);
+      assert.equal(res.status, 422, messageOf(res.body));
+      assert.match(messageOf(res.body), c.message);
+    });
+});
