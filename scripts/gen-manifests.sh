@@ -5,8 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 if [ -z "${HELM:-}" ] && [ -f "$root/.services/env" ]; then HELM="$(grep '^HELM=' "$root/.services/env" | cut -d= -f2-)"; fi
 HELM="${HELM:-helm}"
-out="$root/manifests/install.yaml"
-{
+render() {
   echo "# The CryptoStream operator, rendered from charts/cryptostream by \`npm run gen:manifests\`. Do not edit."
   echo "# kubectl apply --server-side -f manifests/install.yaml"
   echo "---"
@@ -17,5 +16,8 @@ out="$root/manifests/install.yaml"
   echo "  labels:"
   echo "    pod-security.kubernetes.io/enforce: restricted"
   "$HELM" template cryptostream "$root/charts/cryptostream" --namespace cryptostream-system --include-crds --skip-tests
-} >"$out"
+}
+# --stdout: print instead of writing (the test compares it with the committed file).
+if [ "${1:-}" = "--stdout" ]; then render; exit 0; fi
+render >"$root/manifests/install.yaml"
 echo "wrote manifests/install.yaml"

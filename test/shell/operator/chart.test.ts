@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import type { CryptoStream } from '../../../src/api/v1alpha1/cryptostream.ts';
+import { makeKube } from '../../../src/shell/operator/kube.ts';
+import { elect } from '../../../src/shell/operator/leader.ts';
+import { CRYPTOSTREAM } from '../../../src/shell/operator/resources.ts';
+import {
+  aStream,
+  cluster,
+  deleteNamespace,
+  eventually,
+  freshNamespace,
+  installCrd,
+  runOperator,
+} from './cluster.ts';
+
+const { kc, kube, services } = cluster();
+const root = join(import.meta.dirname, '..', '..', '..');
+const chart = join(root, 'charts', 'cryptostream');
+const helm = (...args: string[]): string =>
+  execFileSync(services.kube.helm, [...args, '--kubeconfig', services.kube.kubeconfig], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+const docs = (yaml: string) =>
+  parseAllDocuments(yaml)
+    .map((d) => d.toJS() as KubernetesObject & Record<string, unknown>)
+    .filter((d) => d !== null);
+
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+
+/** A client that authenticates as a ServiceAccount, with a token from the TokenRequest API. */
+const asServiceAccount = async (namespace: string, name: string): Promise<KubeConfig> => {
+  const res = await kube.request('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`, {
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenRequest',
+    spec: { expirationSeconds: 3600 },
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  const token = (res.body as { status: { token: string } }).status.token;
+  const admin = kc.getCurrentCluster()!;
+  const sa = new KubeConfig();
+  sa.loadFromOptions({
+    clusters: [{ ...admin, name: 'test' }],
+    users: [{ name: name, token }],
+    contexts: [{ name: 'sa', cluster: 'test', user: name }],
+    currentContext: 'sa',
+  });
+  return sa;
+};
+
+describe('the Helm chart', () => {
+  const release = `cryptostream-${randomUUID().slice(0, 6)}`;
+  let ns = '';
+  before(async () => {
+    await installCrd(kube);
+    ns = await freshNamespace(kube, 'chart');
+  });
+  after(async () => {
+    try {
+      helm('uninstall', release, '-n', ns);
+    } finally {
+      await deleteNamespace(kube, ns);
+    }
+  });
+
+  it('passes helm lint', () => {
+    assert.match(helm('lint', chart), /1 chart\(s\) linted, 0 chart\(s\) failed/);
+  });
+
+  it('refuses values its schema forbids', () => {
+    assert.throws(
+      () => helm('template', 'x', chart, '--set', 'leaderElection=false', '--set', 'replicaCount=2'),
+      /replicaCount/,
+    );
+    assert.throws(() => helm('template', 'x', chart, '--set', 'logLevel=loud'), /logLevel/);
+  });
+
+  it('grants no wildcard and has a helm test', () => {
+    const rendered = docs(helm('template', release, chart, '-n', ns));
+    const rules = rendered
+      .filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role')
+      .flatMap((d) => d['rules'] as Rule[]);
+    for (const r of rules)
+      for (const v of [...r.apiGroups, ...r.resources, ...r.verbs]) assert.notEqual(v, '*');
+    assert.ok(rendered.some((d) => d.kind === 'Pod' && d.metadata?.annotations?.['helm.sh/hook'] === 'test'));
+  });
+
+  it('renders manifests/install.yaml exactly (npm run gen:manifests)', () => {
+    const out = execFileSync('bash', [join(root, 'scripts', 'gen-manifests.sh'), '--stdout'], {
+      encoding: 'utf8',
+      env: { ...process.env, HELM: services.kube.helm },
+    });
+    assert.equal(out, readFileSync(join(root, 'manifests', 'install.yaml'), 'utf8'));
+  });
+
+  it('installs into the API server', () => {
+    assert.match(helm('install', release, chart, '-n', ns), /STATUS: deployed/);
+  });
+
+  it('grants the operator exactly what it needs: it reconciles a stream and leads under its own ServiceAccount', async () => {
+    const sa = await asServiceAccount(ns, release);
+    const election = elect({
+      kube: makeKube(sa),
+      namespace: ns,
+      name: 'cryptostream-operator',
+      identity: 'chart-test',
+      leaseDurationSeconds: 15,
+      renewEverySeconds: 5,
+      now: () => new Date(),
+      onError: (e) => assert.fail(String(e)),
+    });
+    await election.acquired;
+    await election.release();
+
+    const streams = await freshNamespace(kube, 'chart-streams');
+    const op = runOperator(sa, streams);
+    try {
+      await kube.apply(aStream(streams, 'rbac', { symbols: ['BTCUSDC'], intervals: ['1m', '1h'] }));
+      const status = await eventually(async () => {
+        const cr = await kube.get<CryptoStream>(CRYPTOSTREAM, streams, 'rbac');
+        return cr?.status?.observedGeneration === 1 ? cr.status : undefined;
+      }, 'the operator wrote a status');
+      const failures = (status.conditions ?? []).filter(
+        (c) => c.reason === 'ApplyFailed' || /forbidden/i.test(c.message),
+      );
+      assert.deepEqual(failures, []);
+      await op.controller.queue.idle();
+      assert.equal(
+        (await op.metrics.reconciles.get()).values.find((v) => v.labels['result'] === 'error')?.value ?? 0,
+        0,
+      );
+    } finally {
+      await op.controller.stop();
+      await deleteNamespace(kube, streams);
+    }
+  });
+});
