@@ -1,0 +1,175 @@
+/**
+ * Enrichment throughput: every indicator of the default configuration over the real 15m and 1h candles
+ * of BTCUSDT, ETHUSDT, XRPUSDT and SOLUSDT (one state per symbol and interval), replayed many times;
+ * ours against trading-signals and technicalindicators computing the same indicators on the same candles
+ * with their streaming APIs. Not a test: `npm run bench`; figures go to docs/benchmarks.md.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import * as ti from 'technicalindicators';
+import * as ts from 'trading-signals';
+import { defaultIndicatorConfig, enricher } from '../src/core/indicators/index.ts';
+import type { Candle } from '../src/core/kline/candle.ts';
+import { fromRestRow } from '../src/core/kline/rest.ts';
+
+const DATA = new URL('../../shared/data/binance/', import.meta.url).pathname;
+const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'XRPUSDT', 'SOLUSDT'];
+const INTERVALS = ['15m', '1h'];
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 6);
+
+const load = (symbol: string, interval: string): Candle[] => {
+  const dir = join(DATA, symbol, interval);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .flatMap((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown[])
+    .map((row) => {
+      const r = fromRestRow(row);
+      if (!r.ok) throw new Error(`${symbol} ${interval}: ${JSON.stringify(r.error)}`);
+      return r.value;
+    });
+};
+
+const series = SYMBOLS.flatMap((s) => INTERVALS.map((i) => load(s, i)));
+const perRound = series.reduce((n, s) => n + s.length, 0);
+
+/** One engine: fresh per-series state, and a step that consumes one candle of series `k`. */
+type Engine = { name: string; streaming: string; make: () => (k: number, c: Candle) => number };
+
+const ours: Engine = {
+  name: 'cryptostream',
+  streaming: 'pure reducer step per candle',
+  make: () => {
+    const { init, step } = enricher(defaultIndicatorConfig);
+    const states = series.map(() => init);
+    return (k, c) => {
+      const [next, out] = step(states[k]!, c);
+      states[k] = next;
+      return out['sma_7'] ?? 0;
+    };
+  },
+};
+
+const VOL = defaultIndicatorConfig.volatility;
+const sampleFactor = Math.sqrt(VOL / (VOL - 1)); // population → sample standard deviation
+
+const tradingSignals: Engine = {
+  name: 'trading-signals 8.3.0',
+  streaming:
+    'add() on SMA, EMA, RSI, MACD(EMA), BollingerBands, ATR, ADX; BollingerBands(20, 1) on log returns',
+  make: () => {
+    const fresh = () => ({
+      sma7: new ts.SMA(7),
+      sma21: new ts.SMA(21),
+      ema12: new ts.EMA(12),
+      rsi: new ts.RSI(14),
+      macd: new ts.MACD(new ts.EMA(12), new ts.EMA(26), new ts.EMA(9)),
+      bb: new ts.BollingerBands(20, 2),
+      atr: new ts.ATR(14),
+      adx: new ts.ADX(14),
+      vol: new ts.BollingerBands(VOL, 1),
+      previous: 0,
+    });
+    const states = series.map(fresh);
+    return (k, c) => {
+      const s = states[k]!;
+      const close = Number(c.close);
+      const bar = { high: Number(c.high), low: Number(c.low), close };
+      const a = s.sma7.add(close);
+      s.sma21.add(close);
+      s.ema12.add(close);
+      s.rsi.add(close);
+      s.macd.add(close);
+      s.bb.add(close);
+      s.atr.add(bar);
+      s.adx.add(bar);
+      if (s.previous > 0) {
+        const band = s.vol.add(Math.log(close / s.previous));
+        if (band !== null) void ((band.upper - band.middle) * sampleFactor);
+      }
+      s.previous = close;
+      return a ?? 0;
+    };
+  },
+};
+
+const technicalIndicators: Engine = {
+  name: 'technicalindicators 3.1.0',
+  streaming: 'nextValue() on SMA, EMA, RSI, MACD, BollingerBands, ATR, ADX; SD on log returns',
+  make: () => {
+    const fresh = () => ({
+      sma7: new ti.SMA({ period: 7, values: [] }),
+      sma21: new ti.SMA({ period: 21, values: [] }),
+      ema12: new ti.EMA({ period: 12, values: [] }),
+      rsi: new ti.RSI({ period: 14, values: [] }),
+      macd: new ti.MACD({
+        values: [],
+        fastPeriod: 12,
+        slowPeriod: 26,
+        signalPeriod: 9,
+        SimpleMAOscillator: false,
+        SimpleMASignal: false,
+      }),
+      bb: new ti.BollingerBands({ period: 20, stdDev: 2, values: [] }),
+      atr: new ti.ATR({ period: 14, high: [], low: [], close: [] }),
+      adx: new ti.ADX({ period: 14, high: [], low: [], close: [] }),
+      vol: new ti.SD({ period: VOL, values: [] }),
+      previous: 0,
+    });
+    const states = series.map(fresh);
+    return (k, c) => {
+      const s = states[k]!;
+      const close = Number(c.close);
+      const bar = { high: Number(c.high), low: Number(c.low), close };
+      const a = s.sma7.nextValue(close);
+      s.sma21.nextValue(close);
+      s.ema12.nextValue(close);
+      s.rsi.nextValue(close);
+      s.macd.nextValue(close);
+      s.bb.nextValue(close);
+      s.atr.nextValue(bar);
+      (s.adx.nextValue as unknown as (b: typeof bar) => unknown)(bar);
+      if (s.previous > 0) {
+        const sd = s.vol.nextValue(Math.log(close / s.previous));
+        if (sd !== undefined) void (sd * sampleFactor);
+      }
+      s.previous = close;
+      return a ?? 0;
+    };
+  },
+};
+
+/** Replays all series round after round for `seconds`; candles per second. */
+const measure = (engine: Engine, seconds: number): number => {
+  const consume = engine.make();
+  let sink = 0;
+  let candles = 0;
+  const start = process.hrtime.bigint();
+  const budget = BigInt(Math.round(seconds * 1e9));
+  let elapsed = 0n;
+  while (elapsed < budget) {
+    for (let k = 0; k < series.length; k++) {
+      const s = series[k]!;
+      for (let i = 0; i < s.length; i++) sink += consume(k, s[i]!);
+    }
+    candles += perRound;
+    elapsed = process.hrtime.bigint() - start;
+  }
+  if (Number.isNaN(sink)) console.log('');
+  return candles / (Number(elapsed) / 1e9);
+};
+
+const engines = [ours, tradingSignals, technicalIndicators];
+console.log(`cpu: ${cpus()[0]?.model ?? 'unknown'}; node ${process.version}`);
+console.log(
+  `${series.length} series (${SYMBOLS.join(', ')} × ${INTERVALS.join(', ')}), ${perRound} candles per round`,
+);
+for (const e of engines) measure(e, 0.5); // warm-up: let the JIT settle
+const rates = engines.map((e) => measure(e, SECONDS / engines.length));
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+engines.forEach((e, i) => {
+  const ratio = rates[0]! / rates[i]!;
+  console.log(
+    `${e.name.padEnd(28)} ${fmt(rates[i]!).padStart(12)} candles/s${i === 0 ? '' : `  (ours ${ratio.toFixed(2)}× faster)`}  [${e.streaming}]`,
+  );
+});
