@@ -1,0 +1,94 @@
+import type { Candle } from '../kline/candle.ts';
+import type { Interval } from '../kline/interval.ts';
+import { describeProblem } from '../kline/rejection.ts';
+import { fromRestRow } from '../kline/rest.ts';
+import { requireInterval } from '../kline/validate.ts';
+import { attempt } from '../result.ts';
+
+/** An HTTP answer as the shell saw it; header names lower case. */
+export type HttpAnswer = {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+};
+
+/** What the producer does with an answer of `GET /api/v3/klines`. */
+export type KlinesOutcome =
+  | { readonly kind: 'klines'; readonly candles: readonly Candle[]; readonly usedWeight?: number }
+  /** 429: no request to this host for `retryAfterMs`. */
+  | { readonly kind: 'rate-limited'; readonly retryAfterMs: number; readonly usedWeight?: number }
+  /** 418: the IP is banned for `retryAfterMs`. */
+  | { readonly kind: 'banned'; readonly retryAfterMs: number; readonly usedWeight?: number }
+  /** 5xx, 403 (WAF), timeout, truncated or malformed body: try again after a backoff. */
+  | { readonly kind: 'retryable'; readonly reason: string; readonly usedWeight?: number }
+  /** Other 4xx (bad symbol, bad interval): retrying cannot help. */
+  | { readonly kind: 'fatal'; readonly reason: string; readonly usedWeight?: number };
+
+/** Waited when a 429 or 418 comes without a usable Retry-After. */
+export const DEFAULT_RETRY_AFTER_MS = 60_000;
+
+const nonNegativeInt = (s: string | undefined): number | undefined =>
+  s !== undefined && /^\s*\d+\s*$/.test(s) ? Number(s) : undefined;
+
+/** `x-mbx-used-weight-1m`, when present and numeric. */
+export const usedWeightOf = (headers: Readonly<Record<string, string>>): number | undefined =>
+  nonNegativeInt(headers['x-mbx-used-weight-1m']);
+
+/**
+ * Retry-After in ms: the header (seconds, or an HTTP date), else the ban end in a 418 message
+ * (`IP banned until <epoch ms>`), else the default.
+ */
+export const retryAfterMs = (answer: HttpAnswer, now: number): number => {
+  const header = answer.headers['retry-after'];
+  const seconds = nonNegativeInt(header);
+  if (seconds !== undefined) return seconds * 1000;
+  if (header !== undefined) {
+    const date = Date.parse(header);
+    if (Number.isFinite(date)) return Math.max(0, date - now);
+  }
+  const until = /banned until (\d{13})/.exec(answer.body)?.[1];
+  if (until !== undefined) return Math.max(0, Number(until) - now);
+  return DEFAULT_RETRY_AFTER_MS;
+};
+
+const withWeight = <T extends object>(outcome: T, usedWeight: number | undefined): T =>
+  usedWeight === undefined ? outcome : { ...outcome, usedWeight };
+
+const short = (body: string): string => body.slice(0, 120).replace(/\s+/g, ' ');
+
+const klines = (body: string, interval: Interval): KlinesOutcome => {
+  const parsed = attempt(
+    () => JSON.parse(body) as unknown,
+    () => 'truncated or malformed body (not JSON)',
+  );
+  if (!parsed.ok) return { kind: 'retryable', reason: parsed.error };
+  if (!Array.isArray(parsed.value))
+    return { kind: 'retryable', reason: `malformed body (not an array of klines): ${short(body)}` };
+  const candles: Candle[] = [];
+  const check = requireInterval(interval);
+  for (const [i, row] of parsed.value.entries()) {
+    const candle = fromRestRow(row);
+    const fits = candle.ok ? check(candle.value) : candle;
+    if (!fits.ok)
+      return { kind: 'retryable', reason: `malformed kline ${i}: ${describeProblem(fits.error)}` };
+    const previous = candles.at(-1);
+    if (previous !== undefined && fits.value.openTime <= previous.openTime)
+      return { kind: 'retryable', reason: `malformed body: kline ${i} is not after the previous one` };
+    candles.push(fits.value);
+  }
+  return { kind: 'klines', candles };
+};
+
+/** Classifies an answer of `GET /api/v3/klines` (never throws, whatever the body). */
+export const classifyKlines = (answer: HttpAnswer, interval: Interval, now: number): KlinesOutcome => {
+  const usedWeight = usedWeightOf(answer.headers);
+  const { status } = answer;
+  if (status === 200) return withWeight(klines(answer.body, interval), usedWeight);
+  if (status === 429)
+    return withWeight({ kind: 'rate-limited', retryAfterMs: retryAfterMs(answer, now) }, usedWeight);
+  if (status === 418)
+    return withWeight({ kind: 'banned', retryAfterMs: retryAfterMs(answer, now) }, usedWeight);
+  if (status >= 500 || status === 403 || status === 408)
+    return withWeight({ kind: 'retryable', reason: `HTTP ${status}: ${short(answer.body)}` }, usedWeight);
+  return withWeight({ kind: 'fatal', reason: `HTTP ${status}: ${short(answer.body)}` }, usedWeight);
+};

@@ -1,0 +1,100 @@
+import type { Enricher } from '../indicators/index.ts';
+import type { MarketCandle } from '../kline/candle.ts';
+import type { Interval } from '../kline/interval.ts';
+import { decodeCandle } from '../kline/message.ts';
+import { problem, type Problem } from '../kline/rejection.ts';
+import { enrichedPoint, rawPoint } from '../points/point.ts';
+import { toLineProtocol } from '../points/lineProtocol.ts';
+import { snapshotLine, type SymbolState } from './snapshot.ts';
+
+/** A Kafka record as the consumer received it (value and key as UTF-8 text). */
+export type InMessage = {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
+  readonly value: string | null;
+};
+
+export type DeadLetter = { readonly message: InMessage; readonly problem: Problem };
+
+/** One candle that goes to InfluxDB, with whether it was enriched now or had been before. */
+export type Stored = { readonly candle: MarketCandle; readonly enriched: boolean };
+
+export type BatchResult = {
+  /** Line protocol (ms) for the raw bucket. */
+  readonly rawLines: readonly string[];
+  /** Line protocol (ms) for the enriched bucket: enriched points, then one state snapshot per symbol. */
+  readonly enrichedLines: readonly string[];
+  readonly stored: readonly Stored[];
+  readonly deadLetters: readonly DeadLetter[];
+  /** The state of every symbol that moved, to keep once InfluxDB accepted the lines. */
+  readonly states: ReadonlyMap<string, SymbolState>;
+};
+
+export type BatchContext = { readonly interval: Interval; readonly enricher: Enricher };
+
+/** The symbols a batch names (record keys), so their states can be loaded before the batch is processed. */
+export const batchSymbols = (messages: readonly InMessage[]): string[] => [
+  ...new Set(messages.flatMap((m) => (m.key === null ? [] : [m.key]))),
+];
+
+const decode = (m: InMessage, interval: Interval): { candle: MarketCandle } | { problem: Problem } => {
+  if (m.value === null) return { problem: problem('the record has no value') };
+  const decoded = decodeCandle(m.value, m.key ?? undefined);
+  if (!decoded.ok) return { problem: decoded.error };
+  if (decoded.value.interval !== interval)
+    return { problem: problem(`a ${decoded.value.interval} candle in the ${interval} topic`, 'interval') };
+  return { candle: decoded.value };
+};
+
+/**
+ * One consumer batch: decode and validate every record (invalid ones become dead letters), then per
+ * symbol in open-time order enrich the candles after the symbol's state (`states`; a symbol without one
+ * starts from the enricher's initial state). A candle at or before the state's last open time was
+ * enriched already (a replay after a restart): only its raw point is rewritten, identically.
+ */
+export const processBatch = (
+  messages: readonly InMessage[],
+  states: ReadonlyMap<string, SymbolState>,
+  { interval, enricher }: BatchContext,
+): BatchResult => {
+  const deadLetters: DeadLetter[] = [];
+  const bySymbol = new Map<string, MarketCandle[]>();
+  for (const m of messages) {
+    const d = decode(m, interval);
+    if ('problem' in d) {
+      deadLetters.push({ message: m, problem: d.problem });
+      continue;
+    }
+    const list = bySymbol.get(d.candle.symbol);
+    if (list === undefined) bySymbol.set(d.candle.symbol, [d.candle]);
+    else list.push(d.candle);
+  }
+  const rawLines: string[] = [];
+  const enrichedLines: string[] = [];
+  const snapshots: string[] = [];
+  const stored: Stored[] = [];
+  const next = new Map<string, SymbolState>();
+  for (const [symbol, candles] of bySymbol) {
+    candles.sort((a, b) => a.openTime - b.openTime);
+    const before = states.get(symbol);
+    let current: SymbolState = before ?? { state: enricher.init, lastOpenTime: Number.NEGATIVE_INFINITY };
+    for (const candle of candles) {
+      rawLines.push(toLineProtocol(rawPoint(candle)));
+      if (candle.openTime <= current.lastOpenTime) {
+        stored.push({ candle, enriched: false });
+        continue;
+      }
+      const [state, indicators] = enricher.step(current.state, candle);
+      current = { state, lastOpenTime: candle.openTime };
+      enrichedLines.push(toLineProtocol(enrichedPoint(candle, indicators)));
+      stored.push({ candle, enriched: true });
+    }
+    if (current !== before && Number.isFinite(current.lastOpenTime)) {
+      next.set(symbol, current);
+      snapshots.push(snapshotLine(symbol, interval, current));
+    }
+  }
+  return { rawLines, enrichedLines: [...enrichedLines, ...snapshots], stored, deadLetters, states: next };
+};

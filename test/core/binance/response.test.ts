@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { classifyKlines, DEFAULT_RETRY_AFTER_MS } from '../../../src/core/binance/response.ts';
+import { dataPath } from '../../fixtures/binance.ts';
+
+const NOW = Date.UTC(2026, 0, 1);
+const body = readFileSync(dataPath('BTCUSDT', '15m', 'BTCUSDT-15m-week-2024-09-16.json'), 'utf8');
+const answer = (status: number, text: string, headers: Record<string, string> = {}) => ({
+  status,
+  body: text,
+  headers,
+});
+
+describe('classifyKlines', () => {
+  it('reads a real klines body and the used weight', () => {
+    const outcome = classifyKlines(answer(200, body, { 'x-mbx-used-weight-1m': '42' }), '15m', NOW);
+    assert.equal(outcome.kind, 'klines');
+    if (outcome.kind !== 'klines') return;
+    assert.equal(outcome.candles.length, 672);
+    assert.equal(outcome.usedWeight, 42);
+    assert.equal(outcome.candles[0]?.open, '59132.00000000');
+  });
+
+  it('honours Retry-After on 429 and 418, in seconds', () => {
+    const limited = classifyKlines(answer(429, '{"code":-1003}', { 'retry-after': '7' }), '15m', NOW);
+    assert.deepEqual(limited, { kind: 'rate-limited', retryAfterMs: 7000 });
+    const banned = classifyKlines(answer(418, '{"code":-1003}', { 'retry-after': '120' }), '15m', NOW);
+    assert.deepEqual(banned, { kind: 'banned', retryAfterMs: 120_000 });
+  });
+
+  it('reads the ban end from a 418 message when Retry-After is missing, else waits the default', () => {
+    const msg = `{"code":-1003,"msg":"Way too many requests; IP banned until ${NOW + 90_000}."}`;
+    assert.deepEqual(classifyKlines(answer(418, msg), '15m', NOW), { kind: 'banned', retryAfterMs: 90_000 });
+    assert.deepEqual(classifyKlines(answer(429, ''), '15m', NOW), {
+      kind: 'rate-limited',
+      retryAfterMs: DEFAULT_RETRY_AFTER_MS,
+    });
+  });
+
+  it('retries 5xx, a WAF 403 (HTML), truncated and malformed bodies', () => {
+    for (const [status, text] of [
+      [500, '{"code":-1008,"msg":"Server is currently overloaded"}'],
+      [503, ''],
+      [403, '<!DOCTYPE HTML PUBLIC><HTML>Request blocked.</HTML>'],
+      [200, body.slice(0, 500)],
+      [200, '{"not":"an array"}'],
+      [200, '[[1,"x"]]'],
+    ] as const)
+      assert.equal(
+        classifyKlines(answer(status, text), '15m', NOW).kind,
+        'retryable',
+        `${status} ${text.slice(0, 20)}`,
+      );
+  });
+
+  it('retries a body with candles of another interval or out of order', () => {
+    assert.equal(classifyKlines(answer(200, body), '1h', NOW).kind, 'retryable');
+    const rows = JSON.parse(body) as unknown[];
+    assert.equal(
+      classifyKlines(answer(200, JSON.stringify([rows[1], rows[0]])), '15m', NOW).kind,
+      'retryable',
+    );
+  });
+
+  it('gives up on other 4xx', () => {
+    const outcome = classifyKlines(answer(400, '{"code":-1121,"msg":"Invalid symbol."}'), '15m', NOW);
+    assert.equal(outcome.kind, 'fatal');
+  });
+});

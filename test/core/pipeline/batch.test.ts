@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { defaultIndicatorConfig, enricher } from '../../../src/core/indicators/index.ts';
+import type { MarketCandle } from '../../../src/core/kline/candle.ts';
+import { encodeCandle } from '../../../src/core/kline/message.ts';
+import { batchSymbols, processBatch, type InMessage } from '../../../src/core/pipeline/batch.ts';
+import { readSnapshot, snapshotLine } from '../../../src/core/pipeline/snapshot.ts';
+import { enrichedPoint, rawPoint } from '../../../src/core/points/point.ts';
+import { toLineProtocol } from '../../../src/core/points/lineProtocol.ts';
+import { readCandles } from '../../fixtures/binance.ts';
+
+const e = enricher(defaultIndicatorConfig);
+const market = (symbol: string): MarketCandle[] =>
+  readCandles(
+    symbol.replace('USDC', 'USDT'),
+    '15m',
+    `${symbol.replace('USDC', 'USDT')}-15m-week-2024-09-16.json`,
+  ).map((c) => ({ ...c, symbol, interval: '15m' as const }));
+const btc = market('BTCUSDC');
+const eth = market('ETHUSDC');
+
+let offset = 0;
+const message = (c: MarketCandle): InMessage => {
+  const m = encodeCandle(c, 'test');
+  return { topic: 'prices-15m', partition: 0, offset: String(offset++), key: m.key, value: m.value };
+};
+
+/** What an uninterrupted run writes to the enriched bucket for a series (without snapshots). */
+const expectedEnriched = (candles: readonly MarketCandle[]): string[] => {
+  let s = e.init;
+  return candles.map((c) => {
+    const [next, indicators] = e.step(s, c);
+    s = next;
+    return toLineProtocol(enrichedPoint(c, indicators));
+  });
+};
+
+const ctx = { interval: '15m' as const, enricher: e };
+const withoutSnapshots = (lines: readonly string[]) => lines.filter((l) => !l.startsWith('enricher_state'));
+
+describe('processBatch', () => {
+  it('writes one raw and one enriched point per candle and a state snapshot per symbol', () => {
+    const messages = btc.slice(0, 50).flatMap((b, i) => [message(b), message(eth[i]!)]);
+    const out = processBatch(messages, new Map(), ctx);
+    assert.equal(out.rawLines.length, 100);
+    assert.deepEqual(
+      out.rawLines.filter((l) => l.includes('coin=BTCUSDC')),
+      btc.slice(0, 50).map((c) => toLineProtocol(rawPoint(c))),
+    );
+    assert.deepEqual(
+      withoutSnapshots(out.enrichedLines).filter((l) => l.includes('coin=ETHUSDC')),
+      expectedEnriched(eth.slice(0, 50)),
+    );
+    assert.equal(out.enrichedLines.filter((l) => l.startsWith('enricher_state')).length, 2);
+    assert.equal(out.states.get('BTCUSDC')?.lastOpenTime, btc[49]!.openTime);
+    assert.deepEqual(out.deadLetters, []);
+  });
+
+  it('gives the same enriched points split into batches as in one batch, replays included', () => {
+    let states = new Map();
+    const lines: string[] = [];
+    const chunks = [btc.slice(0, 100), btc.slice(80, 300), btc.slice(300)];
+    for (const chunk of chunks) {
+      const out = processBatch(chunk.map(message), states, ctx);
+      lines.push(...withoutSnapshots(out.enrichedLines));
+      states = new Map([...states, ...out.states]);
+    }
+    assert.deepEqual(lines, expectedEnriched(btc));
+  });
+
+  it('rewrites only the raw point of a candle the state has already seen', () => {
+    const first = processBatch(btc.slice(0, 30).map(message), new Map(), ctx);
+    const replay = processBatch(btc.slice(20, 30).map(message), first.states, ctx);
+    assert.equal(replay.rawLines.length, 10);
+    assert.deepEqual(replay.enrichedLines, []);
+    assert.equal(replay.states.size, 0);
+    assert.ok(replay.stored.every((s) => !s.enriched));
+  });
+
+  it('dead-letters invalid records with a reason and still processes the valid ones', () => {
+    const good = message(btc[0]!);
+    const bad: InMessage[] = [
+      { ...good, offset: '900', value: '{"symbol":"BTCUSDC"' },
+      { ...good, offset: '901', value: null },
+      { ...good, offset: '902', value: JSON.stringify({ ...btc[1]!, high: '1.00000000' }) },
+      { ...good, offset: '903', key: 'ETHUSDC' },
+      { ...good, offset: '904', value: JSON.stringify({ ...btc[1]!, interval: '1h' }) },
+    ];
+    const out = processBatch([...bad, good], new Map(), ctx);
+    assert.equal(out.rawLines.length, 1);
+    assert.deepEqual(
+      out.deadLetters.map((d) => [d.message.offset, d.problem.field]),
+      [
+        ['900', undefined],
+        ['901', undefined],
+        ['902', 'low'],
+        ['903', 'key'],
+        ['904', 'interval'],
+      ],
+    );
+    assert.ok(out.deadLetters.every((d) => d.problem.reason.length > 0));
+  });
+
+  it('lists the symbols named by a batch', () => {
+    assert.deepEqual(batchSymbols([message(btc[0]!), message(eth[0]!), message(btc[1]!)]), [
+      'BTCUSDC',
+      'ETHUSDC',
+    ]);
+  });
+});
+
+describe('state snapshots', () => {
+  it('round-trip through their line-protocol string field', () => {
+    const out = processBatch(btc.slice(0, 60).map(message), new Map(), ctx);
+    const state = out.states.get('BTCUSDC')!;
+    const line = snapshotLine('BTCUSDC', '15m', state);
+    const json = /state="(.*)",last_open_time/.exec(line)![1]!.replace(/\\(.)/g, '$1');
+    assert.deepEqual(readSnapshot(json, String(state.lastOpenTime), e.isState), { ok: true, value: state });
+  });
+
+  it('refuse a state of another indicator configuration', () => {
+    const other = enricher({ ...defaultIndicatorConfig, sma: [7] });
+    const r = readSnapshot(JSON.stringify(other.init), 1, e.isState);
+    assert.equal(r.ok, false);
+  });
+});
