@@ -48,7 +48,7 @@ type Case<I, O> = {
   offset?: number;
 };
 
-const contract = <I, O>(c: Case<I, O>): void =>
+const contract = <I, O>(c: Case<I, O>) =>
   describe(`${c.name} as a reducer`, () => {
     const [, outputs] = R.mapAccum(c.reducer.step, c.reducer.init, [...c.inputs]);
 
