@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { kindAndName } from '../../../src/core/operator/child.ts';
+import type { Child } from '../../../src/core/operator/child.ts';
+import { desiredState } from '../../../src/core/operator/desiredState.ts';
+import { aCryptoStream, inputs } from './aCryptoStream.ts';
+
+const find = (children: Child[], id: string): Child & Record<string, unknown> => {
+  const found = children.find((c) => kindAndName(c) === id);
+  assert.ok(found, `${id} is desired`);
+  return found as Child & Record<string, unknown>;
+};
+const spec = (c: Child): Record<string, unknown> => c['spec'] as Record<string, unknown>;
+const data = (c: Child): Record<string, string> => c['data'] as Record<string, string>;
+
+describe('the Kafka of a stream', () => {
+  const children = desiredState(
+    aCryptoStream({ intervals: ['1m'], kafka: { replicas: 3, partitions: 2 } }),
+    inputs,
+  );
+
+  it('runs KRaft nodes that are broker and controller, on persistent volumes of the requested size', () => {
+    const pool = find(children, 'KafkaNodePool/demo-pool');
+    assert.equal(pool.metadata.labels?.['strimzi.io/cluster'], 'demo');
+    assert.deepEqual(spec(pool), {
+      replicas: 3,
+      roles: ['controller', 'broker'],
+      storage: {
+        type: 'jbod',
+        volumes: [
+          { id: 0, type: 'persistent-claim', size: '10Gi', deleteClaim: true, kraftMetadata: 'shared' },
+        ],
+      },
+    });
+  });
+
+  it('replicates three times with two in sync when there are three nodes', () => {
+    const config = (spec(find(children, 'Kafka/demo'))['kafka'] as { config: Record<string, unknown> })
+      .config;
+    assert.equal(config['default.replication.factor'], 3);
+    assert.equal(config['min.insync.replicas'], 2);
+  });
+
+  it("admits only this stream's producers and consumers to its listener", () => {
+    const listeners = (
+      spec(find(children, 'Kafka/demo'))['kafka'] as { listeners: { networkPolicyPeers: unknown[] }[] }
+    ).listeners;
+    assert.deepEqual(listeners[0]!.networkPolicyPeers, [
+      {
+        podSelector: {
+          matchLabels: { 'app.kubernetes.io/component': 'producer', 'cryptostream.io/stream': 'demo' },
+        },
+      },
+      {
+        podSelector: {
+          matchLabels: { 'app.kubernetes.io/component': 'consumer', 'cryptostream.io/stream': 'demo' },
+        },
+      },
+    ]);
+  });
+
+  it('gives each interval a topic with a partition per consumer replica at least, and a one-partition DLQ', () => {
+    assert.deepEqual(spec(find(children, 'KafkaTopic/demo-prices-1m')), {
+      topicName: 'prices-1m',
+      partitions: 4,
+      replicas: 3,
+      config: { 'retention.ms': 168 * 3_600_000, 'cleanup.policy': 'delete' },
+    });
+    assert.equal(spec(find(children, 'KafkaTopic/demo-prices-1m-dlq'))['topicName'], 'prices-1m-dlq');
+    assert.equal(spec(find(children, 'KafkaTopic/demo-prices-1m-dlq'))['partitions'], 1);
+  });
+});
+
+describe('the InfluxDB of a stream', () => {
+  const children = desiredState(aCryptoStream({ influxdb: { retentionDays: 7 } }), inputs);
+
+  it('sets up the org, admin token and raw bucket at first start, then creates the enriched bucket', () => {
+    const sts = find(children, 'StatefulSet/demo-influxdb');
+    const env = (
+      spec(sts)['template'] as { spec: { containers: { env: { name: string; value?: string }[] }[] } }
+    ).spec.containers[0]!.env;
+    const value = (name: string) => env.find((e) => e.name === name);
+    assert.equal(value('DOCKER_INFLUXDB_INIT_MODE')?.value, 'setup');
+    assert.equal(value('DOCKER_INFLUXDB_INIT_BUCKET')?.value, 'marketdata_raw');
+    assert.equal(value('DOCKER_INFLUXDB_INIT_RETENTION')?.value, '7d');
+    assert.match(
+      data(find(children, 'ConfigMap/demo-influxdb-init'))['create-buckets.sh']!,
+      /influx bucket create --name marketdata_enriched .* --retention "7d"/,
+    );
+  });
+
+  it('keeps its data on a volume claimed from a template', () => {
+    const claims = spec(find(children, 'StatefulSet/demo-influxdb'))['volumeClaimTemplates'] as {
+      spec: unknown;
+    }[];
+    assert.deepEqual(claims[0]!.spec, {
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: '10Gi' } },
+    });
+  });
+
+  it('stores the generated credentials in the Secret, base64 as Kubernetes keeps them', () => {
+    const secret = data(find(children, 'Secret/demo-credentials'));
+    assert.equal(atob(secret['influxdb-token']!), 'influx-token');
+    assert.equal(atob(secret['admin-password']!), 'grafana-pass');
+  });
+
+  it('admits only the consumers and Grafana of the stream', () => {
+    const policy = spec(find(children, 'NetworkPolicy/demo-influxdb'));
+    const from = (
+      policy['ingress'] as { from: { podSelector: { matchLabels: Record<string, string> } }[] }[]
+    )[0]!.from;
+    assert.deepEqual(
+      from.map((f) => f.podSelector.matchLabels['app.kubernetes.io/component']),
+      ['consumer', 'grafana'],
+    );
+  });
+
+  it('opens to clients outside the cluster only with a NodePort', () => {
+    const exposed = desiredState(aCryptoStream({ influxdb: { nodePort: 30086 } }), inputs);
+    const service = spec(find(exposed, 'Service/demo-influxdb'));
+    assert.equal(service['type'], 'NodePort');
+    assert.equal((service['ports'] as { nodePort: number }[])[0]!.nodePort, 30086);
+    const from = (spec(find(exposed, 'NetworkPolicy/demo-influxdb'))['ingress'] as { from: unknown[] }[])[0]!
+      .from;
+    assert.deepEqual(from.at(-1), { ipBlock: { cidr: '0.0.0.0/0' } });
+  });
+});
+
+describe('the Grafana of a stream', () => {
+  const children = desiredState(
+    aCryptoStream({ alerts: [{ name: 'btc-high', symbol: 'BTCUSDC', field: 'close', above: 100000 }] }),
+    inputs,
+  );
+  const provisioning = data(find(children, 'ConfigMap/demo-grafana-provisioning'));
+
+  it('provisions InfluxDB with Flux, the org and the token from its environment', () => {
+    const ds = (parse(provisioning['datasources.yaml']!) as { datasources: Record<string, unknown>[] })
+      .datasources[0]!;
+    assert.equal(ds['url'], 'http://demo-influxdb:8086');
+    assert.deepEqual(ds['jsonData'], {
+      version: 'Flux',
+      organization: '$INFLUX_ORG',
+      defaultBucket: 'marketdata_enriched',
+      tlsSkipVerify: false,
+    });
+    assert.deepEqual(ds['secureJsonData'], { token: '$INFLUX_TOKEN' });
+  });
+
+  it('ships a candlestick dashboard over the enriched candles', () => {
+    const [file] = Object.values(data(find(children, 'ConfigMap/demo-grafana-dashboards')));
+    const dashboard = JSON.parse(file!) as { panels: { type: string; targets: { query: string }[] }[] };
+    assert.equal(dashboard.panels[0]!.type, 'candlestick');
+    assert.match(
+      dashboard.panels[0]!.targets[0]!.query,
+      /pivot\(rowKey: \["_time"\], columnKey: \["_field"\], valueColumn: "_value"\)/,
+    );
+  });
+
+  it('turns a threshold alert into a Grafana alert rule on the first interval', () => {
+    const groups = (
+      parse(provisioning['alerting.yaml']!) as { groups: { rules: Record<string, unknown>[] }[] }
+    ).groups;
+    const rule = groups[0]!.rules[0]!;
+    assert.equal(rule['title'], 'demo btc-high');
+    assert.deepEqual(rule['labels'], { stream: 'demo', symbol: 'BTCUSDC', interval: '1m' });
+    const threshold = (rule['data'] as { model: { conditions?: unknown[] } }[])[2]!.model.conditions;
+    assert.deepEqual(threshold, [{ evaluator: { type: 'gt', params: [100000] } }]);
+  });
+
+  it('takes the administrator from adminSecret when given', () => {
+    const own = desiredState(aCryptoStream({ grafana: { adminSecret: 'grafana-admin' } }), inputs);
+    const deployment = find(own, 'Deployment/demo-grafana');
+    const env = (
+      spec(deployment)['template'] as {
+        spec: { containers: { env: { name: string; valueFrom?: { secretKeyRef: { name: string } } }[] }[] };
+      }
+    ).spec.containers[0]!.env;
+    assert.equal(
+      env.find((e) => e.name === 'GF_SECURITY_ADMIN_PASSWORD')?.valueFrom?.secretKeyRef.name,
+      'grafana-admin',
+    );
+  });
+});
