@@ -1,4 +1,5 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { IndicatorConfig } from '../../core/indicators/config.ts';
 import type { Interval } from '../../core/kline/interval.ts';
 
 /** The API group, version and names of the CryptoStream custom resource (`crds/` is generated from them). */
@@ -15,16 +16,7 @@ export type ResourceList = { readonly cpu: Quantity; readonly memory: Quantity }
 export type Resources = { readonly requests: ResourceList; readonly limits: ResourceList };
 
 /** Indicator periods; the consumers receive them as JSON in `CRYPTOSTREAM_INDICATORS`. */
-export type Indicators = {
-  readonly sma: readonly number[];
-  readonly ema: readonly number[];
-  readonly rsi: number;
-  readonly macd: { readonly fast: number; readonly slow: number; readonly signal: number };
-  readonly bollinger: { readonly period: number; readonly stdDev: number };
-  readonly atr: number;
-  readonly adx: number;
-  readonly volatility: number;
-};
+export type Indicators = IndicatorConfig;
 
 export type AlertField = 'close' | 'volume' | 'rsi' | 'volatility';
 export type Alert = {

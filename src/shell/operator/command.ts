@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
-import { pino } from 'pino';
+import { makeLogger } from '../observability/logger.ts';
 import { startController } from './controller.ts';
 import { makeKube } from './kube.ts';
 import { elect } from './leader.ts';
@@ -68,7 +68,7 @@ export const run = async (argv: string[]): Promise<number> => {
     return 1;
   }
   const namespace = args.namespace ?? env['CRYPTOSTREAM_WATCH_NAMESPACE'];
-  const log = pino({ level: args['log-level'] ?? env['CRYPTOSTREAM_LOG_LEVEL'] ?? 'info' });
+  const log = makeLogger(args['log-level'] ?? env['CRYPTOSTREAM_LOG_LEVEL'] ?? 'info', 'operator');
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const kube = makeKube(kc);

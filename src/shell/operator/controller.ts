@@ -89,8 +89,9 @@ export const startController = (o: ControllerOptions): Controller => {
     (e) => o.log.warn({ err: String(e) }, 'could not record an event'),
   );
   const reconcile = makeReconcile({ kube, streams, children, image: o.image, now: () => new Date(), record });
+  let check: NodeJS.Timeout | undefined;
   const settled = new Promise<void>((resolve) => {
-    const check = setInterval(() => {
+    check = setInterval(() => {
       if (![streams, ...children].every((i) => i.settled())) return;
       clearInterval(check);
       resolve();
@@ -108,6 +109,7 @@ export const startController = (o: ControllerOptions): Controller => {
     synced: () => required.every((i) => i.synced()),
     stop: async () => {
       clearInterval(resync);
+      clearInterval(check);
       queue.stop();
       await Promise.all([streams, ...children].map((i) => i.stop()));
     },

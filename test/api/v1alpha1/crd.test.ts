@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { crd } from '../../../src/api/v1alpha1/crd.ts';
+import { checkIndicatorConfig, defaultIndicatorConfig } from '../../../src/core/indicators/config.ts';
 import { crdPaths, crdYaml } from '../../../src/api/v1alpha1/crdYaml.ts';
 import { defaulted } from '../../../src/api/v1alpha1/defaults.ts';
 import type { Schema } from '../../../src/api/v1alpha1/openapi.ts';
@@ -30,7 +31,8 @@ describe('the CryptoStream CRD', () => {
 
   it('describes every field, so `kubectl explain` explains all of them', () => {
     const undocumented = nodes(rootSchema)
-      .filter(([, s]) => s.description.trim() === '')
+      .filter(([path]) => path !== '.metadata') // the API server owns metadata's schema
+      .filter(([, s]) => (s.description ?? '').trim() === '')
       .map(([p]) => p);
     assert.deepEqual(undocumented, []);
   });
@@ -90,5 +92,17 @@ describe('defaulting a CryptoStream', () => {
     assert.equal(cr.spec.binance.backfillFrom, undefined);
     assert.equal(cr.spec.grafana.adminSecret, undefined);
     assert.equal(cr.spec.image, undefined);
+  });
+});
+
+describe('the indicator periods of a CryptoStream', () => {
+  const { indicators } = defaulted({ spec: { symbols: ['BTCUSDC'] } }).spec;
+
+  it('default to the consumers’ own defaults', () => {
+    assert.deepEqual(indicators, defaultIndicatorConfig);
+  });
+
+  it('are a configuration the consumers accept', () => {
+    assert.equal(checkIndicatorConfig(indicators).ok, true);
   });
 });

@@ -101,6 +101,19 @@ describe('the operator on a real API server', () => {
     );
   });
 
+  it('records what it did as Events on the CryptoStream', async () => {
+    const events = await eventually(async () => {
+      const list = await kube.request('GET', `/apis/events.k8s.io/v1/namespaces/${ns}/events`);
+      const items = (list.body as { items: { reason: string; regarding: { kind: string; name: string } }[] })
+        .items;
+      const applied = items.filter(
+        (e) => e.regarding.kind === 'CryptoStream' && e.regarding.name === 'demo' && e.reason === 'Applied',
+      );
+      return applied.length > 0 ? applied : undefined;
+    }, 'an Applied event exists');
+    assert.ok(events.length >= 1);
+  });
+
   it('passes a server-side dry run of every desired child', async () => {
     const cr = defaulted(await stream(ns, 'demo'));
     const credentials = credentialsFrom(
@@ -206,10 +219,14 @@ describe('the operator on a real API server', () => {
 
     // The Deployment's status is the real one, written by the controller manager's deployment controller
     // (no kubelet runs here, so its pod never becomes ready).
-    const producers = await eventually(async () => {
-      const c = await condition(ns, 'demo', 'Producers');
-      return c?.message === 'Deployment demo-producer-1m: 0/1 replicas ready' ? c : undefined;
-    }, 'the Producers condition reports the replica counts of the deployment controller');
+    const producers = await eventually(
+      async () => {
+        const c = await condition(ns, 'demo', 'Producers');
+        return c?.message === 'Deployment demo-producer-1m: 0/1 replicas ready' ? c : undefined;
+      },
+      'the Producers condition reports the replica counts of the deployment controller',
+      120_000,
+    );
     assert.equal(producers.status, 'False');
     assert.equal(producers.reason, 'Unavailable');
     assert.equal((await condition(ns, 'demo', 'Ready'))?.reason, 'KafkaNotReady');
