@@ -139,37 +139,54 @@ const technicalIndicators: Engine = {
   },
 };
 
-/** Replays all series round after round for `seconds`; candles per second. */
-const measure = (engine: Engine, seconds: number): number => {
-  const consume = engine.make();
+/** Candles consumed and the CPU and wall time they took. */
+type Tally = { candles: number; cpu: number; wall: number };
+
+/**
+ * Replays all series round after round for about `seconds` of CPU time. CPU time (user + system of
+ * this process) is what one core spent, whatever else the machine runs; wall time is shown beside it.
+ */
+const measure = (consume: (k: number, c: Candle) => number, seconds: number, into: Tally): void => {
   let sink = 0;
+  const cpu0 = process.cpuUsage();
+  const wall0 = process.hrtime.bigint();
+  let cpu = 0;
   let candles = 0;
-  const start = process.hrtime.bigint();
-  const budget = BigInt(Math.round(seconds * 1e9));
-  let elapsed = 0n;
-  while (elapsed < budget) {
+  while (cpu < seconds * 1e6) {
     for (let k = 0; k < series.length; k++) {
       const s = series[k]!;
       for (let i = 0; i < s.length; i++) sink += consume(k, s[i]!);
     }
     candles += perRound;
-    elapsed = process.hrtime.bigint() - start;
+    const used = process.cpuUsage(cpu0);
+    cpu = used.user + used.system;
   }
-  if (Number.isNaN(sink)) console.log('');
-  return candles / (Number(elapsed) / 1e9);
+  if (Number.isNaN(sink)) console.log('unexpected NaN');
+  into.candles += candles;
+  into.cpu += cpu / 1e6;
+  into.wall += Number(process.hrtime.bigint() - wall0) / 1e9;
 };
 
 const engines = [ours, tradingSignals, technicalIndicators];
-console.log(`cpu: ${cpus()[0]?.model ?? 'unknown'}; node ${process.version}`);
+const SLICES = 6;
+console.log(`cpu: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores); node ${process.version}`);
 console.log(
-  `${series.length} series (${SYMBOLS.join(', ')} × ${INTERVALS.join(', ')}), ${perRound} candles per round`,
+  `${series.length} series (${SYMBOLS.join(', ')} × ${INTERVALS.join(', ')}), ${perRound} candles per round, ` +
+    `~${SECONDS}s CPU, engines interleaved in ${SLICES} slices each`,
 );
-for (const e of engines) measure(e, 0.5); // warm-up: let the JIT settle
-const rates = engines.map((e) => measure(e, SECONDS / engines.length));
+const consumers = engines.map((e) => e.make());
+const tallies = engines.map((): Tally => ({ candles: 0, cpu: 0, wall: 0 }));
+consumers.forEach((consume) => measure(consume, 0.3, { candles: 0, cpu: 0, wall: 0 })); // JIT warm-up
+for (let slice = 0; slice < SLICES; slice++)
+  consumers.forEach((consume, i) => measure(consume, SECONDS / engines.length / SLICES, tallies[i]!));
+
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const rate = (t: Tally): number => t.candles / t.cpu;
 engines.forEach((e, i) => {
-  const ratio = rates[0]! / rates[i]!;
+  const t = tallies[i]!;
+  const vs = i === 0 ? '' : `  ours ${(rate(tallies[0]!) / rate(t)).toFixed(2)}× faster`;
   console.log(
-    `${e.name.padEnd(28)} ${fmt(rates[i]!).padStart(12)} candles/s${i === 0 ? '' : `  (ours ${ratio.toFixed(2)}× faster)`}  [${e.streaming}]`,
+    `${e.name.padEnd(27)} ${fmt(rate(t)).padStart(11)} candles/s CPU  ${fmt(t.candles / t.wall).padStart(11)} candles/s wall${vs}`,
   );
 });
+engines.forEach((e) => console.log(`  ${e.name}: ${e.streaming}`));

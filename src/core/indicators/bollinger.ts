@@ -6,7 +6,7 @@ import { WINDOW_M2, WINDOW_MEAN, windowKernel } from './window.ts';
  * (divisor n) of the same n closes, as TA-Lib's BBANDS. Slots: [width, window (4 + n)].
  */
 export const bollingerKernel = (n: number, k: number): Kernel => {
-  const window = windowKernel(n);
+  const window = windowKernel(n, true);
   return {
     size: 1 + window.size,
     step: (v, at, close) => {

@@ -7,7 +7,7 @@ import { WINDOW_M2, windowKernel } from './window.ts';
  * Slots: [value, window (4 + n)].
  */
 export const volatilityKernel = (n: number): Kernel => {
-  const window = windowKernel(n);
+  const window = windowKernel(n, true);
   return {
     size: 1 + window.size,
     step: (v, at, r) => {
