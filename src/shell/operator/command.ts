@@ -25,12 +25,12 @@ Options (environment variable in brackets):
 
 const LEASE_NAME = 'cryptostream-operator';
 
-export const run = async (argv: string[]): Promise<number> => {
+export const run = async (argv: readonly string[]): Promise<number> => {
   const env = process.env;
   let args;
   try {
     args = parseArgs({
-      args: argv,
+      args: [...argv],
       allowNegative: true,
       options: {
         namespace: { type: 'string' },
