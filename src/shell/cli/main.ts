@@ -14,6 +14,18 @@ const commands: Readonly<Record<string, { summary: string; load: () => Promise<C
     summary: 'compute the technical indicators of a kline series, as JSON Lines',
     load: async () => (await import('./enrich.ts')).run,
   },
+  producer: {
+    summary: 'publish closed Binance klines to Kafka: backfill from a start time, then live',
+    load: async () => (await import('../producer/command.ts')).run,
+  },
+  consumer: {
+    summary: 'consume klines from Kafka, enrich them and write raw and enriched points to InfluxDB',
+    load: async () => (await import('../consumer/command.ts')).run,
+  },
+  local: {
+    summary: 'run producers and consumers for several symbols and intervals on the local services',
+    load: async () => (await import('../local/command.ts')).run,
+  },
 };
 
 export const usage = (): string =>

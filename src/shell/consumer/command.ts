@@ -1,0 +1,97 @@
+import { parseIndicatorConfig } from './indicators.ts';
+import { err, ok, type Result } from '../../core/result.ts';
+import { EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
+import { intervalSetting } from '../producer/command.ts';
+import { makeLogger } from '../observability/logger.ts';
+import { serveWorkerHttp } from '../observability/http.ts';
+import { positiveInt, readSettings, settingsUsage, type SettingSpec } from '../observability/settings.ts';
+import { onShutdown } from '../observability/shutdown.ts';
+import { startConsumer, type ConsumerConfig } from './consumer.ts';
+
+export const consumerSpec = {
+  interval: { env: 'CRYPTOSTREAM_INTERVAL' },
+  'kafka-brokers': { env: 'CRYPTOSTREAM_KAFKA_BROKERS', default: '127.0.0.1:9092' },
+  'topic-prefix': { env: 'CRYPTOSTREAM_TOPIC_PREFIX', default: 'prices-' },
+  group: { env: 'CRYPTOSTREAM_CONSUMER_GROUP' },
+  'influx-url': { env: 'CRYPTOSTREAM_INFLUX_URL', default: 'http://127.0.0.1:8086' },
+  'influx-token': { env: 'CRYPTOSTREAM_INFLUX_TOKEN' },
+  'influx-org': { env: 'CRYPTOSTREAM_INFLUX_ORG', default: 'cryptostream' },
+  'bucket-raw': { env: 'CRYPTOSTREAM_INFLUX_BUCKET_RAW', default: 'marketdata_raw' },
+  'bucket-enriched': { env: 'CRYPTOSTREAM_INFLUX_BUCKET_ENRICHED', default: 'marketdata_enriched' },
+  indicators: { env: 'CRYPTOSTREAM_INDICATORS' },
+  'http-port': { env: 'CRYPTOSTREAM_HTTP_PORT', default: '8080' },
+  'log-level': { env: 'CRYPTOSTREAM_LOG_LEVEL', default: 'info' },
+} as const satisfies SettingSpec;
+
+const usage = `Usage: cryptostream consumer --interval <interval> --influx-token <token> [options]
+
+Consumes topic <prefix><interval> in group consumer-<interval>: validates each candle (invalid records go
+to <topic>-dlq with the reason in headers), enriches each symbol in open-time order from its stored state,
+writes raw and enriched points to InfluxDB and commits only what InfluxDB accepted. Every flag has an
+environment variable; the flag wins.
+
+  flag                 variable                               default
+${settingsUsage(consumerSpec)}`;
+
+export const consumerConfig = (
+  values: Readonly<Record<keyof typeof consumerSpec, string | undefined>>,
+): Result<ConsumerConfig & { httpPort: number; logLevel: string }, string> => {
+  const interval = intervalSetting(values.interval);
+  if (!interval.ok) return interval;
+  const token = values['influx-token'];
+  if (token === undefined) return err('--influx-token (CRYPTOSTREAM_INFLUX_TOKEN) is required');
+  const indicators = parseIndicatorConfig(values.indicators);
+  if (!indicators.ok) return indicators;
+  const port = positiveInt('http-port', values['http-port']);
+  if (!port.ok) return port;
+  return ok({
+    interval: interval.value,
+    brokers: (values['kafka-brokers'] ?? '').split(','),
+    topicPrefix: values['topic-prefix'] ?? 'prices-',
+    groupId: values.group ?? `consumer-${interval.value}`,
+    influx: { url: values['influx-url'] ?? '', token, org: values['influx-org'] ?? '' },
+    bucketRaw: values['bucket-raw'] ?? 'marketdata_raw',
+    bucketEnriched: values['bucket-enriched'] ?? 'marketdata_enriched',
+    indicators: indicators.value,
+    httpPort: port.value,
+    logLevel: values['log-level'] ?? 'info',
+  });
+};
+
+export const run = async (argv: readonly string[]): Promise<number> => {
+  const settings = readSettings(argv, consumerSpec);
+  if (!settings.ok) return fail(settings.error);
+  if (settings.value.help) {
+    process.stdout.write(`${usage}\n`);
+    return EXIT_OK;
+  }
+  const config = consumerConfig(
+    settings.value.values as Record<keyof typeof consumerSpec, string | undefined>,
+  );
+  if (!config.ok) return fail(config.error);
+  const log = makeLogger(config.value.logLevel, 'consumer');
+  let handle: Awaited<ReturnType<typeof startConsumer>> | undefined;
+  const server = await serveWorkerHttp(config.value.httpPort, () => handle?.ready() ?? false);
+  let stopped: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (stopped = resolve));
+  const release = onShutdown(log, () => stopped());
+  try {
+    handle = await startConsumer(config.value, log);
+    log.info({ interval: config.value.interval, group: config.value.groupId }, 'consumer running');
+    await done;
+    await handle.stop();
+    log.info({ interval: config.value.interval }, 'consumer stopped');
+    return EXIT_OK;
+  } catch (e) {
+    log.fatal({ err: e }, 'consumer failed');
+    return 3;
+  } finally {
+    release();
+    server.close();
+  }
+};
+
+const fail = (message: string): number => {
+  process.stderr.write(`cryptostream consumer: ${message}\n\n${usage}\n`);
+  return EXIT_USAGE;
+};

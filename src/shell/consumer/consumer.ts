@@ -1,0 +1,207 @@
+import type { Consumer } from 'kafkajs';
+import { backoffDelay } from '../../core/binance/budget.ts';
+import { enricher as makeEnricher, type IndicatorConfig } from '../../core/indicators/index.ts';
+import { intervalMs, type Interval } from '../../core/kline/interval.ts';
+import { processBatch, type DeadLetter, type InMessage } from '../../core/pipeline/batch.ts';
+import type { SymbolState } from '../../core/pipeline/snapshot.ts';
+import { loadSnapshots, writeLines, type InfluxTarget } from '../influx/influx.ts';
+import { dlqTopicOf, ensureTopics, makeKafka, makeProducer, topicOf } from '../kafka/client.ts';
+import type { Logger } from '../observability/logger.ts';
+import { metrics } from '../observability/metrics.ts';
+import { sleep } from '../observability/sleep.ts';
+
+export type ConsumerConfig = {
+  readonly interval: Interval;
+  readonly brokers: readonly string[];
+  readonly topicPrefix: string;
+  /** Consumer group; `consumer-<interval>` by default. */
+  readonly groupId: string;
+  readonly influx: InfluxTarget;
+  readonly bucketRaw: string;
+  readonly bucketEnriched: string;
+  readonly indicators: IndicatorConfig;
+  readonly partitions?: number;
+};
+
+export type ConsumerCounts = { consumed: number; stored: number; enriched: number; rejected: number };
+
+export type ConsumerHandle = {
+  readonly ready: () => boolean;
+  /** Counts per symbol (dead letters without a usable key count under their key or `?`). */
+  readonly counts: ReadonlyMap<string, ConsumerCounts>;
+  /** Stops consuming: an in-flight batch finishes or is abandoned uncommitted; resolves when disconnected. */
+  readonly stop: () => Promise<void>;
+};
+
+const countsOf = (map: Map<string, ConsumerCounts>, symbol: string): ConsumerCounts => {
+  let c = map.get(symbol);
+  if (c === undefined) map.set(symbol, (c = { consumed: 0, stored: 0, enriched: 0, rejected: 0 }));
+  return c;
+};
+
+const deadLetterRecord = (d: DeadLetter) => ({
+  key: d.message.key,
+  value: d.message.value,
+  headers: {
+    'error-reason': d.problem.reason,
+    'error-field': d.problem.field ?? '',
+    'original-topic': d.message.topic,
+    'original-partition': String(d.message.partition),
+    'original-offset': d.message.offset,
+  },
+});
+
+/**
+ * The consumer: batches from `<prefix><interval>` → validate (invalid → `<topic>-dlq`) → enrich per
+ * symbol from its stored state → write raw points, enriched points and the state snapshots to InfluxDB →
+ * commit. A batch InfluxDB refuses is retried with backoff (its partition delivers nothing new meanwhile)
+ * and committed only once stored, so nothing is lost and nothing is enriched twice.
+ */
+export const startConsumer = async (config: ConsumerConfig, log: Logger): Promise<ConsumerHandle> => {
+  const m = metrics();
+  const { interval } = config;
+  const topic = topicOf(config.topicPrefix, interval);
+  const dlqTopic = dlqTopicOf(topic);
+  const enricher = makeEnricher(config.indicators);
+  const kafka = makeKafka(config.brokers, `consumer-${interval}`, log);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, [topic, dlqTopic], config.partitions ?? 4);
+  } finally {
+    await admin.disconnect();
+  }
+  const producer = makeProducer(kafka);
+  await producer.connect();
+  const consumer: Consumer = kafka.consumer({ groupId: config.groupId, maxBytes: 8 << 20 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+
+  const stopping = new AbortController();
+  const counts = new Map<string, ConsumerCounts>();
+  const states = new Map<string, SymbolState>();
+  let loaded = false;
+  let healthy = false;
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    // New assignment: the states of symbols this member takes over are reloaded from InfluxDB.
+    loaded = false;
+    log.info({ topic, interval, assignment: e.payload.memberAssignment }, 'partitions assigned');
+  });
+
+  const reload = async () => {
+    const loadedStates = await loadSnapshots(
+      config.influx,
+      config.bucketEnriched,
+      interval,
+      enricher,
+      (symbol, reason) =>
+        log.warn(
+          { symbol, interval, reason },
+          'stored indicator state ignored; the symbol starts from an empty state',
+        ),
+    );
+    states.clear();
+    for (const [s, st] of loadedStates) states.set(s, st);
+    loaded = true;
+  };
+
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+      if (batch.messages.length === 0) return;
+      const started = Date.now();
+      const messages: InMessage[] = batch.messages.map((r) => ({
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: r.offset,
+        key: r.key?.toString() ?? null,
+        value: r.value?.toString() ?? null,
+      }));
+      const context = {
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: batch.firstOffset(),
+        interval,
+      };
+      let out: ReturnType<typeof processBatch> | undefined;
+      for (let attempt = 1; !stopping.signal.aborted && isRunning() && !isStale(); attempt++) {
+        try {
+          if (!loaded) await reload();
+          const result = processBatch(messages, states, { interval, enricher });
+          await writeLines(config.influx, config.bucketRaw, result.rawLines);
+          await writeLines(config.influx, config.bucketEnriched, result.enrichedLines);
+          if (result.deadLetters.length > 0)
+            await producer.send({ topic: dlqTopic, messages: result.deadLetters.map(deadLetterRecord) });
+          out = result;
+          healthy = true;
+          break;
+        } catch (e) {
+          healthy = false;
+          m.influxFailures.inc();
+          const wait = backoffDelay(attempt, Math.random(), { baseMs: 500, maxMs: 10_000 });
+          log.warn(
+            { ...context, attempt, retryInMs: wait, err: e },
+            'batch not stored; retrying (nothing committed)',
+          );
+          await heartbeat().catch(() => undefined);
+          await sleep(wait, stopping.signal);
+        }
+      }
+      if (out === undefined) {
+        log.info(context, 'batch abandoned uncommitted; it will be delivered again');
+        return;
+      }
+      for (const [s, st] of out.states) states.set(s, st);
+      const last = batch.lastOffset();
+      resolveOffset(last);
+      await consumer.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+      ]);
+      const now = Date.now();
+      const step = intervalMs[interval];
+      for (const msg of messages) countsOf(counts, msg.key ?? '?').consumed += 1;
+      for (const s of out.stored) {
+        const c = countsOf(counts, s.candle.symbol);
+        c.stored += 1;
+        if (s.enriched) c.enriched += 1;
+        m.endToEnd.observe({ interval }, Math.max(0, now - (s.candle.openTime + step)) / 1000);
+      }
+      for (const r of batch.messages)
+        m.pipelineLatency.observe({ interval }, Math.max(0, now - Number(r.timestamp)) / 1000);
+      for (const d of out.deadLetters) {
+        countsOf(counts, d.message.key ?? '?').rejected += 1;
+        m.deadLetters.inc({ interval, field: d.problem.field ?? '' });
+        log.warn(
+          {
+            topic: d.message.topic,
+            partition: d.message.partition,
+            offset: d.message.offset,
+            interval,
+            symbol: d.message.key,
+            reason: d.problem.reason,
+            field: d.problem.field,
+          },
+          'record sent to the dead-letter topic',
+        );
+      }
+      m.consumed.inc({ interval }, messages.length);
+      m.written.inc({ interval, kind: 'raw' }, out.stored.length);
+      m.written.inc({ interval, kind: 'enriched' }, out.stored.filter((s) => s.enriched).length);
+      m.batchSize.observe({ interval }, messages.length);
+      m.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+      log.debug({ ...context, count: messages.length, latency: now - started }, 'batch stored and committed');
+    },
+  });
+  healthy = true;
+
+  return {
+    ready: () => healthy,
+    counts,
+    stop: async () => {
+      stopping.abort();
+      await consumer.disconnect();
+      await producer.disconnect();
+    },
+  };
+};

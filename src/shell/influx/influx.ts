@@ -1,0 +1,92 @@
+import { InfluxDB } from '@influxdata/influxdb-client';
+import type { Enricher } from '../../core/indicators/index.ts';
+import type { Interval } from '../../core/kline/interval.ts';
+import { readSnapshot, SNAPSHOT_MEASUREMENT, type SymbolState } from '../../core/pipeline/snapshot.ts';
+
+export type InfluxTarget = {
+  readonly url: string;
+  readonly token: string;
+  readonly org: string;
+};
+
+/** Lines per write request. */
+const CHUNK = 5000;
+
+/**
+ * Writes line protocol (ms) with `/api/v2/write` (InfluxDB 2, and 1.8 where bucket = database), in
+ * order, in chunks; throws on the first refused chunk so the caller retries the whole batch (points
+ * are keyed by time and tags, so rewriting them is harmless).
+ */
+export const writeLines = async (
+  target: InfluxTarget,
+  bucket: string,
+  lines: readonly string[],
+): Promise<void> => {
+  for (let i = 0; i < lines.length; i += CHUNK) {
+    const url = new URL('/api/v2/write', target.url);
+    url.searchParams.set('org', target.org);
+    url.searchParams.set('bucket', bucket);
+    url.searchParams.set('precision', 'ms');
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Token ${target.token}`, 'content-type': 'text/plain; charset=utf-8' },
+      body: lines.slice(i, i + CHUNK).join('\n'),
+      signal: AbortSignal.timeout(30_000),
+    });
+    if (response.status !== 204) {
+      const body = await response.text().catch(() => '');
+      throw new Error(`InfluxDB write to ${bucket} answered ${response.status}: ${body.slice(0, 200)}`);
+    }
+  }
+};
+
+export const fluxString = (s: string): string => JSON.stringify(s);
+
+/**
+ * The newest enricher state of every symbol of an interval stored in the enriched bucket; a snapshot
+ * that does not fit the enricher's configuration is reported and left out.
+ */
+export const loadSnapshots = async (
+  target: InfluxTarget,
+  bucket: string,
+  interval: Interval,
+  enricher: Enricher,
+  onInvalid: (symbol: string, reason: string) => void,
+): Promise<Map<string, SymbolState>> => {
+  const api = new InfluxDB({ url: target.url, token: target.token, timeout: 30_000 }).getQueryApi(target.org);
+  const rows = await api.collectRows<Record<string, unknown>>(`
+    from(bucket: ${fluxString(bucket)})
+      |> range(start: 1970-01-01T00:00:00Z, stop: 2200-01-01T00:00:00Z)
+      |> filter(fn: (r) => r._measurement == ${fluxString(SNAPSHOT_MEASUREMENT)} and r.interval == ${fluxString(interval)})
+      |> last()`);
+  const fields = new Map<string, Record<string, unknown>>();
+  for (const row of rows) {
+    const coin = String(row['coin']);
+    fields.set(coin, { ...fields.get(coin), [String(row['_field'])]: row['_value'] });
+  }
+  const states = new Map<string, SymbolState>();
+  for (const [coin, f] of fields) {
+    const s = readSnapshot(f['state'], f['last_open_time'], enricher.isState);
+    if (s.ok) states.set(coin, s.value);
+    else onInvalid(coin, s.error);
+  }
+  return states;
+};
+
+/** Stored points per symbol of an interval and kind whose time lies in [from, to). */
+export const countPoints = async (
+  target: InfluxTarget,
+  bucket: string,
+  interval: Interval,
+  kind: 'raw' | 'enriched',
+  from: number,
+  to: number,
+): Promise<Map<string, number>> => {
+  const api = new InfluxDB({ url: target.url, token: target.token, timeout: 30_000 }).getQueryApi(target.org);
+  const rows = await api.collectRows<Record<string, unknown>>(`
+    from(bucket: ${fluxString(bucket)})
+      |> range(start: ${new Date(from).toISOString()}, stop: ${new Date(to).toISOString()})
+      |> filter(fn: (r) => r._measurement == "kline" and r.interval == ${fluxString(interval)} and r.type == ${fluxString(kind)} and r._field == "close")
+      |> count()`);
+  return new Map(rows.map((r) => [String(r['coin']), Number(r['_value'])]));
+};

@@ -1,0 +1,194 @@
+import { parseArgs } from 'node:util';
+import { defaultIndicatorConfig } from '../../core/indicators/index.ts';
+import { isInterval, type Interval } from '../../core/kline/interval.ts';
+import { EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
+import { startConsumer, type ConsumerHandle } from '../consumer/consumer.ts';
+import { countPoints } from '../influx/influx.ts';
+import { makeLogger } from '../observability/logger.ts';
+import { serveWorkerHttp } from '../observability/http.ts';
+import { isoTime, positiveInt } from '../observability/settings.ts';
+import { onShutdown } from '../observability/shutdown.ts';
+import { sleep } from '../observability/sleep.ts';
+import { symbolsSetting } from '../producer/command.ts';
+import { runProducer, type SymbolCounts } from '../producer/producer.ts';
+import { localServices } from './services.ts';
+
+const usage = `Usage: cryptostream local [options]
+
+Runs one producer and one consumer per interval in this process against the local services of
+\`npm run services:up\` (started when .services/env is missing).
+
+  --symbols S,S…     Binance symbols [BTCUSDC,ETHUSDC,XRPUSDC,SOLUSDC]
+  --intervals I,I…   intervals [1s,1m,15m,1h,1d]
+  --binance-url URL  REST base URL [https://data-api.binance.vision]
+  --from ISO         start of the backfill [24 h ago]
+  --to ISO           end (exclusive, open times): backfill [from, to), wait until every candle is stored
+                     in InfluxDB, print a summary per symbol and interval, exit 0
+                     (without --to: live until Ctrl-C, with a status line)
+  --topic-prefix P   [prices-]; with another prefix the groups are <prefix>consumer-<interval>
+  --http-port N      /metrics, /healthz, /readyz [0: any free port]
+  --log-level L      pino level of the JSON logs on stderr [warn]`;
+
+type Row = {
+  symbol: string;
+  interval: Interval;
+  fetched: number;
+  published: number;
+  stored: number;
+  enriched: number;
+  rejected: number;
+};
+
+const table = (rows: readonly Row[]): string => {
+  const head = ['symbol', 'interval', 'fetched', 'published', 'stored', 'enriched', 'rejected'];
+  const cells = rows.map((r) =>
+    [r.symbol, r.interval, r.fetched, r.published, r.stored, r.enriched, r.rejected].map(String),
+  );
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  return [head, ...cells]
+    .map((c) => c.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  '))
+    .join('\n');
+};
+
+export const run = async (argv: readonly string[]): Promise<number> => {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        symbols: { type: 'string', default: 'BTCUSDC,ETHUSDC,XRPUSDC,SOLUSDC' },
+        intervals: { type: 'string', default: '1s,1m,15m,1h,1d' },
+        'binance-url': { type: 'string', default: 'https://data-api.binance.vision' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        'topic-prefix': { type: 'string', default: 'prices-' },
+        'http-port': { type: 'string', default: '0' },
+        'log-level': { type: 'string', default: 'warn' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    return fail(e instanceof Error ? e.message : String(e));
+  }
+  if (values.help === true) {
+    process.stdout.write(`${usage}\n`);
+    return EXIT_OK;
+  }
+  const symbols = symbolsSetting(values.symbols);
+  if (!symbols.ok) return fail(symbols.error);
+  const intervals = values.intervals.split(',').map((s) => s.trim());
+  const badInterval = intervals.find((i) => !isInterval(i));
+  if (badInterval !== undefined || intervals.length === 0)
+    return fail(`--intervals: not an interval: ${JSON.stringify(badInterval)}`);
+  const from = isoTime('from', values.from);
+  if (!from.ok) return fail(from.error);
+  const to = isoTime('to', values.to);
+  if (!to.ok) return fail(to.error);
+  const port = positiveInt('http-port', values['http-port']);
+  if (!port.ok) return fail(port.error);
+  const start = from.value ?? Date.now() - 86_400_000;
+  if (to.value !== undefined && to.value <= start) return fail('--to must be after --from');
+
+  const log = makeLogger(values['log-level'], 'local', 2);
+  const svc = await localServices();
+  const stop = new AbortController();
+  const release = onShutdown(log, () => stop.abort());
+  const consumers: ConsumerHandle[] = [];
+  const server = await serveWorkerHttp(port.value, () => consumers.every((c) => c.ready()));
+  const address = server.address();
+  if (address !== null && typeof address === 'object')
+    process.stderr.write(`cryptostream local: metrics on http://127.0.0.1:${address.port}/metrics\n`);
+  const producerCounts = new Map<Interval, Map<string, SymbolCounts>>();
+  try {
+    for (const interval of intervals as Interval[])
+      consumers.push(
+        await startConsumer(
+          {
+            interval,
+            brokers: svc.brokers,
+            topicPrefix: values['topic-prefix'],
+            groupId: `${values['topic-prefix'] === 'prices-' ? '' : values['topic-prefix']}consumer-${interval}`,
+            influx: svc.influx,
+            bucketRaw: svc.bucketRaw,
+            bucketEnriched: svc.bucketEnriched,
+            indicators: defaultIndicatorConfig,
+          },
+          log,
+        ),
+      );
+    const producers = (intervals as Interval[]).map(async (interval) => {
+      const counts = await runProducer(
+        {
+          symbols: symbols.value,
+          interval,
+          brokers: svc.brokers,
+          topicPrefix: values['topic-prefix'],
+          binanceUrl: values['binance-url'],
+          from: start,
+          fromExplicit: from.value !== undefined,
+          ...(to.value === undefined ? {} : { to: to.value }),
+        },
+        log,
+        stop.signal,
+      );
+      producerCounts.set(interval, counts);
+    });
+    if (to.value === undefined) {
+      const status = setInterval(() => {
+        const parts = (intervals as Interval[]).map((interval, i) => {
+          const stored = [...(consumers[i]?.counts.values() ?? [])].reduce((n, c) => n + c.stored, 0);
+          return `${interval}: ${stored} stored`;
+        });
+        process.stderr.write(`\r${new Date().toISOString().slice(11, 19)} ${parts.join(' · ')}   `);
+      }, 2000);
+      await Promise.all(producers);
+      clearInterval(status);
+      process.stderr.write('\n');
+      return EXIT_OK;
+    }
+    await Promise.all(producers);
+    if (stop.signal.aborted) return EXIT_OK;
+    // Every candle of the range Binance had must be in InfluxDB before the summary.
+    const rows: Row[] = [];
+    for (const [i, interval] of (intervals as Interval[]).entries()) {
+      const fetched = producerCounts.get(interval)!;
+      let stored = new Map<string, number>();
+      while (!stop.signal.aborted) {
+        stored = await countPoints(svc.influx, svc.bucketRaw, interval, 'raw', start, to.value).catch(
+          () => new Map(),
+        );
+        if (symbols.value.every((s) => (stored.get(s) ?? 0) >= (fetched.get(s)?.fetched ?? 0))) break;
+        await sleep(500, stop.signal);
+      }
+      const enriched = await countPoints(
+        svc.influx,
+        svc.bucketEnriched,
+        interval,
+        'enriched',
+        start,
+        to.value,
+      );
+      for (const symbol of symbols.value)
+        rows.push({
+          symbol,
+          interval,
+          fetched: fetched.get(symbol)?.fetched ?? 0,
+          published: fetched.get(symbol)?.published ?? 0,
+          stored: stored.get(symbol) ?? 0,
+          enriched: enriched.get(symbol) ?? 0,
+          rejected: consumers[i]?.counts.get(symbol)?.rejected ?? 0,
+        });
+    }
+    process.stdout.write(`${table(rows)}\n`);
+    return EXIT_OK;
+  } finally {
+    release();
+    await Promise.all(consumers.map((c) => c.stop().catch(() => undefined)));
+    server.close();
+  }
+};
+
+const fail = (message: string): number => {
+  process.stderr.write(`cryptostream local: ${message}\n\n${usage}\n`);
+  return EXIT_USAGE;
+};

@@ -1,0 +1,100 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Worker metrics (Prometheus). One registry per process: `cryptostream local` runs several workers in
+ * one process and they share it, told apart by their `interval` and `symbol` labels.
+ */
+const make = () => {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'cryptostream_' });
+  const r = [registry];
+  return {
+    registry,
+    fetched: new Counter({
+      name: 'cryptostream_candles_fetched_total',
+      help: 'Closed candles received from Binance.',
+      labelNames: ['symbol', 'interval'] as const,
+      registers: r,
+    }),
+    published: new Counter({
+      name: 'cryptostream_candles_published_total',
+      help: 'Candles published to Kafka.',
+      labelNames: ['symbol', 'interval'] as const,
+      registers: r,
+    }),
+    binanceRequests: new Counter({
+      name: 'cryptostream_binance_requests_total',
+      help: 'Requests to Binance by outcome (klines, rate-limited, banned, retryable, fatal).',
+      labelNames: ['outcome'] as const,
+      registers: r,
+    }),
+    rateLimited: new Counter({
+      name: 'cryptostream_binance_rate_limited_total',
+      help: 'Binance answers 429 (rate limit) and 418 (IP ban), by status.',
+      labelNames: ['status'] as const,
+      registers: r,
+    }),
+    usedWeight: new Gauge({
+      name: 'cryptostream_binance_used_weight',
+      help: 'The last x-mbx-used-weight-1m Binance reported.',
+      registers: r,
+    }),
+    consumed: new Counter({
+      name: 'cryptostream_candles_consumed_total',
+      help: 'Kafka records consumed (valid or not).',
+      labelNames: ['interval'] as const,
+      registers: r,
+    }),
+    written: new Counter({
+      name: 'cryptostream_candles_written_total',
+      help: 'Points InfluxDB accepted, by kind (raw, enriched).',
+      labelNames: ['interval', 'kind'] as const,
+      registers: r,
+    }),
+    deadLetters: new Counter({
+      name: 'cryptostream_dead_letters_total',
+      help: 'Invalid records sent to the dead-letter topic, by the field at fault.',
+      labelNames: ['interval', 'field'] as const,
+      registers: r,
+    }),
+    influxFailures: new Counter({
+      name: 'cryptostream_influx_write_failures_total',
+      help: 'Failed InfluxDB requests (each retried with backoff).',
+      registers: r,
+    }),
+    endToEnd: new Histogram({
+      name: 'cryptostream_end_to_end_latency_seconds',
+      help: 'From the candle close to the point stored in InfluxDB.',
+      labelNames: ['interval'] as const,
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600, 86_400],
+      registers: r,
+    }),
+    pipelineLatency: new Histogram({
+      name: 'cryptostream_publish_to_stored_latency_seconds',
+      help: 'From the Kafka record timestamp (publish) to the point stored in InfluxDB.',
+      labelNames: ['interval'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: r,
+    }),
+    lag: new Gauge({
+      name: 'cryptostream_consumer_lag',
+      help: 'Records behind the partition end after the last batch.',
+      labelNames: ['topic', 'partition'] as const,
+      registers: r,
+    }),
+    batchSize: new Histogram({
+      name: 'cryptostream_batch_size',
+      help: 'Records per consumed batch.',
+      labelNames: ['interval'] as const,
+      buckets: [1, 10, 50, 100, 500, 1000, 5000, 10_000],
+      registers: r,
+    }),
+  };
+};
+
+export type Metrics = ReturnType<typeof make>;
+
+let instance: Metrics | undefined;
+
+/** The process's metrics (created on first use). */
+export const metrics = (): Metrics => (instance ??= make());

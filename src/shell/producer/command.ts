@@ -1,0 +1,122 @@
+import { isInterval, type Interval } from '../../core/kline/interval.ts';
+import { symbolPattern } from '../../core/kline/message.ts';
+import { err, ok, type Result } from '../../core/result.ts';
+import { EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
+import { makeLogger } from '../observability/logger.ts';
+import { serveWorkerHttp } from '../observability/http.ts';
+import {
+  isoTime,
+  positiveInt,
+  readSettings,
+  settingsUsage,
+  type SettingSpec,
+} from '../observability/settings.ts';
+import { onShutdown } from '../observability/shutdown.ts';
+import { runProducer, type ProducerConfig } from './producer.ts';
+
+export const producerSpec = {
+  symbols: { env: 'CRYPTOSTREAM_SYMBOLS', default: 'BTCUSDC,ETHUSDC,XRPUSDC,SOLUSDC' },
+  interval: { env: 'CRYPTOSTREAM_INTERVAL' },
+  'kafka-brokers': { env: 'CRYPTOSTREAM_KAFKA_BROKERS', default: '127.0.0.1:9092' },
+  'topic-prefix': { env: 'CRYPTOSTREAM_TOPIC_PREFIX', default: 'prices-' },
+  'binance-url': { env: 'CRYPTOSTREAM_BINANCE_URL', default: 'https://data-api.binance.vision' },
+  from: { env: 'CRYPTOSTREAM_BACKFILL_FROM' },
+  to: { env: 'CRYPTOSTREAM_BACKFILL_TO' },
+  'http-port': { env: 'CRYPTOSTREAM_HTTP_PORT', default: '8080' },
+  'log-level': { env: 'CRYPTOSTREAM_LOG_LEVEL', default: 'info' },
+} as const satisfies SettingSpec;
+
+const usage = `Usage: cryptostream producer --interval <interval> [options]
+
+Publishes the closed Binance klines of each symbol to Kafka (topic <prefix><interval>, key = symbol):
+backfills from --from (or from where the topic left off), then follows live, one page of up to 1000
+candles per request, honouring Retry-After and the request-weight budget. With --to it stops once every
+candle whose open time lies in [from, to) is published. Every flag has an environment variable; the
+flag wins.
+
+  flag                 variable                               default
+${settingsUsage(producerSpec)}`;
+
+/** Interval and symbols, shared by the worker commands. */
+export const intervalSetting = (text: string | undefined): Result<Interval, string> =>
+  text !== undefined && isInterval(text)
+    ? ok(text)
+    : err(`--interval needs a Binance interval (1s 1m … 1w), got ${JSON.stringify(text ?? null)}`);
+
+export const symbolsSetting = (text: string | undefined): Result<string[], string> => {
+  const symbols = (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const bad = symbols.find((s) => !symbolPattern.test(s));
+  if (symbols.length === 0 || bad !== undefined)
+    return err(`--symbols needs upper-case Binance symbols, got ${JSON.stringify(bad ?? text ?? null)}`);
+  return ok([...new Set(symbols)]);
+};
+
+const DAY = 86_400_000;
+
+export const producerConfig = (
+  values: Readonly<Record<keyof typeof producerSpec, string | undefined>>,
+  now: number,
+): Result<ProducerConfig & { httpPort: number; logLevel: string }, string> => {
+  const interval = intervalSetting(values.interval);
+  if (!interval.ok) return interval;
+  const symbols = symbolsSetting(values.symbols);
+  if (!symbols.ok) return symbols;
+  const from = isoTime('from', values.from);
+  if (!from.ok) return from;
+  const to = isoTime('to', values.to);
+  if (!to.ok) return to;
+  const port = positiveInt('http-port', values['http-port']);
+  if (!port.ok) return port;
+  const start = from.value ?? now - DAY;
+  if (to.value !== undefined && to.value <= start) return err('--to must be after --from');
+  return ok({
+    symbols: symbols.value,
+    interval: interval.value,
+    brokers: (values['kafka-brokers'] ?? '').split(','),
+    topicPrefix: values['topic-prefix'] ?? 'prices-',
+    binanceUrl: values['binance-url'] ?? '',
+    from: start,
+    fromExplicit: from.value !== undefined,
+    ...(to.value === undefined ? {} : { to: to.value }),
+    httpPort: port.value,
+    logLevel: values['log-level'] ?? 'info',
+  });
+};
+
+export const run = async (argv: readonly string[]): Promise<number> => {
+  const settings = readSettings(argv, producerSpec);
+  if (!settings.ok) return fail(settings.error);
+  if (settings.value.help) {
+    process.stdout.write(`${usage}\n`);
+    return EXIT_OK;
+  }
+  const config = producerConfig(
+    settings.value.values as Record<keyof typeof producerSpec, string | undefined>,
+    Date.now(),
+  );
+  if (!config.ok) return fail(config.error);
+  const log = makeLogger(config.value.logLevel, 'producer');
+  let ready = false;
+  const server = await serveWorkerHttp(config.value.httpPort, () => ready);
+  const stop = new AbortController();
+  const release = onShutdown(log, () => stop.abort());
+  try {
+    const counts = await runProducer(config.value, log, stop.signal, () => (ready = true));
+    log.info({ interval: config.value.interval, counts: Object.fromEntries(counts) }, 'producer stopped');
+    return EXIT_OK;
+  } catch (e) {
+    log.fatal({ err: e }, 'producer failed');
+    return 3;
+  } finally {
+    release();
+    server.close();
+  }
+};
+
+const fail = (message: string): number => {
+  process.stderr.write(`cryptostream producer: ${message}\n\n${usage}\n`);
+  return EXIT_USAGE;
+};

@@ -1,0 +1,201 @@
+import { backoffDelay } from '../../core/binance/budget.ts';
+import { advanceCursor, alignCursor, planPage } from '../../core/binance/page.ts';
+import { classifyKlines, type KlinesOutcome } from '../../core/binance/response.ts';
+import { intervalMs, type Interval } from '../../core/kline/interval.ts';
+import { encodeCandle } from '../../core/kline/message.ts';
+import { getKlines } from '../binance/client.ts';
+import { gateOf, recordOutcome } from '../binance/gate.ts';
+import { lastPublished, makeKafka, makeProducer, ensureTopics, topicOf } from '../kafka/client.ts';
+import type { Logger } from '../observability/logger.ts';
+import { metrics } from '../observability/metrics.ts';
+import { sleep } from '../observability/sleep.ts';
+
+export type ProducerConfig = {
+  readonly symbols: readonly string[];
+  readonly interval: Interval;
+  readonly brokers: readonly string[];
+  readonly topicPrefix: string;
+  readonly binanceUrl: string;
+  /** Start of the backfill (ms). */
+  readonly from: number;
+  /** Whether `from` was asked for (else it is the default, 24 h before start). */
+  readonly fromExplicit: boolean;
+  /** Exclusive end of the open times to publish; without it the producer runs live. */
+  readonly to?: number;
+  readonly timeoutMs?: number;
+  /** Partitions of the topic when the producer has to create it. */
+  readonly partitions?: number;
+};
+
+export type SymbolCounts = { fetched: number; published: number };
+
+type Cursor = { symbol: string; cursor: number; dueAt: number; attempt: number; done: boolean };
+
+/** Margin after a candle's close before asking for it: Binance needs a moment to store it. */
+const closeMargin = (interval: Interval): number => Math.min(2000, Math.max(250, intervalMs[interval] / 50));
+
+/**
+ * Where each symbol starts: a bounded run (`to`) starts at `from`; a live run resumes after the newest
+ * candle in the topic when that is later than `from` (or when `from` was not given), so restarts
+ * neither skip nor repeat.
+ */
+const startCursors = async (
+  config: ProducerConfig,
+  published: () => Promise<Map<string, number>>,
+  now: number,
+): Promise<Cursor[]> => {
+  const step = intervalMs[config.interval];
+  const from = alignCursor(config.interval, config.from);
+  const last = config.to === undefined ? await published() : new Map<string, number>();
+  return config.symbols.map((symbol) => {
+    const resume = last.get(symbol);
+    const cursor =
+      resume === undefined ? from : config.fromExplicit ? Math.max(from, resume + step) : resume + step;
+    return { symbol, cursor, dueAt: now, attempt: 0, done: false };
+  });
+};
+
+/**
+ * The producer loop: one cursor per symbol (the next open time to fetch). Backfill and live are the same
+ * loop: fetch pages of closed candles from the cursor, publish them, advance; once caught up, sleep until
+ * the next candle closes. Retry-After, the weight budget and backoff pace the requests; no answer of
+ * Binance ends the loop. Returns the counts per symbol when `to` is reached or the signal aborts.
+ */
+export const runProducer = async (
+  config: ProducerConfig,
+  log: Logger,
+  signal: AbortSignal,
+  onReady: () => void = () => undefined,
+): Promise<Map<string, SymbolCounts>> => {
+  const m = metrics();
+  const topic = topicOf(config.topicPrefix, config.interval);
+  const interval = config.interval;
+  const source = new URL(config.binanceUrl).host;
+  const kafka = makeKafka(config.brokers, `producer-${interval}`, log);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, [topic], config.partitions ?? 4);
+  } finally {
+    await admin.disconnect();
+  }
+  const producer = makeProducer(kafka);
+  await producer.connect();
+  const counts = new Map(config.symbols.map((s) => [s, { fetched: 0, published: 0 }]));
+  try {
+    const cursors = await startCursors(config, () => lastPublished(kafka, topic, config.symbols), Date.now());
+    for (const c of cursors)
+      log.info({ symbol: c.symbol, interval, topic, cursor: new Date(c.cursor).toISOString() }, 'start');
+    onReady();
+    const gate = gateOf(config.binanceUrl);
+    while (!signal.aborted) {
+      const active = cursors.filter((c) => !c.done);
+      if (active.length === 0) break;
+      const next = active.reduce((a, b) => (b.dueAt < a.dueAt ? b : a));
+      const now = Date.now();
+      const wake = Math.max(next.dueAt, gate.openAt);
+      if (wake > now) {
+        await sleep(wake - now, signal);
+        continue;
+      }
+      const plan = planPage({
+        interval,
+        cursor: next.cursor,
+        now,
+        ...(config.to === undefined ? {} : { to: config.to }),
+      });
+      if (plan.kind === 'done') {
+        next.done = true;
+        log.info({ symbol: next.symbol, interval, topic }, 'range published');
+        continue;
+      }
+      if (plan.kind === 'wait') {
+        next.dueAt = plan.until + closeMargin(interval);
+        continue;
+      }
+      const { request } = plan;
+      const started = Date.now();
+      const answer = await getKlines(config.binanceUrl, next.symbol, interval, request, config.timeoutMs);
+      const outcome: KlinesOutcome = answer.ok
+        ? classifyKlines(answer.value, interval, Date.now())
+        : { kind: 'retryable', reason: answer.error };
+      recordOutcome(gate, outcome, Date.now());
+      m.binanceRequests.inc({ outcome: outcome.kind });
+      if (outcome.usedWeight !== undefined) m.usedWeight.set(outcome.usedWeight);
+      const context = {
+        symbol: next.symbol,
+        interval,
+        startTime: request.startTime,
+        latency: Date.now() - started,
+      };
+      if (outcome.kind !== 'klines') {
+        if (outcome.kind === 'rate-limited' || outcome.kind === 'banned') {
+          m.rateLimited.inc({ status: outcome.kind === 'banned' ? '418' : '429' });
+          log.warn(
+            { ...context, retryAfterMs: outcome.retryAfterMs },
+            `Binance ${outcome.kind}: no request until Retry-After expires`,
+          );
+        } else {
+          next.attempt += 1;
+          next.dueAt =
+            Date.now() +
+            backoffDelay(
+              next.attempt,
+              Math.random(),
+              outcome.kind === 'fatal' ? { baseMs: 30_000, maxMs: 300_000 } : undefined,
+            );
+          log[outcome.kind === 'fatal' ? 'error' : 'warn'](
+            { ...context, reason: outcome.reason, attempt: next.attempt },
+            `Binance answer ${outcome.kind}; retrying after a backoff`,
+          );
+        }
+        continue;
+      }
+      const closedAt = Date.now();
+      const candles = outcome.candles.filter(
+        (c) =>
+          c.openTime >= request.startTime &&
+          c.openTime <= request.lastOpenTime &&
+          c.closeTime < closedAt &&
+          (config.to === undefined || c.openTime < config.to),
+      );
+      const count = counts.get(next.symbol)!;
+      count.fetched += candles.length;
+      m.fetched.inc({ symbol: next.symbol, interval }, candles.length);
+      if (candles.length > 0) {
+        try {
+          await producer.send({
+            topic,
+            messages: candles.map((c) => {
+              const msg = encodeCandle({ ...c, symbol: next.symbol, interval }, source);
+              return { key: msg.key, value: msg.value, headers: { ...msg.headers } };
+            }),
+          });
+        } catch (e) {
+          next.attempt += 1;
+          next.dueAt = Date.now() + backoffDelay(next.attempt, Math.random());
+          log.error(
+            { ...context, topic, err: e },
+            'publishing failed; fetching the page again after a backoff',
+          );
+          continue;
+        }
+        count.published += candles.length;
+        m.published.inc({ symbol: next.symbol, interval }, candles.length);
+      }
+      const cursor = advanceCursor(
+        interval,
+        request,
+        candles.map((c) => c.openTime),
+      );
+      log.debug({ ...context, topic, count: candles.length, cursor }, 'page published');
+      next.attempt = 0;
+      // At the live edge with the newest closed candle not served yet: ask again shortly.
+      next.dueAt = cursor === next.cursor ? Date.now() + closeMargin(interval) : Date.now();
+      next.cursor = cursor;
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return counts;
+};

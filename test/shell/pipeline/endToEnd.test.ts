@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
+import { startConsumer } from '../../../src/shell/consumer/consumer.ts';
+import { runProducer } from '../../../src/shell/producer/producer.ts';
+import { startBinanceServer, type BinanceServer } from '../../support/binanceServer.ts';
+import { services } from '../../support/services.ts';
+import {
+  asRow,
+  consumerConfig,
+  countStored,
+  dropRun,
+  expectedCandles,
+  expectedPoints,
+  newRun,
+  producerConfig,
+  quietLog,
+  storedPoints,
+  SYMBOLS,
+  waitFor,
+  type Run,
+} from './harness.ts';
+
+const INTERVALS = ['15m', '1h'] as const;
+
+describe('Binance → producer → Kafka → consumer → InfluxDB (real servers)', () => {
+  let binance: BinanceServer;
+  let run: Run;
+  before(async () => {
+    binance = await startBinanceServer();
+    run = await newRun();
+  });
+  after(async () => {
+    await binance.close();
+    await dropRun(run).catch(() => undefined);
+  });
+
+  it('backfills the 15m and 1h data of four symbols: raw equal to the input, enriched equal to the pure core, counts exact', async () => {
+    const log = quietLog();
+    const total = (interval: (typeof INTERVALS)[number]) =>
+      SYMBOLS.reduce((n, s) => n + expectedCandles(binance, s, interval).length, 0);
+    for (const interval of INTERVALS) {
+      const counts = await runProducer(
+        producerConfig(run, binance, interval),
+        log,
+        new AbortController().signal,
+      );
+      for (const symbol of SYMBOLS)
+        assert.equal(
+          counts.get(symbol)?.published,
+          expectedCandles(binance, symbol, interval).length,
+          `${symbol} ${interval}`,
+        );
+    }
+    const consumers = await Promise.all(INTERVALS.map((i) => startConsumer(consumerConfig(run, i), log)));
+    try {
+      for (const interval of INTERVALS)
+        await waitFor(
+          `${interval} stored`,
+          async () => (await countStored(run.enriched, interval, 'enriched')) >= total(interval),
+        );
+    } finally {
+      await Promise.all(consumers.map((c) => c.stop()));
+    }
+    for (const interval of INTERVALS)
+      for (const symbol of SYMBOLS) {
+        const expected = expectedPoints(expectedCandles(binance, symbol, interval));
+        assert.deepEqual(
+          await storedPoints(run.raw, symbol, interval, 'raw'),
+          expected.raw.map(asRow),
+          `raw ${symbol} ${interval}`,
+        );
+        assert.deepEqual(
+          await storedPoints(run.enriched, symbol, interval, 'enriched'),
+          expected.enriched.map(asRow),
+          `enriched ${symbol} ${interval}`,
+        );
+      }
+    assert.equal(await countStored(run.raw, '15m', 'raw'), 4 * 672);
+    assert.equal(await countStored(run.raw, '1h', 'raw'), 4 * 720 + 744);
+  });
+
+  it('sends malformed records to the dead-letter topic with their reason while valid ones still flow', async () => {
+    const { kafka: k } = services();
+    const kafka = new Kafka({ brokers: [...k.brokers], logLevel: logLevel.NOTHING });
+    const topic = `${run.prefix}15m`;
+    const valid = expectedCandles(binance, 'BTCUSDC', '15m').slice(0, 3);
+    const producer = kafka.producer();
+    await producer.connect();
+    const group = `${run.group}-dlq`;
+    await producer.send({
+      topic,
+      messages: [
+        { key: 'BTCUSDC', value: 'not json' },
+        {
+          key: 'BTCUSDC',
+          value: JSON.stringify({
+            ...valid[0],
+            symbol: 'BTCUSDC',
+            interval: '15m',
+            low: '99999999.00000000',
+          }),
+        },
+        { key: 'ETHUSDC', value: JSON.stringify({ ...valid[1], symbol: 'BTCUSDC', interval: '15m' }) },
+        { key: 'BTCUSDC', value: JSON.stringify({ ...valid[2], symbol: 'BTCUSDC', interval: '15m' }) },
+      ],
+    });
+    await producer.disconnect();
+    const consumer = await startConsumer({ ...consumerConfig(run, '15m'), groupId: group }, quietLog());
+    const letters: { reason: string; field: string; offset: string }[] = [];
+    const reader = kafka.consumer({ groupId: `${group}-reader` });
+    await reader.connect();
+    await reader.subscribe({ topics: [`${topic}-dlq`], fromBeginning: true });
+    await reader.run({
+      eachMessage: async ({ message }) => {
+        letters.push({
+          reason: message.headers?.['error-reason']?.toString() ?? '',
+          field: message.headers?.['error-field']?.toString() ?? '',
+          offset: message.headers?.['original-offset']?.toString() ?? '',
+        });
+      },
+    });
+    try {
+      await waitFor('three dead letters', async () => letters.length >= 3);
+    } finally {
+      await reader.disconnect();
+      await consumer.stop();
+    }
+    assert.deepEqual(
+      letters.map((l) => l.field),
+      ['', 'low', 'key'],
+    );
+    assert.ok(letters.every((l) => l.reason.length > 0 && /^\d+$/.test(l.offset)));
+    assert.equal(consumer.counts.get('BTCUSDC')?.rejected, 2);
+    assert.equal(consumer.counts.get('ETHUSDC')?.rejected, 1);
+    assert.ok((consumer.counts.get('BTCUSDC')?.stored ?? 0) > 0);
+  });
+});

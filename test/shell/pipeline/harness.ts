@@ -1,0 +1,211 @@
+/**
+ * Shared set-up of the pipeline tests on the real servers: a fresh topic prefix, consumer group and pair
+ * of InfluxDB databases per test, the Binance test server, the producer and consumer run in-process, and
+ * the stored points read back with InfluxQL (InfluxDB of `npm run services:up`, v2 API).
+ */
+import { randomUUID } from 'node:crypto';
+import { InfluxDB } from '@influxdata/influxdb-client';
+import { pino } from 'pino';
+import { defaultIndicatorConfig, enricher } from '../../../src/core/indicators/index.ts';
+import type { MarketCandle } from '../../../src/core/kline/candle.ts';
+import type { Interval } from '../../../src/core/kline/interval.ts';
+import { enrichedPoint, rawPoint, type Point } from '../../../src/core/points/point.ts';
+import type { ConsumerConfig } from '../../../src/shell/consumer/consumer.ts';
+import type { ProducerConfig } from '../../../src/shell/producer/producer.ts';
+import type { BinanceServer } from '../../support/binanceServer.ts';
+import { services } from '../../support/services.ts';
+
+export const SYMBOLS = ['BTCUSDC', 'ETHUSDC', 'XRPUSDC', 'SOLUSDC'] as const;
+
+/** Ranges of the shared data: the 15m week and the 1h months (BTC has August too). */
+export const RANGES = {
+  '15m': { from: Date.UTC(2024, 8, 16), to: Date.UTC(2024, 8, 23) },
+  '1h': { from: Date.UTC(2024, 7, 1), to: Date.UTC(2024, 9, 1) },
+} as const;
+
+export const quietLog = () => pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
+
+export type Run = {
+  readonly id: string;
+  readonly prefix: string;
+  readonly group: string;
+  readonly raw: string;
+  readonly enriched: string;
+};
+
+const influxApi = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+  const { influx } = services();
+  const response = await fetch(new URL(path, influx.url), {
+    method,
+    headers: { authorization: `Token ${influx.token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!response.ok)
+    throw new Error(`InfluxDB ${method} ${path}: ${response.status} ${await response.text()}`);
+  return response.status === 204 ? undefined : response.json();
+};
+
+const createBucket = async (name: string): Promise<string> => {
+  const { influx } = services();
+  const orgs = (await influxApi('GET', `/api/v2/orgs?org=${encodeURIComponent(influx.org)}`)) as {
+    orgs: { id: string }[];
+  };
+  const orgID = orgs.orgs[0]?.id;
+  if (orgID === undefined) throw new Error(`InfluxDB org ${influx.org} not found`);
+  const bucket = (await influxApi('POST', '/api/v2/buckets', { orgID, name, retentionRules: [] })) as {
+    id: string;
+  };
+  return bucket.id;
+};
+
+const bucketIds = new Map<string, string>();
+
+/** A fresh run: unique Kafka names and two new InfluxDB buckets. */
+export const newRun = async (): Promise<Run> => {
+  const id = randomUUID().slice(0, 8);
+  const run = {
+    id,
+    prefix: `t${id}-prices-`,
+    group: `t${id}-group`,
+    raw: `t${id}_raw`,
+    enriched: `t${id}_enriched`,
+  };
+  for (const b of [run.raw, run.enriched]) bucketIds.set(b, await createBucket(b));
+  return run;
+};
+
+export const dropRun = async (run: Run): Promise<void> => {
+  for (const b of [run.raw, run.enriched]) {
+    const id = bucketIds.get(b);
+    if (id !== undefined) await influxApi('DELETE', `/api/v2/buckets/${id}`);
+  }
+};
+
+const flux = (q: string): Promise<Record<string, unknown>[]> => {
+  const { influx } = services();
+  return new InfluxDB({ url: influx.url, token: influx.token }).getQueryApi(influx.org).collectRows(q);
+};
+
+export const producerConfig = (
+  run: Run,
+  binance: BinanceServer,
+  interval: Interval,
+  symbols: readonly string[] = SYMBOLS,
+): ProducerConfig => {
+  const range = RANGES[interval as keyof typeof RANGES];
+  return {
+    symbols,
+    interval,
+    brokers: services().kafka.brokers,
+    topicPrefix: run.prefix,
+    binanceUrl: binance.url,
+    from: range.from,
+    fromExplicit: true,
+    to: range.to,
+    timeoutMs: 2000,
+    partitions: 3,
+  };
+};
+
+export const consumerConfig = (run: Run, interval: Interval): ConsumerConfig => {
+  const { influx, kafka } = services();
+  return {
+    interval,
+    brokers: kafka.brokers,
+    topicPrefix: run.prefix,
+    groupId: `${run.group}-${interval}`,
+    influx: { url: influx.url, token: influx.token, org: influx.org },
+    bucketRaw: run.raw,
+    bucketEnriched: run.enriched,
+    indicators: defaultIndicatorConfig,
+    partitions: 3,
+  };
+};
+
+/** The candles the test server holds for a market inside the interval's range. */
+export const expectedCandles = (
+  binance: BinanceServer,
+  symbol: string,
+  interval: Interval,
+): MarketCandle[] => {
+  const range = RANGES[interval as keyof typeof RANGES];
+  return binance
+    .candles(symbol, interval)
+    .filter((c) => c.openTime >= range.from && c.openTime < range.to)
+    .map((c) => ({ ...c, symbol, interval }));
+};
+
+/** The points an uninterrupted run of the pure core writes for a series. */
+export const expectedPoints = (candles: readonly MarketCandle[]): { raw: Point[]; enriched: Point[] } => {
+  const e = enricher(defaultIndicatorConfig);
+  let state = e.init;
+  const enriched = candles.map((c) => {
+    const [next, indicators] = e.step(state, c);
+    state = next;
+    return enrichedPoint(c, indicators);
+  });
+  return { raw: candles.map(rawPoint), enriched };
+};
+
+export type StoredRow = { time: number; fields: Record<string, number> };
+
+const RANGE = 'range(start: 2017-01-01T00:00:00Z, stop: 2100-01-01T00:00:00Z)';
+const NOT_FIELDS = new Set([
+  'result',
+  'table',
+  '_start',
+  '_stop',
+  '_time',
+  '_measurement',
+  'coin',
+  'interval',
+  'type',
+]);
+
+/** Every stored point of a market and kind, in time order, with its fields. */
+export const storedPoints = async (
+  bucket: string,
+  symbol: string,
+  interval: Interval,
+  kind: 'raw' | 'enriched',
+): Promise<StoredRow[]> => {
+  const rows = await flux(`from(bucket: "${bucket}") |> ${RANGE}
+    |> filter(fn: (r) => r._measurement == "kline" and r.coin == "${symbol}" and r.interval == "${interval}" and r.type == "${kind}")
+    |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+    |> group() |> sort(columns: ["_time"])`);
+  return rows.map((row) => {
+    const fields: Record<string, number> = {};
+    for (const [k, v] of Object.entries(row)) if (!NOT_FIELDS.has(k) && typeof v === 'number') fields[k] = v;
+    return { time: Date.parse(String(row['_time'])), fields };
+  });
+};
+
+/** Stored points of an interval and kind (all symbols). */
+export const countStored = async (
+  bucket: string,
+  interval: Interval,
+  kind: 'raw' | 'enriched',
+): Promise<number> => {
+  const rows = await flux(`from(bucket: "${bucket}") |> ${RANGE}
+    |> filter(fn: (r) => r._measurement == "kline" and r.interval == "${interval}" and r.type == "${kind}" and r._field == "close")
+    |> group() |> count()`);
+  return (rows[0]?.['_value'] as number | undefined) ?? 0;
+};
+
+/** A point as the rows `storedPoints` returns. */
+export const asRow = (p: Point): StoredRow => ({
+  time: p.time,
+  fields: Object.fromEntries(Object.entries(p.fields).map(([k, f]) => [k, f.value])),
+});
+
+export const waitFor = async (
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 120_000,
+): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+};

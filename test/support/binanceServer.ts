@@ -1,0 +1,175 @@
+/**
+ * A Binance-compatible test server on 127.0.0.1: `GET /api/v3/klines` from the recorded data in
+ * `../shared/data/binance` (read in place, never copied). The recordings are USDT pairs; a request for
+ * another quote asset of the same base (`BTCUSDC`) is served the `BTCUSDT` candles — same schema,
+ * other prices. Every file of a symbol and interval is merged by open time.
+ *
+ * Semantics as Binance: `startTime`/`endTime` bound the open times, `limit` defaults to 500 and may be
+ * at most 1000, `endTime` alone gives the newest rows up to it; weight 2 per request reported in
+ * `x-mbx-used-weight-1m` (fixed UTC minutes). Scripted faults (`fail`) answer the next requests with
+ * 429 + Retry-After, 418 + Retry-After, 500, a delay (to provoke client timeouts), a truncated body or
+ * a malformed one. Every request is recorded with its arrival time.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Candle } from '../../src/core/kline/candle.ts';
+import { toRestRow } from '../../src/core/kline/rest.ts';
+import { parseKlines } from '../../src/core/kline/parse.ts';
+import { binanceDataDir } from '../fixtures/binance.ts';
+
+export type Fault =
+  | { readonly kind: 'rate-limit'; readonly retryAfterSeconds: number }
+  | { readonly kind: 'ban'; readonly retryAfterSeconds: number }
+  | { readonly kind: 'server-error' }
+  | { readonly kind: 'delay'; readonly ms: number }
+  | { readonly kind: 'truncated' }
+  | { readonly kind: 'malformed' };
+
+export type RecordedRequest = {
+  readonly time: number;
+  readonly symbol: string;
+  readonly interval: string;
+  readonly startTime?: number;
+  readonly endTime?: number;
+  readonly limit: number;
+  readonly status: number;
+  readonly fault?: Fault['kind'];
+};
+
+export type BinanceServer = {
+  readonly url: string;
+  readonly requests: readonly RecordedRequest[];
+  /** Answers the next `times` kline requests with the fault (faults queue up in order). */
+  fail(fault: Fault, times?: number): void;
+  /** The recorded candles served for a symbol (after the USDC→USDT mapping) and interval. */
+  candles(symbol: string, interval: string): readonly Candle[];
+  close(): Promise<void>;
+};
+
+const WEIGHT = 2;
+
+const recordedSymbol = (symbol: string): string => symbol.replace(/(USDC|BUSD|FDUSD)$/, 'USDT');
+
+const loadSeries = (symbol: string, interval: string): Candle[] | undefined => {
+  const dir = join(binanceDataDir, symbol, interval);
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => /\.(json|csv)$/.test(f));
+  } catch {
+    return undefined;
+  }
+  const byOpen = new Map<number, Candle>();
+  for (const file of files)
+    for (const r of parseKlines(readFileSync(join(dir, file), 'utf8')))
+      if (r.ok) byOpen.set(r.value.candle.openTime, r.value.candle);
+  return [...byOpen.values()].sort((a, b) => a.openTime - b.openTime);
+};
+
+const num = (v: string | null): number | undefined => (v !== null && /^\d+$/.test(v) ? Number(v) : undefined);
+
+export const startBinanceServer = async (): Promise<BinanceServer> => {
+  const cache = new Map<string, Candle[] | undefined>();
+  const series = (symbol: string, interval: string): Candle[] | undefined => {
+    const key = `${recordedSymbol(symbol)}/${interval}`;
+    if (!cache.has(key)) cache.set(key, loadSeries(recordedSymbol(symbol), interval));
+    return cache.get(key);
+  };
+  const requests: RecordedRequest[] = [];
+  const faults: Fault[] = [];
+  let minute = 0;
+  let weight = 0;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname !== '/api/v3/klines') {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":-1,"msg":"not found"}');
+      return;
+    }
+    const now = Date.now();
+    if (Math.floor(now / 60_000) !== minute) [minute, weight] = [Math.floor(now / 60_000), 0];
+    weight += WEIGHT;
+    const symbol = url.searchParams.get('symbol') ?? '';
+    const interval = url.searchParams.get('interval') ?? '';
+    const startTime = num(url.searchParams.get('startTime'));
+    const endTime = num(url.searchParams.get('endTime'));
+    const limit = num(url.searchParams.get('limit')) ?? 500;
+    const fault = faults.shift();
+    const record = (status: number) =>
+      requests.push({
+        time: now,
+        symbol,
+        interval,
+        limit,
+        status,
+        ...(startTime === undefined ? {} : { startTime }),
+        ...(endTime === undefined ? {} : { endTime }),
+        ...(fault === undefined ? {} : { fault: fault.kind }),
+      });
+    const headers = {
+      'content-type': 'application/json;charset=UTF-8',
+      'x-mbx-used-weight-1m': String(weight),
+    };
+    const send = (status: number, body: string, extra: Record<string, string> = {}) => {
+      record(status);
+      res.writeHead(status, { ...headers, ...extra }).end(body);
+    };
+    if (fault?.kind === 'rate-limit')
+      return send(
+        429,
+        '{"code":-1003,"msg":"Too much request weight used; current limit is 6000 request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API."}',
+        { 'retry-after': String(fault.retryAfterSeconds) },
+      );
+    if (fault?.kind === 'ban')
+      return send(
+        418,
+        `{"code":-1003,"msg":"Way too much request weight used; IP banned until ${now + fault.retryAfterSeconds * 1000}. Please use WebSocket Streams for live updates to avoid bans."}`,
+        { 'retry-after': String(fault.retryAfterSeconds) },
+      );
+    if (fault?.kind === 'server-error')
+      return send(
+        500,
+        '{"code":-1008,"msg":"Server is currently overloaded with other requests. Please try again in a few minutes."}',
+      );
+    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (limit < 1 || limit > 1000)
+      return send(400, '{"code":-1130,"msg":"Invalid data sent for a parameter."}');
+    const candles = series(symbol, interval);
+    if (candles === undefined) return send(400, '{"code":-1121,"msg":"Invalid symbol."}');
+    const inRange = candles.filter(
+      (c) =>
+        (startTime === undefined || c.openTime >= startTime) &&
+        (endTime === undefined || c.openTime <= endTime),
+    );
+    const page =
+      startTime === undefined && endTime !== undefined ? inRange.slice(-limit) : inRange.slice(0, limit);
+    const body = `[${page.map((c) => JSON.stringify(toRestRow(c))).join(',')}]`;
+    if (fault?.kind === 'truncated')
+      return send(200, body.slice(0, Math.max(1, Math.floor(body.length / 2))));
+    if (fault?.kind === 'malformed')
+      return send(200, body.replace(/"0"\]/, '"0",{"oops":true}]').replace(/^\[\[/, '[["x",'));
+    return send(200, body);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) res.writeHead(500).end(String(e));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    fail: (fault, times = 1) => {
+      for (let i = 0; i < times; i++) faults.push(fault);
+    },
+    candles: (symbol, interval) => series(symbol, interval) ?? [],
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+};
