@@ -10,7 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import type { CryptoStream } from '../../../src/api/v1alpha1/cryptostream.ts';
 import { makeKube } from '../../../src/shell/operator/kube.ts';
 import { elect } from '../../../src/shell/operator/leader.ts';
-import { CRYPTOSTREAM } from '../../../src/shell/operator/resources.ts';
+import { CRYPTOSTREAM, resourceOf } from '../../../src/shell/operator/resources.ts';
 import {
   aStream,
   cluster,
@@ -132,6 +132,13 @@ describe('the Helm chart', () => {
         (c) => c.reason === 'ApplyFailed' || /forbidden/i.test(c.message),
       );
       assert.deepEqual(failures, []);
+      // pruning needs delete: drop an interval and its workers and topics go
+      await kube.apply(aStream(streams, 'rbac', { symbols: ['BTCUSDC'], intervals: ['1m'] }));
+      await eventually(
+        async () =>
+          (await kube.get(resourceOf('apps/v1', 'Deployment'), streams, 'rbac-producer-1h')) === undefined,
+        'the 1h producer is pruned',
+      );
       await op.controller.queue.idle();
       assert.equal(
         (await op.metrics.reconciles.get()).values.find((v) => v.labels['result'] === 'error')?.value ?? 0,
