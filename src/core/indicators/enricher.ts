@@ -7,6 +7,7 @@ import { fieldWriter, type FieldWriter } from './fieldWriter.ts';
 import { emaKernel } from './ema.ts';
 import { LOG_RETURN_VALUE, logReturnKernel } from './logReturn.ts';
 import { MACD_HAS_SIGNAL, MACD_HIST, MACD_LINE, MACD_SIGNAL, macdKernel } from './macd.ts';
+import { priceOf } from './price.ts';
 import type { Kernel } from './reducer.ts';
 import { RSI_VALUE, rsiKernel } from './rsi.ts';
 import { SEEDED_VALUE } from './seeded.ts';
@@ -57,9 +58,9 @@ export const enricher = (config: IndicatorConfig): Enricher => {
 
   const step = (s: EnrichState, c: Candle): [EnrichState, Indicators] => {
     const v = s.slice();
-    const close = Number(c.close);
-    const high = Number(c.high);
-    const low = Number(c.low);
+    const close = priceOf(c.close);
+    const high = priceOf(c.high);
+    const low = priceOf(c.low);
     const out: Record<string, number> = {};
     for (let i = 0; i < smas.length; i++) {
       const { kernel, at, write } = smas[i]!;

@@ -12,6 +12,7 @@ export { ema, emaKernel } from './ema.ts';
 export { enricher, type EnrichState, type Enricher, type Indicators } from './enricher.ts';
 export { logReturn, logReturnKernel } from './logReturn.ts';
 export { macd, macdKernel, type MacdValue } from './macd.ts';
+export { priceOf } from './price.ts';
 export { rsi, rsiKernel } from './rsi.ts';
 export { sma, smaKernel } from './sma.ts';
 export { trueRange } from './trueRange.ts';
