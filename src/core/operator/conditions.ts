@@ -24,7 +24,3 @@ export const setCondition = (
     ? [...conditions, condition]
     : conditions.map((c) => (c.type === next.type ? condition : c));
 };
-
-/** A condition whose generation is older than the resource's describes an earlier spec (kstatus). */
-export const isStale = (c: Condition, generation: number | undefined): boolean =>
-  generation !== undefined && c.observedGeneration !== undefined && c.observedGeneration < generation;

@@ -67,7 +67,8 @@ export const run = async (argv: readonly string[]): Promise<number> => {
     );
     return 1;
   }
-  const namespace = args.namespace ?? env['CRYPTOSTREAM_WATCH_NAMESPACE'];
+  // empty (the chart's default) means every namespace, like unset
+  const namespace = (args.namespace ?? env['CRYPTOSTREAM_WATCH_NAMESPACE']) || undefined;
   const log = makeLogger(args['log-level'] ?? env['CRYPTOSTREAM_LOG_LEVEL'] ?? 'info', 'operator');
   const kc = new KubeConfig();
   kc.loadFromDefault();
