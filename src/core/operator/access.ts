@@ -1,6 +1,6 @@
 import type { V1ServiceAccount } from '@kubernetes/client-node';
 import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
-import { metaFor, selectorLabels } from './child.ts';
+import { metaFor, podsOf, selectorLabels } from './child.ts';
 import type { Child, Component } from './child.ts';
 import { INFLUX_PORT, names } from './names.ts';
 
@@ -17,18 +17,6 @@ export const serviceAccounts = (cr: CryptoStream): Child[] => [
   serviceAccount(cr, names(cr).influxdb, 'influxdb'),
   ...(cr.spec.grafana.enabled ? [serviceAccount(cr, names(cr).grafana, 'grafana')] : []),
 ];
-
-const podsOf = (cr: CryptoStream, component: Component) => {
-  const labels = selectorLabels(cr, component);
-  return {
-    podSelector: {
-      matchLabels: {
-        'app.kubernetes.io/component': labels['app.kubernetes.io/component']!,
-        'cryptostream.io/stream': cr.metadata.name,
-      },
-    },
-  };
-};
 
 /**
  * InfluxDB admits only this stream's consumers and Grafana. A NodePort (`influxdb.nodePort`) opens it to

@@ -46,6 +46,11 @@ export const selectorLabels = (
   ...(interval === undefined ? {} : { [INTERVAL_LABEL]: interval }),
 });
 
+/** A NetworkPolicy peer: every pod of one component of the stream, whatever its interval. */
+export const podsOf = (cr: CryptoStream, component: Component) => ({
+  podSelector: { matchLabels: { [COMPONENT_LABEL]: component, [STREAM_LABEL]: cr.metadata.name } },
+});
+
 export const labelsFor = (
   cr: CryptoStream,
   component: Component,

@@ -1,5 +1,5 @@
 import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
-import { metaFor, selectorLabels } from './child.ts';
+import { metaFor, podsOf } from './child.ts';
 import type { Child } from './child.ts';
 import { KAFKA_PORT, names } from './names.ts';
 
@@ -19,9 +19,6 @@ export const replicationOf = (replicas: number): { factor: number; minInSync: nu
  */
 export const kafka = (cr: CryptoStream): Child => {
   const { factor, minInSync } = replicationOf(cr.spec.kafka.replicas);
-  const peer = (component: 'producer' | 'consumer') => ({
-    podSelector: { matchLabels: selectorLabelsOf(cr, component) },
-  });
   return {
     apiVersion: STRIMZI_API,
     kind: 'Kafka',
@@ -35,7 +32,7 @@ export const kafka = (cr: CryptoStream): Child => {
             port: KAFKA_PORT,
             type: 'internal',
             tls: false,
-            networkPolicyPeers: [peer('producer'), peer('consumer')],
+            networkPolicyPeers: [podsOf(cr, 'producer'), podsOf(cr, 'consumer')],
           },
         ],
         config: {
@@ -50,11 +47,6 @@ export const kafka = (cr: CryptoStream): Child => {
       entityOperator: { topicOperator: {} },
     },
   };
-};
-
-const selectorLabelsOf = (cr: CryptoStream, component: 'producer' | 'consumer') => {
-  const { 'app.kubernetes.io/component': c, 'cryptostream.io/stream': s } = selectorLabels(cr, component);
-  return { 'app.kubernetes.io/component': c, 'cryptostream.io/stream': s };
 };
 
 /** One pool of nodes that are both broker and KRaft controller, on persistent volumes. */
