@@ -26,6 +26,10 @@ const commands: Readonly<Record<string, { summary: string; load: () => Promise<C
     summary: 'run producers and consumers for several symbols and intervals on the local services',
     load: async () => (await import('../local/command.ts')).run,
   },
+  operator: {
+    summary: 'reconcile CryptoStream resources into the whole stack (in-cluster config or $KUBECONFIG)',
+    load: async () => (await import('../operator/command.ts')).run,
+  },
 };
 
 export const usage = (): string =>

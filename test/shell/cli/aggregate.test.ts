@@ -78,7 +78,7 @@ describe('cryptostream --help', () => {
   it('lists the subcommands', async () => {
     const run = await runCli(['--help']);
     assert.equal(run.status, 0);
-    for (const command of ['aggregate', 'enrich'])
+    for (const command of ['aggregate', 'enrich', 'producer', 'consumer', 'local', 'operator'])
       assert.match(run.stdout, new RegExp(`^  ${command} `, 'm'));
   });
 });
