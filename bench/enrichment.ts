@@ -5,7 +5,7 @@
  * with their streaming APIs. Not a test: `npm run bench`; figures go to docs/benchmarks.md.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as ti from 'technicalindicators';
 import * as ts from 'trading-signals';
@@ -169,7 +169,10 @@ const measure = (consume: (k: number, c: Candle) => number, seconds: number, int
 
 const engines = [ours, tradingSignals, technicalIndicators];
 const SLICES = 6;
-console.log(`cpu: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores); node ${process.version}`);
+console.log(
+  `cpu: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores); node ${process.version}; ` +
+    `load average ${loadavg()[0]!.toFixed(1)} (other processes share the cores: compare CPU with wall)`,
+);
 console.log(
   `${series.length} series (${SYMBOLS.join(', ')} × ${INTERVALS.join(', ')}), ${perRound} candles per round, ` +
     `~${SECONDS}s CPU, engines interleaved in ${SLICES} slices each`,
