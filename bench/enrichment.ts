@@ -22,6 +22,7 @@ const load = (symbol: string, interval: string): Candle[] => {
   const dir = join(DATA, symbol, interval);
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
+    .sort()
     .flatMap((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown[])
     .map((row) => {
       const r = fromRestRow(row);
@@ -53,91 +54,101 @@ const ours: Engine = {
 const VOL = defaultIndicatorConfig.volatility;
 const sampleFactor = Math.sqrt(VOL / (VOL - 1)); // population → sample standard deviation
 
-const tradingSignals: Engine = {
-  name: 'trading-signals 8.3.0',
-  streaming:
-    'add() on SMA, EMA, RSI, MACD(EMA), BollingerBands, ATR, ADX; BollingerBands(20, 1) on log returns',
-  make: () => {
-    const fresh = () => ({
-      sma7: new ts.SMA(7),
-      sma21: new ts.SMA(21),
-      ema12: new ts.EMA(12),
-      rsi: new ts.RSI(14),
-      macd: new ts.MACD(new ts.EMA(12), new ts.EMA(26), new ts.EMA(9)),
-      bb: new ts.BollingerBands(20, 2),
-      atr: new ts.ATR(14),
-      adx: new ts.ADX(14),
-      vol: new ts.BollingerBands(VOL, 1),
-      previous: 0,
-    });
-    const states = series.map(fresh);
-    return (k, c) => {
-      const s = states[k]!;
-      const close = Number(c.close);
-      const bar = { high: Number(c.high), low: Number(c.low), close };
-      const a = s.sma7.add(close);
-      s.sma21.add(close);
-      s.ema12.add(close);
-      s.rsi.add(close);
-      s.macd.add(close);
-      s.bb.add(close);
-      s.atr.add(bar);
-      s.adx.add(bar);
-      if (s.previous > 0) {
-        const band = s.vol.add(Math.log(close / s.previous));
-        if (band !== null) void ((band.upper - band.middle) * sampleFactor);
-      }
-      s.previous = close;
-      return a ?? 0;
-    };
-  },
-};
+type Bar = { high: number; low: number; close: number };
 
-const technicalIndicators: Engine = {
-  name: 'technicalindicators 3.1.0',
-  streaming: 'nextValue() on SMA, EMA, RSI, MACD, BollingerBands, ATR, ADX; SD on log returns',
+/**
+ * A peer library's indicators for one series: `feed` gives a candle to each of its streaming
+ * indicators, `volatility` a log return to its standard deviation (scaled to the sample one).
+ */
+type PeerSeries = { feed: (close: number, bar: Bar) => void; volatility: (r: number) => void };
+
+const peer = (name: string, streaming: string, fresh: () => PeerSeries): Engine => ({
+  name,
+  streaming,
   make: () => {
-    const fresh = () => ({
-      sma7: new ti.SMA({ period: 7, values: [] }),
-      sma21: new ti.SMA({ period: 21, values: [] }),
-      ema12: new ti.EMA({ period: 12, values: [] }),
-      rsi: new ti.RSI({ period: 14, values: [] }),
-      macd: new ti.MACD({
-        values: [],
-        fastPeriod: 12,
-        slowPeriod: 26,
-        signalPeriod: 9,
-        SimpleMAOscillator: false,
-        SimpleMASignal: false,
-      }),
-      bb: new ti.BollingerBands({ period: 20, stdDev: 2, values: [] }),
-      atr: new ti.ATR({ period: 14, high: [], low: [], close: [] }),
-      adx: new ti.ADX({ period: 14, high: [], low: [], close: [] }),
-      vol: new ti.SD({ period: VOL, values: [] }),
-      previous: 0,
-    });
-    const states = series.map(fresh);
+    const states = series.map(() => ({ ...fresh(), previous: 0 }));
     return (k, c) => {
       const s = states[k]!;
       const close = Number(c.close);
-      const bar = { high: Number(c.high), low: Number(c.low), close };
-      const a = s.sma7.nextValue(close);
-      s.sma21.nextValue(close);
-      s.ema12.nextValue(close);
-      s.rsi.nextValue(close);
-      s.macd.nextValue(close);
-      s.bb.nextValue(close);
-      s.atr.nextValue(bar);
-      (s.adx.nextValue as unknown as (b: typeof bar) => unknown)(bar);
-      if (s.previous > 0) {
-        const sd = s.vol.nextValue(Math.log(close / s.previous));
-        if (sd !== undefined) void (sd * sampleFactor);
-      }
+      s.feed(close, { high: Number(c.high), low: Number(c.low), close });
+      if (s.previous > 0) s.volatility(Math.log(close / s.previous));
       s.previous = close;
-      return a ?? 0;
+      return 0;
     };
   },
-};
+});
+
+const tradingSignals = peer(
+  'trading-signals 8.3.0',
+  'add() on SMA, EMA, RSI, MACD(EMA), BollingerBands, ATR, ADX; BollingerBands(20, 1) on log returns',
+  () => {
+    const [sma7, sma21, ema12, rsi] = [new ts.SMA(7), new ts.SMA(21), new ts.EMA(12), new ts.RSI(14)];
+    const macd = new ts.MACD(new ts.EMA(12), new ts.EMA(26), new ts.EMA(9));
+    const [bb, atr, adx, vol] = [
+      new ts.BollingerBands(20, 2),
+      new ts.ATR(14),
+      new ts.ADX(14),
+      new ts.BollingerBands(VOL, 1),
+    ];
+    return {
+      feed: (close, bar) => {
+        sma7.add(close);
+        sma21.add(close);
+        ema12.add(close);
+        rsi.add(close);
+        macd.add(close);
+        bb.add(close);
+        atr.add(bar);
+        adx.add(bar);
+      },
+      volatility: (r) => {
+        const band = vol.add(r);
+        if (band !== null) void ((band.upper - band.middle) * sampleFactor);
+      },
+    };
+  },
+);
+
+const technicalIndicators = peer(
+  'technicalindicators 3.1.0',
+  'nextValue() on SMA, EMA, RSI, MACD, BollingerBands, ATR, ADX; SD on log returns',
+  () => {
+    const sma7 = new ti.SMA({ period: 7, values: [] });
+    const sma21 = new ti.SMA({ period: 21, values: [] });
+    const ema12 = new ti.EMA({ period: 12, values: [] });
+    const rsi = new ti.RSI({ period: 14, values: [] });
+    const macd = new ti.MACD({
+      values: [],
+      fastPeriod: 12,
+      slowPeriod: 26,
+      signalPeriod: 9,
+      SimpleMAOscillator: false,
+      SimpleMASignal: false,
+    });
+    const bb = new ti.BollingerBands({ period: 20, stdDev: 2, values: [] });
+    const atr = new ti.ATR({ period: 14, high: [], low: [], close: [] });
+    const adx = new ti.ADX({ period: 14, high: [], low: [], close: [] });
+    // its declaration types the input as a number; the implementation reads high, low and close
+    const adxNext = adx.nextValue.bind(adx) as unknown as (b: Bar) => unknown;
+    const vol = new ti.SD({ period: VOL, values: [] });
+    return {
+      feed: (close, bar) => {
+        sma7.nextValue(close);
+        sma21.nextValue(close);
+        ema12.nextValue(close);
+        rsi.nextValue(close);
+        macd.nextValue(close);
+        bb.nextValue(close);
+        atr.nextValue(bar);
+        adxNext(bar);
+      },
+      volatility: (r) => {
+        const sd = vol.nextValue(r);
+        if (sd !== undefined) void (sd * sampleFactor);
+      },
+    };
+  },
+);
 
 /** Candles consumed and the CPU and wall time they took. */
 type Tally = { candles: number; cpu: number; wall: number };
