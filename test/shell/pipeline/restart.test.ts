@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { intervalMs } from '../../../src/core/kline/interval.ts';
+import { lastPublished, makeKafka } from '../../../src/shell/kafka/client.ts';
+import { runProducer } from '../../../src/shell/producer/producer.ts';
+import { startBinanceServer, type BinanceServer } from '../../support/binanceServer.ts';
+import { services } from '../../support/services.ts';
+import {
+  asRow,
+  consumerConfig,
+  countStored,
+  dropRun,
+  expectedCandles,
+  expectedPoints,
+  newRun,
+  producerConfig,
+  quietLog,
+  RANGES,
+  storedPoints,
+  SYMBOLS,
+  waitFor,
+  type Run,
+} from './harness.ts';
+
+const worker = join(import.meta.dirname, 'worker.ts');
+
+/** The consumer CLI in a child process, configured through environment variables as the operator does. */
+const spawnConsumer = (
+  run: Run,
+): { child: ChildProcess; lines: string[]; exited: Promise<number | null> } => {
+  const c = consumerConfig(run, '15m');
+  const child = spawn(process.execPath, [worker, 'consumer'], {
+    env: {
+      ...process.env,
+      CRYPTOSTREAM_INTERVAL: '15m',
+      CRYPTOSTREAM_KAFKA_BROKERS: c.brokers.join(','),
+      CRYPTOSTREAM_TOPIC_PREFIX: c.topicPrefix,
+      CRYPTOSTREAM_CONSUMER_GROUP: c.groupId,
+      CRYPTOSTREAM_INFLUX_URL: c.influx.url,
+      CRYPTOSTREAM_INFLUX_TOKEN: c.influx.token,
+      CRYPTOSTREAM_INFLUX_ORG: c.influx.org,
+      CRYPTOSTREAM_INFLUX_BUCKET_RAW: c.bucketRaw,
+      CRYPTOSTREAM_INFLUX_BUCKET_ENRICHED: c.bucketEnriched,
+      CRYPTOSTREAM_HTTP_PORT: '0',
+      CRYPTOSTREAM_LOG_LEVEL: 'debug',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  let buffer = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    buffer += d;
+    const parts = buffer.split('\n');
+    buffer = parts.pop() ?? '';
+    lines.push(...parts);
+  });
+  child.stderr!.resume();
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, lines, exited };
+};
+
+describe('restarts (real Kafka and InfluxDB)', () => {
+  let binance: BinanceServer;
+  let run: Run;
+  before(async () => {
+    binance = await startBinanceServer();
+    run = await newRun();
+  });
+  after(async () => {
+    await binance.close();
+    await dropRun(run).catch(() => undefined);
+  });
+
+  it('a producer finds where each symbol left off in the topic', async () => {
+    const { from } = RANGES['15m'];
+    const mid = from + 3 * 86_400_000;
+    await runProducer(
+      { ...producerConfig(run, binance, '15m'), to: mid },
+      quietLog(),
+      new AbortController().signal,
+    );
+    const kafka = makeKafka(services().kafka.brokers, 'test', quietLog());
+    const last = await lastPublished(kafka, `${run.prefix}15m`, SYMBOLS);
+    assert.deepEqual(
+      Object.fromEntries(last),
+      Object.fromEntries(SYMBOLS.map((s) => [s, mid - intervalMs['15m']])),
+    );
+    const rest = await runProducer(
+      { ...producerConfig(run, binance, '15m'), from: mid },
+      quietLog(),
+      new AbortController().signal,
+    );
+    assert.equal(rest.get('BTCUSDC')?.published, 672 - 3 * 96);
+  });
+
+  it('a consumer killed with SIGKILL mid-stream and restarted stores exactly what an uninterrupted run stores; SIGTERM stops it cleanly', async () => {
+    const first = spawnConsumer(run);
+    await waitFor('a first stored batch', async () =>
+      first.lines.some((l) => l.includes('batch stored and committed')),
+    );
+    first.child.kill('SIGKILL');
+    assert.equal(await first.exited, null);
+    const stored = await countStored(run.enriched, '15m', 'enriched');
+    process.stderr.write(`# consumer killed with ${stored} of ${4 * 672} candles enriched\n`);
+
+    const second = spawnConsumer(run);
+    await waitFor('15m stored', async () => (await countStored(run.enriched, '15m', 'enriched')) >= 4 * 672);
+    await waitFor('the second consumer idle', async () =>
+      second.lines.some((l) => l.includes('batch stored')),
+    );
+    second.child.kill('SIGTERM');
+    assert.equal(await second.exited, 0);
+    assert.ok(second.lines.some((l) => l.includes('consumer stopped')));
+
+    for (const symbol of SYMBOLS) {
+      const expected = expectedPoints(expectedCandles(binance, symbol, '15m'));
+      assert.deepEqual(await storedPoints(run.raw, symbol, '15m', 'raw'), expected.raw.map(asRow), symbol);
+      assert.deepEqual(
+        await storedPoints(run.enriched, symbol, '15m', 'enriched'),
+        expected.enriched.map(asRow),
+        symbol,
+      );
+    }
+  });
+});
