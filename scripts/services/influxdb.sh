@@ -35,7 +35,7 @@ compile() {
     go build -trimpath -ldflags "-s -w -X main.version=$INFLUXDB_VERSION -X main.commit=v$INFLUXDB_VERSION" \
     -o "$out/influxd" github.com/influxdata/influxdb/v2/cmd/influxd
 }
-build() { cached_build "$INFLUX_BIN" "influxd v$INFLUXDB_VERSION (Go + Rust libflux; 10-15 min)" compile; }
+build() { cached_build "$INFLUX_BIN" "influxd v$INFLUXDB_VERSION (Go + Rust libflux; 9-15 min)" compile; }
 
 ready() { curl -sf "$URL/health" | grep -q '"status":"pass"'; }
 
