@@ -19,6 +19,7 @@ export const consumerSpec = {
   'bucket-raw': { env: 'CRYPTOSTREAM_INFLUX_BUCKET_RAW', default: 'marketdata_raw' },
   'bucket-enriched': { env: 'CRYPTOSTREAM_INFLUX_BUCKET_ENRICHED', default: 'marketdata_enriched' },
   indicators: { env: 'CRYPTOSTREAM_INDICATORS' },
+  'max-batch-bytes': { env: 'CRYPTOSTREAM_MAX_BATCH_BYTES', default: '1048576' },
   'http-port': { env: 'CRYPTOSTREAM_HTTP_PORT', default: '8080' },
   'log-level': { env: 'CRYPTOSTREAM_LOG_LEVEL', default: 'info' },
 } as const satisfies SettingSpec;
@@ -44,6 +45,10 @@ export const consumerConfig = (
   if (!indicators.ok) return indicators;
   const port = positiveInt('http-port', values['http-port']);
   if (!port.ok) return port;
+  const maxBatchBytes = positiveInt('max-batch-bytes', values['max-batch-bytes']);
+  if (!maxBatchBytes.ok) return maxBatchBytes;
+  if (maxBatchBytes.value < 1024)
+    return err(`--max-batch-bytes must be at least 1024, got ${maxBatchBytes.value}`);
   return ok({
     interval: interval.value,
     brokers: (values['kafka-brokers'] ?? '').split(','),
@@ -53,6 +58,7 @@ export const consumerConfig = (
     bucketRaw: values['bucket-raw'] ?? 'marketdata_raw',
     bucketEnriched: values['bucket-enriched'] ?? 'marketdata_enriched',
     indicators: indicators.value,
+    maxBatchBytes: maxBatchBytes.value,
     httpPort: port.value,
     logLevel: values['log-level'] ?? 'info',
   });

@@ -21,6 +21,8 @@ export type ConsumerConfig = {
   readonly bucketEnriched: string;
   readonly indicators: IndicatorConfig;
   readonly partitions?: number;
+  /** Upper bound of one fetch per partition (bounds memory per batch); 1 MiB by default. */
+  readonly maxBatchBytes?: number;
 };
 
 export type ConsumerCounts = { consumed: number; stored: number; enriched: number; rejected: number };
@@ -51,13 +53,23 @@ const deadLetterRecord = (d: DeadLetter) => ({
   },
 });
 
+/** Called after each stored and committed batch (benchmarks measure latency with it). */
+export type BatchObserver = (batch: {
+  readonly publishedAt: readonly number[];
+  readonly storedAt: number;
+}) => void;
+
 /**
  * The consumer: batches from `<prefix><interval>` → validate (invalid → `<topic>-dlq`) → enrich per
  * symbol from its stored state → write raw points, enriched points and the state snapshots to InfluxDB →
  * commit. A batch InfluxDB refuses is retried with backoff (its partition delivers nothing new meanwhile)
  * and committed only once stored, so nothing is lost and nothing is enriched twice.
  */
-export const startConsumer = async (config: ConsumerConfig, log: Logger): Promise<ConsumerHandle> => {
+export const startConsumer = async (
+  config: ConsumerConfig,
+  log: Logger,
+  onStored: BatchObserver = () => undefined,
+): Promise<ConsumerHandle> => {
   const m = metrics();
   const { interval } = config;
   const topic = topicOf(config.topicPrefix, interval);
@@ -73,7 +85,11 @@ export const startConsumer = async (config: ConsumerConfig, log: Logger): Promis
   }
   const producer = makeProducer(kafka);
   await producer.connect();
-  const consumer: Consumer = kafka.consumer({ groupId: config.groupId, maxBytes: 8 << 20 });
+  const consumer: Consumer = kafka.consumer({
+    groupId: config.groupId,
+    maxBytesPerPartition: config.maxBatchBytes ?? 1 << 20,
+    maxBytes: 8 << 20,
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
 
@@ -100,13 +116,17 @@ export const startConsumer = async (config: ConsumerConfig, log: Logger): Promis
           'stored indicator state ignored; the symbol starts from an empty state',
         ),
     );
-    states.clear();
-    for (const [s, st] of loadedStates) states.set(s, st);
+    // Every state in memory was stored before it was kept, so the newer of the two is the right one (a
+    // batch of another partition may have stored a newer state while this query ran).
+    for (const [s, st] of loadedStates)
+      if (st.lastOpenTime > (states.get(s)?.lastOpenTime ?? Number.NEGATIVE_INFINITY)) states.set(s, st);
     loaded = true;
   };
 
   await consumer.run({
     autoCommit: false,
+    // Partitions are independent (a symbol lives in one), so their batches may be stored concurrently.
+    partitionsConsumedConcurrently: 3,
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
       if (batch.messages.length === 0) return;
@@ -129,8 +149,11 @@ export const startConsumer = async (config: ConsumerConfig, log: Logger): Promis
         try {
           if (!loaded) await reload();
           const result = processBatch(messages, states, { interval, enricher });
-          await writeLines(config.influx, config.bucketRaw, result.rawLines);
-          await writeLines(config.influx, config.bucketEnriched, result.enrichedLines);
+          // Both buckets at once; the snapshots travel with the enriched points they belong to.
+          await Promise.all([
+            writeLines(config.influx, config.bucketRaw, result.rawLines),
+            writeLines(config.influx, config.bucketEnriched, result.enrichedLines),
+          ]);
           if (result.deadLetters.length > 0)
             await producer.send({ topic: dlqTopic, messages: result.deadLetters.map(deadLetterRecord) });
           out = result;
@@ -167,8 +190,9 @@ export const startConsumer = async (config: ConsumerConfig, log: Logger): Promis
         if (s.enriched) c.enriched += 1;
         m.endToEnd.observe({ interval }, Math.max(0, now - (s.candle.openTime + step)) / 1000);
       }
-      for (const r of batch.messages)
-        m.pipelineLatency.observe({ interval }, Math.max(0, now - Number(r.timestamp)) / 1000);
+      const publishedAt = batch.messages.map((r) => Number(r.timestamp));
+      for (const t of publishedAt) m.pipelineLatency.observe({ interval }, Math.max(0, now - t) / 1000);
+      onStored({ publishedAt, storedAt: now });
       for (const d of out.deadLetters) {
         countsOf(counts, d.message.key ?? '?').rejected += 1;
         m.deadLetters.inc({ interval, field: d.problem.field ?? '' });

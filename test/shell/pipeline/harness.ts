@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { pino } from 'pino';
+import { makeKafka } from '../../../src/shell/kafka/client.ts';
 import { defaultIndicatorConfig, enricher } from '../../../src/core/indicators/index.ts';
 import type { MarketCandle } from '../../../src/core/kline/candle.ts';
 import type { Interval } from '../../../src/core/kline/interval.ts';
@@ -197,6 +198,22 @@ export const asRow = (p: Point): StoredRow => ({
   time: p.time,
   fields: Object.fromEntries(Object.entries(p.fields).map(([k, f]) => [k, f.value])),
 });
+
+/** Messages of a topic its consumer group has not committed yet (all partitions). */
+export const groupLag = async (groupId: string, topic: string): Promise<number> => {
+  const admin = makeKafka(services().kafka.brokers, 'test-lag', quietLog()).admin();
+  await admin.connect();
+  try {
+    const [ends, [committed]] = await Promise.all([
+      admin.fetchTopicOffsets(topic),
+      admin.fetchOffsets({ groupId, topics: [topic] }),
+    ]);
+    const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    return ends.reduce((sum, e) => sum + Number(e.high) - Math.max(0, at.get(e.partition) ?? 0), 0);
+  } finally {
+    await admin.disconnect();
+  }
+};
 
 export const waitFor = async (
   what: string,
