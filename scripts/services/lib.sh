@@ -1,7 +1,9 @@
 # shellcheck shell=bash
 # Shared helpers of scripts/services/*: paths, ports, pid files, readiness waits. Sourced, not run.
 SERVICES_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-SERVICES_DIR="$SERVICES_ROOT/.services"
+# CRYPTOSTREAM_SERVICES_DIR and the CRYPTOSTREAM_*_PORT variables start a second, independent instance (the
+# outage tests run their own Kafka and InfluxDB this way, so killing them disturbs nothing else).
+SERVICES_DIR="${CRYPTOSTREAM_SERVICES_DIR:-$SERVICES_ROOT/.services}"
 SERVICES_SCRIPTS="$SERVICES_ROOT/scripts/services"
 # shellcheck source=../versions.env
 . "$SERVICES_ROOT/scripts/versions.env"
@@ -9,9 +11,9 @@ CACHE_HOME="${XDG_CACHE_HOME:-$HOME/.cache}"
 export GOTOOLCHAIN=local CGO_ENABLED=0
 
 # Fixed loopback ports (all bound to 127.0.0.1 only).
-KAFKA_PORT=19092
-KAFKA_CONTROLLER_PORT=19093
-INFLUX_PORT=18086
+KAFKA_PORT=${CRYPTOSTREAM_KAFKA_PORT:-19092}
+KAFKA_CONTROLLER_PORT=${CRYPTOSTREAM_KAFKA_CONTROLLER_PORT:-19093}
+INFLUX_PORT=${CRYPTOSTREAM_INFLUX_PORT:-18086}
 ETCD_PORT=12379
 ETCD_PEER_PORT=12380
 APISERVER_PORT=16443

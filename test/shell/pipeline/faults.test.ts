@@ -8,16 +8,14 @@ import { runProducer } from '../../../src/shell/producer/producer.ts';
 import { startBinanceServer, type BinanceServer } from '../../support/binanceServer.ts';
 import { services } from '../../support/services.ts';
 import {
-  asRow,
+  assertStoredExactly,
   consumerConfig,
   countStored,
   dropRun,
   expectedCandles,
-  expectedPoints,
   newRun,
   producerConfig,
   quietLog,
-  storedPoints,
   SYMBOLS,
   waitFor,
   type Run,
@@ -110,10 +108,7 @@ describe('faults: Binance errors, InfluxDB outage (real Kafka and InfluxDB)', ()
       );
       assert.equal(consumer.ready(), false);
       proxy.setDown(false);
-      await waitFor(
-        '15m stored',
-        async () => (await countStored(run.enriched, '15m', 'enriched')) >= 4 * 672,
-      );
+      await waitFor('15m stored', async () => (await countStored(run, '15m', 'enriched')) >= 4 * 672);
       await waitFor('offsets committed', async () => {
         const [o] = await admin.fetchOffsets({ groupId: config.groupId, topics: [`${run.prefix}15m`] });
         const topicOffsets = await admin.fetchTopicOffsets(`${run.prefix}15m`);
@@ -127,15 +122,7 @@ describe('faults: Binance errors, InfluxDB outage (real Kafka and InfluxDB)', ()
       await admin.disconnect();
       await proxy.close();
     }
-    for (const symbol of SYMBOLS) {
-      const expected = expectedPoints(expectedCandles(binance, symbol, '15m'));
-      assert.deepEqual(await storedPoints(run.raw, symbol, '15m', 'raw'), expected.raw.map(asRow), symbol);
-      assert.deepEqual(
-        await storedPoints(run.enriched, symbol, '15m', 'enriched'),
-        expected.enriched.map(asRow),
-        symbol,
-      );
-    }
+    await assertStoredExactly(run, binance, '15m');
   });
 
   it('exposes the pipeline metrics with the values of the runs above on /metrics', async () => {

@@ -3,6 +3,7 @@
  * of InfluxDB databases per test, the Binance test server, the producer and consumer run in-process, and
  * the stored points read back with InfluxQL (InfluxDB of `npm run services:up`, v2 API).
  */
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { pino } from 'pino';
@@ -26,16 +27,27 @@ export const RANGES = {
 
 export const quietLog = () => pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
 
+/** The Kafka and InfluxDB a run talks to: those of `npm run services:up` unless a test starts its own. */
+export type Endpoints = {
+  readonly kafka: { readonly brokers: readonly string[] };
+  readonly influx: { readonly url: string; readonly token: string; readonly org: string };
+};
+
 export type Run = {
   readonly id: string;
   readonly prefix: string;
   readonly group: string;
   readonly raw: string;
   readonly enriched: string;
+  readonly endpoints: Endpoints;
 };
 
-const influxApi = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-  const { influx } = services();
+const influxApi = async (
+  influx: Endpoints['influx'],
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> => {
   const response = await fetch(new URL(path, influx.url), {
     method,
     headers: { authorization: `Token ${influx.token}`, 'content-type': 'application/json' },
@@ -46,14 +58,17 @@ const influxApi = async (method: string, path: string, body?: unknown): Promise<
   return response.status === 204 ? undefined : response.json();
 };
 
-const createBucket = async (name: string): Promise<string> => {
-  const { influx } = services();
-  const orgs = (await influxApi('GET', `/api/v2/orgs?org=${encodeURIComponent(influx.org)}`)) as {
+const createBucket = async (influx: Endpoints['influx'], name: string): Promise<string> => {
+  const orgs = (await influxApi(influx, 'GET', `/api/v2/orgs?org=${encodeURIComponent(influx.org)}`)) as {
     orgs: { id: string }[];
   };
   const orgID = orgs.orgs[0]?.id;
   if (orgID === undefined) throw new Error(`InfluxDB org ${influx.org} not found`);
-  const bucket = (await influxApi('POST', '/api/v2/buckets', { orgID, name, retentionRules: [] })) as {
+  const bucket = (await influxApi(influx, 'POST', '/api/v2/buckets', {
+    orgID,
+    name,
+    retentionRules: [],
+  })) as {
     id: string;
   };
   return bucket.id;
@@ -62,7 +77,7 @@ const createBucket = async (name: string): Promise<string> => {
 const bucketIds = new Map<string, string>();
 
 /** A fresh run: unique Kafka names and two new InfluxDB buckets. */
-export const newRun = async (): Promise<Run> => {
+export const newRun = async (endpoints: Endpoints = services()): Promise<Run> => {
   const id = randomUUID().slice(0, 8);
   const run = {
     id,
@@ -70,22 +85,25 @@ export const newRun = async (): Promise<Run> => {
     group: `t${id}-group`,
     raw: `t${id}_raw`,
     enriched: `t${id}_enriched`,
+    endpoints,
   };
-  for (const b of [run.raw, run.enriched]) bucketIds.set(b, await createBucket(b));
+  for (const b of [run.raw, run.enriched]) bucketIds.set(b, await createBucket(endpoints.influx, b));
   return run;
 };
 
 export const dropRun = async (run: Run): Promise<void> => {
   for (const b of [run.raw, run.enriched]) {
     const id = bucketIds.get(b);
-    if (id !== undefined) await influxApi('DELETE', `/api/v2/buckets/${id}`);
+    if (id !== undefined) await influxApi(run.endpoints.influx, 'DELETE', `/api/v2/buckets/${id}`);
   }
 };
 
-const flux = (q: string): Promise<Record<string, unknown>[]> => {
-  const { influx } = services();
+const flux = (run: Run, q: string): Promise<Record<string, unknown>[]> => {
+  const { influx } = run.endpoints;
   return new InfluxDB({ url: influx.url, token: influx.token }).getQueryApi(influx.org).collectRows(q);
 };
+
+const bucketOf = (run: Run, kind: 'raw' | 'enriched'): string => (kind === 'raw' ? run.raw : run.enriched);
 
 export const producerConfig = (
   run: Run,
@@ -97,7 +115,7 @@ export const producerConfig = (
   return {
     symbols,
     interval,
-    brokers: services().kafka.brokers,
+    brokers: run.endpoints.kafka.brokers,
     topicPrefix: run.prefix,
     binanceUrl: binance.url,
     from: range.from,
@@ -109,7 +127,7 @@ export const producerConfig = (
 };
 
 export const consumerConfig = (run: Run, interval: Interval): ConsumerConfig => {
-  const { influx, kafka } = services();
+  const { influx, kafka } = run.endpoints;
   return {
     interval,
     brokers: kafka.brokers,
@@ -165,15 +183,18 @@ const NOT_FIELDS = new Set([
 
 /** Every stored point of a market and kind, in time order, with its fields. */
 export const storedPoints = async (
-  bucket: string,
+  run: Run,
   symbol: string,
   interval: Interval,
   kind: 'raw' | 'enriched',
 ): Promise<StoredRow[]> => {
-  const rows = await flux(`from(bucket: "${bucket}") |> ${RANGE}
+  const rows = await flux(
+    run,
+    `from(bucket: "${bucketOf(run, kind)}") |> ${RANGE}
     |> filter(fn: (r) => r._measurement == "kline" and r.coin == "${symbol}" and r.interval == "${interval}" and r.type == "${kind}")
     |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
-    |> group() |> sort(columns: ["_time"])`);
+    |> group() |> sort(columns: ["_time"])`,
+  );
   return rows.map((row) => {
     const fields: Record<string, number> = {};
     for (const [k, v] of Object.entries(row)) if (!NOT_FIELDS.has(k) && typeof v === 'number') fields[k] = v;
@@ -183,13 +204,16 @@ export const storedPoints = async (
 
 /** Stored points of an interval and kind (all symbols). */
 export const countStored = async (
-  bucket: string,
+  run: Run,
   interval: Interval,
   kind: 'raw' | 'enriched',
 ): Promise<number> => {
-  const rows = await flux(`from(bucket: "${bucket}") |> ${RANGE}
+  const rows = await flux(
+    run,
+    `from(bucket: "${bucketOf(run, kind)}") |> ${RANGE}
     |> filter(fn: (r) => r._measurement == "kline" and r.interval == "${interval}" and r.type == "${kind}" and r._field == "close")
-    |> group() |> count()`);
+    |> group() |> count()`,
+  );
   return (rows[0]?.['_value'] as number | undefined) ?? 0;
 };
 
@@ -199,9 +223,37 @@ export const asRow = (p: Point): StoredRow => ({
   fields: Object.fromEntries(Object.entries(p.fields).map(([k, f]) => [k, f.value])),
 });
 
-/** Messages of a topic its consumer group has not committed yet (all partitions). */
-export const groupLag = async (groupId: string, topic: string): Promise<number> => {
-  const admin = makeKafka(services().kafka.brokers, 'test-lag', quietLog()).admin();
+/**
+ * The check every pipeline test ends with: for each symbol, the stored raw points equal the served candles
+ * and the stored enriched points equal an uninterrupted run of the pure core, point for point and field for
+ * field (so counts are exact and nothing is stored twice).
+ */
+export const assertStoredExactly = async (
+  run: Run,
+  binance: BinanceServer,
+  interval: Interval,
+  symbols: readonly string[] = SYMBOLS,
+): Promise<void> => {
+  for (const symbol of symbols) {
+    const expected = expectedPoints(expectedCandles(binance, symbol, interval));
+    assert.deepEqual(
+      await storedPoints(run, symbol, interval, 'raw'),
+      expected.raw.map(asRow),
+      `${symbol} raw`,
+    );
+    assert.deepEqual(
+      await storedPoints(run, symbol, interval, 'enriched'),
+      expected.enriched.map(asRow),
+      `${symbol} enriched`,
+    );
+  }
+};
+
+/** Records of the run's topic of an interval that its consumer group has not committed yet (all partitions). */
+export const groupLag = async (run: Run, interval: Interval): Promise<number> => {
+  const { groupId, topicPrefix } = consumerConfig(run, interval);
+  const topic = `${topicPrefix}${interval}`;
+  const admin = makeKafka(run.endpoints.kafka.brokers, 'test-lag', quietLog()).admin();
   await admin.connect();
   try {
     const [ends, [committed]] = await Promise.all([
