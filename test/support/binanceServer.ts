@@ -9,12 +9,18 @@
  * `x-mbx-used-weight-1m` (fixed UTC minutes). Scripted faults (`fail`) answer the next requests with
  * 429 + Retry-After, 418 + Retry-After, 500, a delay (to provoke client timeouts), a truncated body or
  * a malformed one. Every request is recorded with its arrival time.
+ *
+ * Live mode (`live`): there are no recorded 1s files, so the recorded candles of a symbol at `source`
+ * (e.g. the 15m week) are replayed one after another as `interval` candles from `epoch` on, each appearing
+ * when its time comes. As on Binance, the candle still open is served too, with the partial values of a
+ * candle that has just opened (open = high = low = close, no volume), and its close time in the future.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Candle } from '../../src/core/kline/candle.ts';
+import { intervalMs, type Interval } from '../../src/core/kline/interval.ts';
 import { toRestRow } from '../../src/core/kline/rest.ts';
 import { parseKlines } from '../../src/core/kline/parse.ts';
 import { binanceDataDir } from '../fixtures/binance.ts';
@@ -43,7 +49,7 @@ export type BinanceServer = {
   readonly requests: readonly RecordedRequest[];
   /** Answers the next `times` kline requests with the fault (faults queue up in order). */
   fail(fault: Fault, times?: number): void;
-  /** The recorded candles served for a symbol (after the USDC→USDT mapping) and interval. */
+  /** The candles served for a symbol (after the USDC→USDT mapping) and interval (in live mode: until now). */
   candles(symbol: string, interval: string): readonly Candle[];
   close(): Promise<void>;
 };
@@ -67,14 +73,45 @@ const loadSeries = (symbol: string, interval: string): Candle[] | undefined => {
   return [...byOpen.values()].sort((a, b) => a.openTime - b.openTime);
 };
 
+export type LiveReplay = { readonly interval: Interval; readonly source: Interval; readonly epoch: number };
+
+/** The recorded candles re-timed as consecutive `interval` candles from `epoch`, as far as `now` reaches. */
+const liveSeries = (recorded: readonly Candle[], live: LiveReplay, now: number): Candle[] => {
+  const step = intervalMs[live.interval];
+  const count = Math.min(recorded.length, Math.floor((now - live.epoch) / step) + 1);
+  return recorded.slice(0, Math.max(0, count)).map((c, i) => {
+    const openTime = live.epoch + i * step;
+    const closed = { ...c, openTime, closeTime: openTime + step - 1 };
+    return closed.closeTime < now
+      ? closed
+      : {
+          ...closed,
+          high: c.open,
+          low: c.open,
+          close: c.open,
+          volume: '0.00000000',
+          quoteVolume: '0.00000000',
+          trades: 0,
+          takerBuyBase: '0.00000000',
+          takerBuyQuote: '0.00000000',
+        };
+  });
+};
+
 const num = (v: string | null): number | undefined => (v !== null && /^\d+$/.test(v) ? Number(v) : undefined);
 
-export const startBinanceServer = async (): Promise<BinanceServer> => {
+export const startBinanceServer = async (options: { live?: LiveReplay } = {}): Promise<BinanceServer> => {
   const cache = new Map<string, Candle[] | undefined>();
-  const series = (symbol: string, interval: string): Candle[] | undefined => {
+  const recorded = (symbol: string, interval: string): Candle[] | undefined => {
     const key = `${recordedSymbol(symbol)}/${interval}`;
     if (!cache.has(key)) cache.set(key, loadSeries(recordedSymbol(symbol), interval));
     return cache.get(key);
+  };
+  const { live } = options;
+  const series = (symbol: string, interval: string, now = Date.now()): Candle[] | undefined => {
+    if (live === undefined || interval !== live.interval) return recorded(symbol, interval);
+    const source = recorded(symbol, live.source);
+    return source === undefined ? undefined : liveSeries(source, live, now);
   };
   const requests: RecordedRequest[] = [];
   const faults: Fault[] = [];
@@ -135,7 +172,7 @@ export const startBinanceServer = async (): Promise<BinanceServer> => {
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (limit < 1 || limit > 1000)
       return send(400, '{"code":-1130,"msg":"Invalid data sent for a parameter."}');
-    const candles = series(symbol, interval);
+    const candles = series(symbol, interval, now);
     if (candles === undefined) return send(400, '{"code":-1121,"msg":"Invalid symbol."}');
     const inRange = candles.filter(
       (c) =>

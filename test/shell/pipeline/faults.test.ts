@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { decodeCandle } from '../../../src/core/kline/message.ts';
 import { startConsumer } from '../../../src/shell/consumer/consumer.ts';
 import { serveWorkerHttp } from '../../../src/shell/observability/http.ts';
 import { runProducer } from '../../../src/shell/producer/producer.ts';
@@ -17,31 +16,11 @@ import {
   producerConfig,
   quietLog,
   SYMBOLS,
+  topicRecords,
   waitFor,
   type Run,
 } from './harness.ts';
 import { startInfluxProxy } from './influxProxy.ts';
-
-/** Every record of a topic, decoded: (symbol, open time) pairs in topic order per partition. */
-const readTopic = async (topic: string, expected: number): Promise<string[]> => {
-  const kafka = new Kafka({ brokers: [...services().kafka.brokers], logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `${topic}-reader` });
-  const seen: string[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const c = decodeCandle(message.value?.toString() ?? '', message.key?.toString());
-      seen.push(c.ok ? `${c.value.symbol}@${c.value.openTime}` : 'invalid');
-    },
-  });
-  try {
-    await waitFor(`${expected} records in ${topic}`, async () => seen.length >= expected);
-  } finally {
-    await consumer.disconnect();
-  }
-  return seen;
-};
 
 describe('faults: Binance errors, InfluxDB outage (real Kafka and InfluxDB)', () => {
   let binance: BinanceServer;
@@ -83,7 +62,9 @@ describe('faults: Binance errors, InfluxDB outage (real Kafka and InfluxDB)', ()
         assert.ok(next.time >= r.time + wait, `a request ${next.time - r.time} ms after a ${r.status}`);
     }
 
-    const records = await readTopic(`${run.prefix}15m`, 4 * 672);
+    const records = (await topicRecords(run, '15m')).map((r) =>
+      r.candle === undefined ? 'invalid' : `${r.candle.symbol}@${r.candle.openTime}`,
+    );
     assert.equal(records.length, 4 * 672);
     assert.equal(new Set(records).size, records.length, 'a candle was published twice');
   });

@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { makeKafka } from '../../../src/shell/kafka/client.ts';
 import { defaultIndicatorConfig, enricher } from '../../../src/core/indicators/index.ts';
 import type { MarketCandle } from '../../../src/core/kline/candle.ts';
+import { decodeCandle } from '../../../src/core/kline/message.ts';
 import type { Interval } from '../../../src/core/kline/interval.ts';
 import { enrichedPoint, rawPoint, type Point } from '../../../src/core/points/point.ts';
 import type { ConsumerConfig } from '../../../src/shell/consumer/consumer.ts';
@@ -265,6 +266,41 @@ export const groupLag = async (run: Run, interval: Interval): Promise<number> =>
   } finally {
     await admin.disconnect();
   }
+};
+
+export type TopicRecord = {
+  readonly key: string | undefined;
+  /** The record's timestamp: when the producer published it. */
+  readonly publishedAt: number;
+  /** The decoded candle, or undefined for a record that does not decode. */
+  readonly candle: MarketCandle | undefined;
+};
+
+/** Every record of the run's topic of an interval (all partitions, read from the beginning to the end). */
+export const topicRecords = async (run: Run, interval: Interval): Promise<TopicRecord[]> => {
+  const topic = `${run.prefix}${interval}`;
+  const kafka = makeKafka(run.endpoints.kafka.brokers, 'test-reader', quietLog());
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const total = ends.reduce((n, e) => n + Number(e.high) - Number(e.low), 0);
+  const consumer = kafka.consumer({ groupId: `${topic}-reader-${randomUUID().slice(0, 8)}` });
+  const records: TopicRecord[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const key = message.key?.toString();
+        const c = decodeCandle(message.value?.toString() ?? '', key);
+        records.push({ key, publishedAt: Number(message.timestamp), candle: c.ok ? c.value : undefined });
+      },
+    });
+    await waitFor(`${total} records in ${topic}`, async () => records.length >= total);
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
 };
 
 export const waitFor = async (
