@@ -3,8 +3,7 @@ import type { MarketCandle } from '../kline/candle.ts';
 import type { Interval } from '../kline/interval.ts';
 import { decodeCandle } from '../kline/message.ts';
 import { problem, type Problem } from '../kline/rejection.ts';
-import { enrichedPoint, rawPoint } from '../points/point.ts';
-import { toLineProtocol } from '../points/lineProtocol.ts';
+import { candleSeries, enrichedLine, rawLine } from '../points/candleLines.ts';
 import { snapshotLine, type SymbolState } from './snapshot.ts';
 
 /** A Kafka record as the consumer received it (value and key as UTF-8 text). */
@@ -76,19 +75,23 @@ export const processBatch = (
   const snapshots: string[] = [];
   const stored: Stored[] = [];
   const next = new Map<string, SymbolState>();
+  // Plain loops over the batch (tens of thousands of candles): this is the consumer's hot path.
   for (const [symbol, candles] of bySymbol) {
     candles.sort((a, b) => a.openTime - b.openTime);
+    const market = { symbol, interval };
+    const rawSeries = candleSeries('raw', market);
+    const enrichedSeries = candleSeries('enriched', market);
     const before = states.get(symbol);
     let current: SymbolState = before ?? { state: enricher.init, lastOpenTime: Number.NEGATIVE_INFINITY };
     for (const candle of candles) {
-      rawLines.push(toLineProtocol(rawPoint(candle)));
+      rawLines.push(rawLine(rawSeries, candle));
       if (candle.openTime <= current.lastOpenTime) {
         stored.push({ candle, enriched: false });
         continue;
       }
       const [state, indicators] = enricher.step(current.state, candle);
       current = { state, lastOpenTime: candle.openTime };
-      enrichedLines.push(toLineProtocol(enrichedPoint(candle, indicators)));
+      enrichedLines.push(enrichedLine(enrichedSeries, candle, indicators));
       stored.push({ candle, enriched: true });
     }
     if (current !== before && Number.isFinite(current.lastOpenTime)) {

@@ -31,9 +31,19 @@ const candleFields = (c: MarketCandle): Record<string, FieldValue> => ({
   trades: { type: 'integer', value: c.trades },
 });
 
+/** The tag set of a candle's points: its market and kind (the series of the point). */
+export const tagsOf = (
+  kind: PointKind,
+  c: Pick<MarketCandle, 'symbol' | 'interval'>,
+): Record<string, string> => ({
+  coin: c.symbol,
+  interval: c.interval,
+  type: kind,
+});
+
 const pointOf = (kind: PointKind, c: MarketCandle, fields: Record<string, FieldValue>): Point => ({
   measurement: MEASUREMENT,
-  tags: { coin: c.symbol, interval: c.interval, type: kind },
+  tags: tagsOf(kind, c),
   fields,
   time: c.openTime,
 });
