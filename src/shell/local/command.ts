@@ -26,6 +26,8 @@ Runs one producer and one consumer per interval in this process against the loca
                      in InfluxDB, print a summary per symbol and interval, exit 0
                      (without --to: live until Ctrl-C, with a status line)
   --topic-prefix P   [prices-]; with another prefix the groups are <prefix>consumer-<interval>
+  --bucket-raw B     InfluxDB bucket of the raw points [INFLUX_BUCKET_RAW of .services/env]
+  --bucket-enriched B  InfluxDB bucket of the enriched points [INFLUX_BUCKET_ENRICHED of .services/env]
   --http-port N      /metrics, /healthz, /readyz [0: any free port]
   --log-level L      pino level of the JSON logs on stderr [warn]`;
 
@@ -62,6 +64,8 @@ export const run = async (argv: readonly string[]): Promise<number> => {
         from: { type: 'string' },
         to: { type: 'string' },
         'topic-prefix': { type: 'string', default: 'prices-' },
+        'bucket-raw': { type: 'string' },
+        'bucket-enriched': { type: 'string' },
         'http-port': { type: 'string', default: '0' },
         'log-level': { type: 'string', default: 'warn' },
         help: { type: 'boolean', short: 'h' },
@@ -90,7 +94,12 @@ export const run = async (argv: readonly string[]): Promise<number> => {
   if (to.value !== undefined && to.value <= start) return fail('--to must be after --from');
 
   const log = makeLogger(values['log-level'], 'local', 2);
-  const svc = await localServices();
+  const services = await localServices();
+  const svc = {
+    ...services,
+    bucketRaw: values['bucket-raw'] ?? services.bucketRaw,
+    bucketEnriched: values['bucket-enriched'] ?? services.bucketEnriched,
+  };
   const stop = new AbortController();
   const release = onShutdown(log, () => stop.abort());
   const consumers: ConsumerHandle[] = [];
