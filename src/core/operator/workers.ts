@@ -1,6 +1,7 @@
 import type { V1Deployment, V1EnvVar } from '@kubernetes/client-node';
 import type { CryptoStream, Resources } from '../../api/v1alpha1/cryptostream.ts';
 import type { Interval } from '../kline/interval.ts';
+import { derivationPlan } from '../pipeline/derivation.ts';
 import { metaFor, selectorLabels } from './child.ts';
 import type { Child } from './child.ts';
 import { SECRET_KEYS } from './credentials.ts';
@@ -42,7 +43,14 @@ const roleEnv = (cr: CryptoStream, role: Role, interval: Interval): V1EnvVar[] =
     env('CRYPTOSTREAM_INFLUX_BUCKET_RAW', BUCKET_RAW),
     env('CRYPTOSTREAM_INFLUX_BUCKET_ENRICHED', BUCKET_ENRICHED),
     env('CRYPTOSTREAM_INDICATORS', JSON.stringify(cr.spec.indicators)),
+    // Data quality: each listed interval is derived from its nearest finer one and compared.
+    ...derivedFrom(cr, interval),
   ];
+};
+
+const derivedFrom = (cr: CryptoStream, interval: Interval): V1EnvVar[] => {
+  const targets = derivationPlan(cr.spec.intervals as Interval[]).get(interval) ?? [];
+  return targets.length === 0 ? [] : [env('CRYPTOSTREAM_DERIVE', targets.join(','))];
 };
 
 const resourcesOf = (r: Resources) => ({

@@ -4,6 +4,7 @@ import type { Interval } from '../kline/interval.ts';
 import { decodeCandle } from '../kline/message.ts';
 import { problem, type Problem } from '../kline/rejection.ts';
 import { candleSeries, enrichedLine, rawLine } from '../points/candleLines.ts';
+import type { DerivationEvent, Deriver } from './derivation.ts';
 import { snapshotLine, type SymbolState } from './snapshot.ts';
 
 /** A Kafka record as the consumer received it (value and key as UTF-8 text). */
@@ -27,11 +28,20 @@ export type BatchResult = {
   readonly enrichedLines: readonly string[];
   readonly stored: readonly Stored[];
   readonly deadLetters: readonly DeadLetter[];
+  /** Coarser candles completed by this batch (only with a deriver); their lines are in `rawLines`. */
+  readonly derived: readonly MarketCandle[];
+  /** Gaps and buckets that could not close while deriving. */
+  readonly derivationEvents: readonly DerivationEvent[];
   /** The state of every symbol that moved, to keep once InfluxDB accepted the lines. */
   readonly states: ReadonlyMap<string, SymbolState>;
 };
 
-export type BatchContext = { readonly interval: Interval; readonly enricher: Enricher };
+export type BatchContext = {
+  readonly interval: Interval;
+  readonly enricher: Enricher;
+  /** Derives coarser candles from the newly enriched ones (stored as `type=derived` raw points). */
+  readonly deriver?: Deriver;
+};
 
 /** The symbols a batch names (record keys), so their states can be loaded before the batch is processed. */
 export const batchSymbols = (messages: readonly InMessage[]): string[] => [
@@ -56,7 +66,7 @@ const decode = (m: InMessage, interval: Interval): { candle: MarketCandle } | { 
 export const processBatch = (
   messages: readonly InMessage[],
   states: ReadonlyMap<string, SymbolState>,
-  { interval, enricher }: BatchContext,
+  { interval, enricher, deriver }: BatchContext,
 ): BatchResult => {
   const deadLetters: DeadLetter[] = [];
   const bySymbol = new Map<string, MarketCandle[]>();
@@ -75,6 +85,8 @@ export const processBatch = (
   const snapshots: string[] = [];
   const stored: Stored[] = [];
   const next = new Map<string, SymbolState>();
+  const derived: MarketCandle[] = [];
+  const derivationEvents: DerivationEvent[] = [];
   // Plain loops over the batch (tens of thousands of candles): this is the consumer's hot path.
   for (const [symbol, candles] of bySymbol) {
     candles.sort((a, b) => a.openTime - b.openTime);
@@ -82,22 +94,46 @@ export const processBatch = (
     const rawSeries = candleSeries('raw', market);
     const enrichedSeries = candleSeries('enriched', market);
     const before = states.get(symbol);
-    let current: SymbolState = before ?? { state: enricher.init, lastOpenTime: Number.NEGATIVE_INFINITY };
+    let state = before?.state ?? enricher.init;
+    let lastOpenTime = before?.lastOpenTime ?? Number.NEGATIVE_INFINITY;
+    let derive = deriver?.fit(before?.derive, before?.lastOpenTime);
+    let moved = false;
     for (const candle of candles) {
       rawLines.push(rawLine(rawSeries, candle));
-      if (candle.openTime <= current.lastOpenTime) {
+      if (candle.openTime <= lastOpenTime) {
         stored.push({ candle, enriched: false });
         continue;
       }
-      const [state, indicators] = enricher.step(current.state, candle);
-      current = { state, lastOpenTime: candle.openTime };
+      const [after, indicators] = enricher.step(state, candle);
+      state = after;
+      lastOpenTime = candle.openTime;
+      moved = true;
       enrichedLines.push(enrichedLine(enrichedSeries, candle, indicators));
       stored.push({ candle, enriched: true });
+      if (deriver !== undefined && derive !== undefined) {
+        const [d, out] = deriver.step(derive, candle);
+        derive = d;
+        for (const c of out.derived) {
+          rawLines.push(rawLine(candleSeries('derived', c), c));
+          derived.push(c);
+        }
+        derivationEvents.push(...out.events);
+      }
     }
-    if (current !== before && Number.isFinite(current.lastOpenTime)) {
+    if (moved) {
+      const current: SymbolState =
+        derive === undefined ? { state, lastOpenTime } : { state, lastOpenTime, derive };
       next.set(symbol, current);
       snapshots.push(snapshotLine(symbol, interval, current));
     }
   }
-  return { rawLines, enrichedLines: [...enrichedLines, ...snapshots], stored, deadLetters, states: next };
+  return {
+    rawLines,
+    enrichedLines: [...enrichedLines, ...snapshots],
+    stored,
+    deadLetters,
+    derived,
+    derivationEvents,
+    states: next,
+  };
 };

@@ -15,7 +15,8 @@ export type Point = {
   readonly time: number;
 };
 
-export type PointKind = 'raw' | 'enriched';
+/** `derived`: a coarser candle the consumer aggregated from finer ones (stored next to the raw points). */
+export type PointKind = 'raw' | 'enriched' | 'derived';
 
 /** Names kept from the original project so its dashboards and queries still work. */
 export const MEASUREMENT = 'kline';

@@ -1,4 +1,6 @@
 import { parseIndicatorConfig } from './indicators.ts';
+import { isInterval, type Interval } from '../../core/kline/interval.ts';
+import { deriver } from '../../core/pipeline/derivation.ts';
 import { err, ok, type Result } from '../../core/result.ts';
 import { EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
 import { intervalSetting } from '../producer/command.ts';
@@ -19,6 +21,7 @@ export const consumerSpec = {
   'bucket-raw': { env: 'CRYPTOSTREAM_INFLUX_BUCKET_RAW', default: 'marketdata_raw' },
   'bucket-enriched': { env: 'CRYPTOSTREAM_INFLUX_BUCKET_ENRICHED', default: 'marketdata_enriched' },
   indicators: { env: 'CRYPTOSTREAM_INDICATORS' },
+  derive: { env: 'CRYPTOSTREAM_DERIVE' },
   'max-batch-bytes': { env: 'CRYPTOSTREAM_MAX_BATCH_BYTES', default: '1048576' },
   'http-port': { env: 'CRYPTOSTREAM_HTTP_PORT', default: '8080' },
   'log-level': { env: 'CRYPTOSTREAM_LOG_LEVEL', default: 'info' },
@@ -28,11 +31,26 @@ const usage = `Usage: cryptostream consumer --interval <interval> --influx-token
 
 Consumes topic <prefix><interval> in group consumer-<interval>: validates each candle (invalid records go
 to <topic>-dlq with the reason in headers), enriches each symbol in open-time order from its stored state,
-writes raw and enriched points to InfluxDB and commits only what InfluxDB accepted. Every flag has an
+writes raw and enriched points to InfluxDB and commits only what InfluxDB accepted. With --derive it also
+aggregates its candles into the coarser intervals listed, stores them (type=derived) and compares each
+with the exchange's candle of that interval in the raw bucket (metrics cryptostream_derived_candles_total,
+cryptostream_derivation_mismatches_total). Every flag has an
 environment variable; the flag wins.
 
   flag                 variable                               default
 ${settingsUsage(consumerSpec)}`;
+
+/** `--derive 1h,1d`: coarser intervals, each a whole multiple of the consumer's own. */
+export const deriveSetting = (interval: Interval, text: string | undefined): Result<Interval[], string> => {
+  const list = (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const bad = list.find((s) => !isInterval(s));
+  if (bad !== undefined) return err(`--derive: not an interval: ${JSON.stringify(bad)}`);
+  const checked = deriver(interval, list as Interval[]);
+  return checked.ok ? ok(list as Interval[]) : err(`--derive: ${checked.error}`);
+};
 
 export const consumerConfig = (
   values: Readonly<Record<keyof typeof consumerSpec, string | undefined>>,
@@ -45,6 +63,8 @@ export const consumerConfig = (
   if (!indicators.ok) return indicators;
   const port = positiveInt('http-port', values['http-port']);
   if (!port.ok) return port;
+  const derive = deriveSetting(interval.value, values.derive);
+  if (!derive.ok) return derive;
   const maxBatchBytes = positiveInt('max-batch-bytes', values['max-batch-bytes']);
   if (!maxBatchBytes.ok) return maxBatchBytes;
   if (maxBatchBytes.value < 1024)
@@ -59,6 +79,7 @@ export const consumerConfig = (
     bucketEnriched: values['bucket-enriched'] ?? 'marketdata_enriched',
     indicators: indicators.value,
     maxBatchBytes: maxBatchBytes.value,
+    derive: derive.value,
     httpPort: port.value,
     logLevel: values['log-level'] ?? 'info',
   });

@@ -3,12 +3,14 @@ import { backoffDelay } from '../../core/binance/budget.ts';
 import { enricher as makeEnricher, type IndicatorConfig } from '../../core/indicators/index.ts';
 import { intervalMs, type Interval } from '../../core/kline/interval.ts';
 import { processBatch, type DeadLetter, type InMessage } from '../../core/pipeline/batch.ts';
+import { deriver } from '../../core/pipeline/derivation.ts';
 import type { SymbolState } from '../../core/pipeline/snapshot.ts';
 import { loadSnapshots, writeLines, type InfluxTarget } from '../influx/influx.ts';
 import { dlqTopicOf, ensureTopics, makeKafka, makeProducer, topicOf } from '../kafka/client.ts';
 import type { Logger } from '../observability/logger.ts';
 import { metrics } from '../observability/metrics.ts';
 import { sleep } from '../observability/sleep.ts';
+import { derivationCheck, type DerivationCheck } from './derivationCheck.ts';
 
 export type ConsumerConfig = {
   readonly interval: Interval;
@@ -23,6 +25,8 @@ export type ConsumerConfig = {
   readonly partitions?: number;
   /** Upper bound of one fetch per partition (bounds memory per batch); 1 MiB by default. */
   readonly maxBatchBytes?: number;
+  /** Coarser intervals to derive from this interval's candles and compare with the exchange's (data quality). */
+  readonly derive?: readonly Interval[];
 };
 
 export type ConsumerCounts = { consumed: number; stored: number; enriched: number; rejected: number };
@@ -31,6 +35,8 @@ export type ConsumerHandle = {
   readonly ready: () => boolean;
   /** Counts per symbol (dead letters without a usable key count under their key or `?`). */
   readonly counts: ReadonlyMap<string, ConsumerCounts>;
+  /** The comparison of derived candles with the exchange's (with `derive`). */
+  readonly derivation?: DerivationCheck;
   /** Stops consuming: an in-flight batch finishes or is abandoned uncommitted; resolves when disconnected. */
   readonly stop: () => Promise<void>;
 };
@@ -75,6 +81,10 @@ export const startConsumer = async (
   const topic = topicOf(config.topicPrefix, interval);
   const dlqTopic = dlqTopicOf(topic);
   const enricher = makeEnricher(config.indicators);
+  const derivation = deriver(interval, config.derive ?? []);
+  if (!derivation.ok) throw new Error(`--derive: ${derivation.error}`);
+  const deriving = (config.derive ?? []).length > 0 ? derivation.value : undefined;
+  const check = deriving === undefined ? undefined : derivationCheck(config.influx, config.bucketRaw, log);
   const kafka = makeKafka(config.brokers, `consumer-${interval}`, log);
   const admin = kafka.admin();
   await admin.connect();
@@ -148,7 +158,11 @@ export const startConsumer = async (
       for (let attempt = 1; !stopping.signal.aborted && isRunning() && !isStale(); attempt++) {
         try {
           if (!loaded) await reload();
-          const result = processBatch(messages, states, { interval, enricher });
+          const result = processBatch(messages, states, {
+            interval,
+            enricher,
+            ...(deriving === undefined ? {} : { deriver: deriving }),
+          });
           // Both buckets at once; the snapshots travel with the enriched points they belong to.
           await Promise.all([
             writeLines(config.influx, config.bucketRaw, result.rawLines),
@@ -193,6 +207,10 @@ export const startConsumer = async (
       const publishedAt = batch.messages.map((r) => Number(r.timestamp));
       for (const t of publishedAt) m.pipelineLatency.observe({ interval }, Math.max(0, now - t) / 1000);
       onStored({ publishedAt, storedAt: now });
+      if (check !== undefined && (out.derived.length > 0 || out.derivationEvents.length > 0)) {
+        check.add(out.derived, out.derivationEvents);
+        void check.verify();
+      }
       for (const d of out.deadLetters) {
         countsOf(counts, d.message.key ?? '?').rejected += 1;
         m.deadLetters.inc({ interval, field: d.problem.field ?? '' });
@@ -222,8 +240,10 @@ export const startConsumer = async (
   return {
     ready: () => healthy,
     counts,
+    ...(check === undefined ? {} : { derivation: check }),
     stop: async () => {
       stopping.abort();
+      check?.stop();
       await consumer.disconnect();
       await producer.disconnect();
     },

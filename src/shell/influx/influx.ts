@@ -66,7 +66,7 @@ export const loadSnapshots = async (
   }
   const states = new Map<string, SymbolState>();
   for (const [coin, f] of fields) {
-    const s = readSnapshot(f['state'], f['last_open_time'], enricher.isState);
+    const s = readSnapshot(f['state'], f['last_open_time'], enricher.isState, f['derive']);
     if (s.ok) states.set(coin, s.value);
     else onInvalid(coin, s.error);
   }

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { defaultIndicatorConfig } from '../../core/indicators/index.ts';
+import { derivationPlan } from '../../core/pipeline/derivation.ts';
 import { isInterval, type Interval } from '../../core/kline/interval.ts';
 import { EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
 import { startConsumer, type ConsumerHandle } from '../consumer/consumer.ts';
@@ -108,6 +109,8 @@ export const run = async (argv: readonly string[]): Promise<number> => {
   if (address !== null && typeof address === 'object')
     process.stderr.write(`cryptostream local: metrics on http://127.0.0.1:${address.port}/metrics\n`);
   const producerCounts = new Map<Interval, Map<string, SymbolCounts>>();
+  // Each listed interval is also derived from the nearest finer one and compared with the exchange's.
+  const plan = derivationPlan(intervals as Interval[]);
   try {
     for (const interval of intervals as Interval[])
       consumers.push(
@@ -121,6 +124,7 @@ export const run = async (argv: readonly string[]): Promise<number> => {
             bucketRaw: svc.bucketRaw,
             bucketEnriched: svc.bucketEnriched,
             indicators: defaultIndicatorConfig,
+            derive: plan.get(interval) ?? [],
           },
           log,
         ),
@@ -148,6 +152,8 @@ export const run = async (argv: readonly string[]): Promise<number> => {
           const stored = [...(consumers[i]?.counts.values() ?? [])].reduce((n, c) => n + c.stored, 0);
           return `${interval}: ${stored} stored`;
         });
+        const derived = derivationOutcomes(consumers);
+        if (derived !== undefined) parts.push(`derived: ${derived}`);
         process.stderr.write(`\r${new Date().toISOString().slice(11, 19)} ${parts.join(' · ')}   `);
       }, 2000);
       await Promise.all(producers);
@@ -189,12 +195,39 @@ export const run = async (argv: readonly string[]): Promise<number> => {
         });
     }
     process.stdout.write(`${table(rows)}\n`);
+    await settleDerivation(consumers, stop.signal);
+    const derived = derivationOutcomes(consumers);
+    if (derived !== undefined)
+      process.stderr.write(`cryptostream local: derived candles against the exchange's: ${derived}\n`);
     return EXIT_OK;
   } finally {
     release();
     await Promise.all(consumers.map((c) => c.stop().catch(() => undefined)));
     server.close();
   }
+};
+
+/** `N match, N mismatch, N unverified` over every consumer that derives (undefined when none does). */
+const derivationOutcomes = (consumers: readonly ConsumerHandle[]): string | undefined => {
+  const checks = consumers.flatMap((c) => (c.derivation === undefined ? [] : [c.derivation.outcomes()]));
+  if (checks.length === 0) return undefined;
+  const sum = (k: 'match' | 'mismatch' | 'unverified') => checks.reduce((n, o) => n + o[k], 0);
+  return `${sum('match')} match, ${sum('mismatch')} mismatch, ${sum('unverified')} unverified`;
+};
+
+/** Waits (at most 30 s) until every derived candle met its exchange candle, which is stored by now. */
+const settleDerivation = async (consumers: readonly ConsumerHandle[], signal: AbortSignal): Promise<void> => {
+  const deadline = Date.now() + 30_000;
+  for (const c of consumers)
+    while (
+      c.derivation !== undefined &&
+      c.derivation.waiting() > 0 &&
+      Date.now() < deadline &&
+      !signal.aborted
+    ) {
+      await c.derivation.verify();
+      if (c.derivation.waiting() > 0) await sleep(500, signal);
+    }
 };
 
 const fail = (message: string): number => {

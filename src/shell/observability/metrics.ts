@@ -57,6 +57,24 @@ const make = () => {
       labelNames: ['interval', 'field'] as const,
       registers: r,
     }),
+    derived: new Counter({
+      name: 'cryptostream_derived_candles_total',
+      help: 'Coarser candles the consumer derived from its own, by outcome of the comparison with the exchange candle (match, mismatch, unverified: none stored in time).',
+      labelNames: ['interval', 'outcome'] as const,
+      registers: r,
+    }),
+    derivedMismatchFields: new Counter({
+      name: 'cryptostream_derivation_mismatches_total',
+      help: 'Fields in which a derived candle differs from the exchange candle (data quality).',
+      labelNames: ['interval', 'field'] as const,
+      registers: r,
+    }),
+    derivationEvents: new Counter({
+      name: 'cryptostream_derivation_events_total',
+      help: 'Gaps and buckets that could not close while deriving coarser candles, by kind.',
+      labelNames: ['interval', 'kind'] as const,
+      registers: r,
+    }),
     influxFailures: new Counter({
       name: 'cryptostream_influx_write_failures_total',
       help: 'Failed InfluxDB requests (each retried with backoff).',

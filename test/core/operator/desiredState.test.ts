@@ -66,6 +66,14 @@ describe('desiredState of a CryptoStream', () => {
     ]);
   });
 
+  it('has the consumer of 1m derive 1h and compare it with the exchange (data quality)', () => {
+    assert.equal(envOf(byKindAndName(children, 'Deployment/demo-consumer-1m'))['CRYPTOSTREAM_DERIVE'], '1h');
+    assert.equal(
+      envOf(byKindAndName(children, 'Deployment/demo-consumer-1h'))['CRYPTOSTREAM_DERIVE'],
+      undefined,
+    );
+  });
+
   it('is a value: equal input gives equal output', () => {
     assert.deepEqual(desiredState(aCryptoStream({ intervals: ['1m', '1h'] }), inputs), children);
   });
@@ -154,6 +162,7 @@ describe('the workers of each interval', () => {
       adx: 14,
       volatility: 20,
     });
+    assert.equal(env['CRYPTOSTREAM_DERIVE'], undefined, 'a single interval has nothing to derive');
     const token = podSpecOf(consumer).containers[0]!.env.find((e) => e.name === 'CRYPTOSTREAM_INFLUX_TOKEN');
     assert.deepEqual(token?.valueFrom, { secretKeyRef: { name: 'demo-credentials', key: 'influxdb-token' } });
   });

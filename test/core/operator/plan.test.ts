@@ -35,8 +35,8 @@ describe('planning a reconcile', () => {
     );
     assert.deepEqual(
       apply.map(kindAndName),
-      ['ConfigMap/demo-grafana-dashboards'],
-      'the interval picker shrinks',
+      ['ConfigMap/demo-grafana-dashboards', 'Deployment/demo-consumer-1m'],
+      'the interval picker shrinks; the 1m consumer no longer derives 1h',
     );
     assert.deepEqual(prune.map(kindAndName), [
       'KafkaTopic/demo-prices-1h',

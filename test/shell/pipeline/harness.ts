@@ -104,7 +104,10 @@ const flux = (run: Run, q: string): Promise<Record<string, unknown>[]> => {
   return new InfluxDB({ url: influx.url, token: influx.token }).getQueryApi(influx.org).collectRows(q);
 };
 
-const bucketOf = (run: Run, kind: 'raw' | 'enriched'): string => (kind === 'raw' ? run.raw : run.enriched);
+/** Kinds of stored points: `derived` ones (coarser candles a consumer aggregated) live in the raw bucket. */
+export type StoredKind = 'raw' | 'enriched' | 'derived';
+
+const bucketOf = (run: Run, kind: StoredKind): string => (kind === 'enriched' ? run.enriched : run.raw);
 
 export const producerConfig = (
   run: Run,
@@ -187,7 +190,7 @@ export const storedPoints = async (
   run: Run,
   symbol: string,
   interval: Interval,
-  kind: 'raw' | 'enriched',
+  kind: StoredKind,
 ): Promise<StoredRow[]> => {
   const rows = await flux(
     run,
@@ -204,11 +207,7 @@ export const storedPoints = async (
 };
 
 /** Stored points of an interval and kind (all symbols). */
-export const countStored = async (
-  run: Run,
-  interval: Interval,
-  kind: 'raw' | 'enriched',
-): Promise<number> => {
+export const countStored = async (run: Run, interval: Interval, kind: StoredKind): Promise<number> => {
   const rows = await flux(
     run,
     `from(bucket: "${bucketOf(run, kind)}") |> ${RANGE}

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { consumerConfig, deriveSetting } from '../../../src/shell/consumer/command.ts';
+
+const values = {
+  interval: '15m',
+  'kafka-brokers': '127.0.0.1:9092',
+  'topic-prefix': 'prices-',
+  group: undefined,
+  'influx-url': 'http://127.0.0.1:8086',
+  'influx-token': 'token',
+  'influx-org': 'cryptostream',
+  'bucket-raw': 'marketdata_raw',
+  'bucket-enriched': 'marketdata_enriched',
+  indicators: undefined,
+  derive: undefined,
+  'max-batch-bytes': '1048576',
+  'http-port': '8080',
+  'log-level': 'info',
+};
+
+describe('consumer settings', () => {
+  it('derives nothing by default and takes coarser whole multiples', () => {
+    const c = consumerConfig(values);
+    assert.deepEqual(c.ok && c.value.derive, []);
+    assert.deepEqual(deriveSetting('15m', '1h, 1d'), { ok: true, value: ['1h', '1d'] });
+  });
+
+  it('names what is wrong with --derive and --max-batch-bytes', () => {
+    assert.deepEqual(deriveSetting('15m', '7m'), { ok: false, error: '--derive: not an interval: "7m"' });
+    const finer = deriveSetting('1h', '15m');
+    assert.ok(!finer.ok && finer.error.includes('15m'), JSON.stringify(finer));
+    const small = consumerConfig({ ...values, 'max-batch-bytes': '10' });
+    assert.deepEqual(small, { ok: false, error: '--max-batch-bytes must be at least 1024, got 10' });
+  });
+});
