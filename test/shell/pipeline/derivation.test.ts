@@ -1,44 +1,33 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { rawPoint } from '../../../src/core/points/point.ts';
 import { startConsumer } from '../../../src/shell/consumer/consumer.ts';
 import { writeLines } from '../../../src/shell/influx/influx.ts';
 import { metrics } from '../../../src/shell/observability/metrics.ts';
 import { runProducer } from '../../../src/shell/producer/producer.ts';
-import { startBinanceServer, type BinanceServer } from '../../support/binanceServer.ts';
 import {
   asRow,
+  binanceAndRun,
   consumerConfig,
   countStored,
-  dropRun,
   expectedCandles,
-  newRun,
   producerConfig,
   quietLog,
   RANGES,
   storedPoints,
   SYMBOLS,
   waitFor,
-  type Run,
 } from './harness.ts';
 
 const HOURS = 7 * 24;
 
 describe('derived 1h candles from the 15m stream, compared with the exchange 1h candles (real Kafka and InfluxDB)', () => {
-  let binance: BinanceServer;
-  let run: Run;
-  before(async () => {
-    binance = await startBinanceServer();
-    run = await newRun();
-  });
-  after(async () => {
-    await binance.close();
-    await dropRun(run).catch(() => undefined);
-  });
+  const fixture = binanceAndRun();
 
   it('stores the derived candles, counts matches, and reports a tampered exchange candle as a mismatch with a log event', async () => {
+    const { binance, run } = fixture;
     for (const interval of ['15m', '1h'] as const)
       await runProducer(producerConfig(run, binance, interval), quietLog(), new AbortController().signal);
     const hourly = await startConsumer(consumerConfig(run, '1h'), quietLog());

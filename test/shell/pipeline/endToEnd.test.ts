@@ -1,39 +1,28 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { startConsumer } from '../../../src/shell/consumer/consumer.ts';
 import { runProducer } from '../../../src/shell/producer/producer.ts';
-import { startBinanceServer, type BinanceServer } from '../../support/binanceServer.ts';
 import { services } from '../../support/services.ts';
 import {
   assertStoredExactly,
+  binanceAndRun,
   consumerConfig,
   countStored,
-  dropRun,
   expectedCandles,
-  newRun,
   producerConfig,
   quietLog,
   SYMBOLS,
   waitFor,
-  type Run,
 } from './harness.ts';
 
 const INTERVALS = ['15m', '1h'] as const;
 
 describe('Binance → producer → Kafka → consumer → InfluxDB (real servers)', () => {
-  let binance: BinanceServer;
-  let run: Run;
-  before(async () => {
-    binance = await startBinanceServer();
-    run = await newRun();
-  });
-  after(async () => {
-    await binance.close();
-    await dropRun(run).catch(() => undefined);
-  });
+  const fixture = binanceAndRun();
 
   it('backfills the 15m and 1h data of four symbols: raw equal to the input, enriched equal to the pure core, counts exact', async () => {
+    const { binance, run } = fixture;
     const log = quietLog();
     const total = (interval: (typeof INTERVALS)[number]) =>
       SYMBOLS.reduce((n, s) => n + expectedCandles(binance, s, interval).length, 0);
@@ -66,6 +55,7 @@ describe('Binance → producer → Kafka → consumer → InfluxDB (real servers
   });
 
   it('sends malformed records to the dead-letter topic with their reason while valid ones still flow', async () => {
+    const { binance, run } = fixture;
     const { kafka: k } = services();
     const kafka = new Kafka({ brokers: [...k.brokers], logLevel: logLevel.NOTHING });
     const topic = `${run.prefix}15m`;

@@ -1,40 +1,29 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { startConsumer } from '../../../src/shell/consumer/consumer.ts';
 import { serveWorkerHttp } from '../../../src/shell/observability/http.ts';
 import { runProducer } from '../../../src/shell/producer/producer.ts';
-import { startBinanceServer, type BinanceServer } from '../../support/binanceServer.ts';
 import { services } from '../../support/services.ts';
 import {
   assertStoredExactly,
+  binanceAndRun,
   consumerConfig,
   countStored,
-  dropRun,
   expectedCandles,
-  newRun,
   producerConfig,
   quietLog,
   SYMBOLS,
   topicRecords,
   waitFor,
-  type Run,
 } from './harness.ts';
 import { startInfluxProxy } from './influxProxy.ts';
 
 describe('faults: Binance errors, InfluxDB outage (real Kafka and InfluxDB)', () => {
-  let binance: BinanceServer;
-  let run: Run;
-  before(async () => {
-    binance = await startBinanceServer();
-    run = await newRun();
-  });
-  after(async () => {
-    await binance.close();
-    await dropRun(run).catch(() => undefined);
-  });
+  const fixture = binanceAndRun();
 
   it('publishes every candle exactly once through 429, 418, 500, timeouts, truncated and malformed bodies, sending nothing during Retry-After', async () => {
+    const { binance, run } = fixture;
     binance.fail({ kind: 'rate-limit', retryAfterSeconds: 2 });
     binance.fail({ kind: 'server-error' }, 2);
     binance.fail({ kind: 'delay', ms: 3000 });
@@ -70,6 +59,7 @@ describe('faults: Binance errors, InfluxDB outage (real Kafka and InfluxDB)', ()
   });
 
   it('stores nothing and commits nothing while InfluxDB is down, then everything exactly once', async () => {
+    const { binance, run } = fixture;
     const proxy = await startInfluxProxy(services().influx.url);
     proxy.setDown(true);
     const config = consumerConfig(run, '15m');

@@ -15,7 +15,8 @@ import type { Interval } from '../../../src/core/kline/interval.ts';
 import { enrichedPoint, rawPoint, type Point } from '../../../src/core/points/point.ts';
 import type { ConsumerConfig } from '../../../src/shell/consumer/consumer.ts';
 import type { ProducerConfig } from '../../../src/shell/producer/producer.ts';
-import type { BinanceServer } from '../../support/binanceServer.ts';
+import { after, before } from 'node:test';
+import { startBinanceServer, type BinanceServer } from '../../support/binanceServer.ts';
 import { services } from '../../support/services.ts';
 
 export const SYMBOLS = ['BTCUSDC', 'ETHUSDC', 'XRPUSDC', 'SOLUSDC'] as const;
@@ -168,6 +169,23 @@ export const expectedPoints = (candles: readonly MarketCandle[]): { raw: Point[]
     return enrichedPoint(c, indicators);
   });
   return { raw: candles.map(rawPoint), enriched };
+};
+
+/**
+ * The set-up of a describe block on the real servers: a Binance test server and a fresh run, ready when its
+ * tests start and removed after them.
+ */
+export const binanceAndRun = (): { readonly binance: BinanceServer; readonly run: Run } => {
+  const fixture = {} as { binance: BinanceServer; run: Run };
+  before(async () => {
+    fixture.binance = await startBinanceServer();
+    fixture.run = await newRun();
+  });
+  after(async () => {
+    await fixture.binance.close();
+    await dropRun(fixture.run).catch(() => undefined);
+  });
+  return fixture;
 };
 
 export type StoredRow = { time: number; fields: Record<string, number> };

@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { intervalMs } from '../../../src/core/kline/interval.ts';
 import { lastPublished, makeKafka } from '../../../src/shell/kafka/client.ts';
 import { runProducer } from '../../../src/shell/producer/producer.ts';
-import { startBinanceServer, type BinanceServer } from '../../support/binanceServer.ts';
 import { services } from '../../support/services.ts';
 import {
   assertStoredExactly,
+  binanceAndRun,
   consumerConfig,
   groupLag,
   countStored,
-  dropRun,
-  newRun,
   producerConfig,
   quietLog,
   RANGES,
@@ -88,19 +86,13 @@ const spawnConsumer = (run: Run): Spawned => {
 };
 
 describe('restarts (real Kafka and InfluxDB)', () => {
-  let binance: BinanceServer;
-  let run: Run;
-  before(async () => {
-    binance = await startBinanceServer();
-    run = await newRun();
-  });
-  after(async () => {
+  const fixture = binanceAndRun();
+  after(() => {
     for (const child of children) child.kill('SIGKILL');
-    await binance.close();
-    await dropRun(run).catch(() => undefined);
   });
 
   it('a producer finds where each symbol left off in the topic', async () => {
+    const { binance, run } = fixture;
     const { from } = RANGES['15m'];
     const mid = from + 3 * 86_400_000;
     await runProducer(
@@ -123,6 +115,7 @@ describe('restarts (real Kafka and InfluxDB)', () => {
   });
 
   it('a consumer killed with SIGKILL mid-stream and restarted stores exactly what an uninterrupted run stores; SIGTERM stops it cleanly', async () => {
+    const { binance, run } = fixture;
     const first = spawnConsumer(run);
     await first.seen('batch stored and committed');
     first.child.kill('SIGKILL');
