@@ -1,172 +1,338 @@
 /**
  * Pipeline throughput and latency through the real Kafka and InfluxDB of `npm run services:up` (not a
- * test: `npm run bench:pipeline`; figures go to docs/pipeline.md).
+ * test: `npm run bench:pipeline`; figures go to the Benchmark section of docs/pipeline.md).
  *
- * 1. Throughput: N candles (the real 15m candles of BTC, ETH, XRP and SOL, replayed under many synthetic
- *    symbols) are published first, then one consumer (the production code, in this process) drains the
- *    topic: validate, enrich, write raw + enriched points and state snapshots, commit. Candles/s = N / time.
- * 2. Latency: a steady 2,000 candles/s (every USDC pair on Binance at 1s) for BENCH_SECONDS; latency =
- *    from the Kafka record timestamp (publish) to the batch stored in InfluxDB and committed.
- * RSS is the whole process (consumer + load generator), so it bounds the consumer's.
+ * The consumer under test is the real CLI in a child process (`node test/shell/pipeline/worker.ts
+ * consumer`, configured through CRYPTOSTREAM_* as in a pod, log level debug for its per-batch line), so
+ * its RSS is its own: the peak (VmHWM of /proc/<pid>/status) read before it stops. The peer, in the same
+ * run on the same records and also a child process: a bare kafkajs consumer (bench/peer.ts) that only
+ * parses records and writes their precomputed lines with the same writer — the ceiling of Kafka +
+ * InfluxDB on this machine. Both report each stored batch on stdout and are measured the same way.
+ *
+ * 1. Throughput: N candles (the real 15m candles of BTC, ETH, XRP and SOL replayed under 500 synthetic
+ *    symbols) are published first; then ROUNDS rounds of peer and ours alternately drain the topic, each
+ *    in a fresh consumer group into fresh buckets. Time = from the group's assignment to the last batch
+ *    stored and committed (process start and group join left out for both).
+ * 2. Latency: a steady RATE candles/s (2,000: every USDC pair on Binance at 1s) for SECONDS on a fresh
+ *    topic, ours then the peer; latency = from the producer's send to the batch stored and committed (the
+ *    consumer's log line of the batch, same clock). The first WARMUP seconds are left out (JIT, first
+ *    snapshot query); the all-inclusive p99 is printed too.
+ *
+ * Settings: BENCH_CANDLES (200,000), BENCH_ROUNDS (2), BENCH_RATE (2000), BENCH_SECONDS (30),
+ * BENCH_WARMUP_SECONDS (3), BENCH_NODE_FLAGS (for both children); CRYPTOSTREAM_* in the environment
+ * reach the consumer unless the bench sets them. About 3 minutes with the defaults.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
-import { Partitioners } from 'kafkajs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { Partitioners, type Producer } from 'kafkajs';
 import { pino } from 'pino';
-import type { Candle } from '../src/core/kline/candle.ts';
+import type { MarketCandle } from '../src/core/kline/candle.ts';
 import { encodeCandle } from '../src/core/kline/message.ts';
-import { fromRestRow } from '../src/core/kline/rest.ts';
-import { startConsumer } from '../src/shell/consumer/consumer.ts';
 import { ensureTopics, makeKafka } from '../src/shell/kafka/client.ts';
-import { consumerConfig, dropRun, newRun } from '../test/shell/pipeline/harness.ts';
+import { dropRun, newRun, type Run } from '../test/shell/pipeline/harness.ts';
 import { services } from '../test/support/services.ts';
+import { candleOf, type BenchInterval } from './synthetic.ts';
 
-const DATA = new URL('../../shared/data/binance/', import.meta.url).pathname;
+const WORKER = new URL('../test/shell/pipeline/worker.ts', import.meta.url).pathname;
+const PEER = new URL('./peer.ts', import.meta.url).pathname;
 const TOTAL = Number(process.env['BENCH_CANDLES'] ?? 200_000);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
 const RATE = Number(process.env['BENCH_RATE'] ?? 2000);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 30);
+const WARMUP = Number(process.env['BENCH_WARMUP_SECONDS'] ?? 3);
+/** Node flags for both child processes, e.g. `--cpu-prof` or `--trace-gc` (their non-JSON output goes to stderr). */
+const NODE_FLAGS = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
 const PARTITIONS = 6;
+const SYMBOLS = 500;
 
-const series = ['BTCUSDT', 'ETHUSDT', 'XRPUSDT', 'SOLUSDT'].map((s) =>
-  (JSON.parse(readFileSync(join(DATA, s, '15m', `${s}-15m-week-2024-09-16.json`), 'utf8')) as unknown[]).map(
-    (row) => {
-      const r = fromRestRow(row);
-      if (!r.ok) throw new Error(JSON.stringify(r.error));
-      return r.value;
-    },
-  ),
-);
-
-/** Candle `i` of synthetic symbol `k`: the real series shifted by whole weeks so open times keep increasing. */
-const candleOf = (k: number, i: number): Candle => {
-  const base = series[k % 4]!;
-  const c = base[i % base.length]!;
-  const shift = Math.floor(i / base.length) * 7 * 86_400_000;
-  return { ...c, openTime: c.openTime + shift, closeTime: c.closeTime + shift };
+/** One stored and committed batch: records [offset, offset + count) of a partition, stored at `time`. */
+type BatchStored = {
+  readonly partition: number;
+  readonly offset: number;
+  readonly count: number;
+  readonly time: number;
 };
-const symbolOf = (k: number): string => `S${String(k).padStart(4, '0')}USDC`;
 
-const percentile = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-};
+const mb = (bytes: number): number => Math.round(bytes / 2 ** 20);
+
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 
 const log = pino({ level: process.env['BENCH_LOG_LEVEL'] ?? 'warn' });
 const { kafka: k, influx } = services();
 const kafka = makeKafka(k.brokers, 'bench', log);
-const run = await newRun();
 const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
 await producer.connect();
 const admin = kafka.admin();
 await admin.connect();
-let peakRss = 0;
-const rss = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
+const runs: Run[] = [];
+const topics: string[] = [];
+const fresh = async (): Promise<Run> => {
+  const run = await newRun();
+  runs.push(run);
+  return run;
+};
 
-const consumerFor = (interval: '15m' | '1h', onStored: Parameters<typeof startConsumer>[2]) =>
-  startConsumer({ ...consumerConfig(run, interval), partitions: PARTITIONS }, log, onStored);
+/** A symbol's partition: fixed by the bench, so the send results give every record's offset. */
+const partitionOf = (k2: number): number => k2 % PARTITIONS;
+
+/** Sends records; returns when each was sent, per partition and offset (fresh topics start at offset 0). */
+const sendAll = async (
+  p: Producer,
+  topic: string,
+  candles: readonly { k: number; c: MarketCandle }[],
+  sentAt: number[][],
+): Promise<void> => {
+  const t = Date.now();
+  const byPartition = new Map<number, number>();
+  const messages = candles.map(({ k: k2, c }) => {
+    const m = encodeCandle(c, 'bench');
+    const partition = partitionOf(k2);
+    byPartition.set(partition, (byPartition.get(partition) ?? 0) + 1);
+    return { key: m.key, value: m.value, headers: { ...m.headers }, partition };
+  });
+  const meta = await p.send({ topic, messages });
+  for (const r of meta) {
+    const base = Number(r.baseOffset);
+    const list = (sentAt[r.partition] ??= []);
+    for (let o = 0; o < (byPartition.get(r.partition) ?? 0); o++) list[base + o] = t;
+  }
+};
+
+type Consumed = {
+  readonly assigned: Promise<number>;
+  readonly batches: BatchStored[];
+  /** Resolves once `count` records were stored and committed. */
+  readonly storedAll: (count: number, timeoutMs: number) => Promise<void>;
+  /** Stops the process; resolves with its peak RSS in bytes. */
+  readonly stop: () => Promise<number>;
+};
+
+/** Peak resident set of a process (kB in /proc/<pid>/status), in bytes. */
+const peakRss = (pid: number): number => {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m === null ? Number.NaN : Number(m[1]) * 1024;
+};
+
+/**
+ * A consumer in a child process, followed through its JSON log lines on stdout: 'partitions assigned'
+ * (consumption starts) and 'batch stored and committed' (partition, first offset, count, time).
+ */
+const child = (args: readonly string[], env: Record<string, string>): Consumed => {
+  const batches: BatchStored[] = [];
+  let stored = 0;
+  let waiting: { count: number; resolve: () => void } | undefined;
+  const proc = spawn(process.execPath, [...NODE_FLAGS, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
+  let onAssigned: (t: number) => void = () => undefined;
+  const assigned = new Promise<number>((resolve) => (onAssigned = resolve));
+  let buffer = '';
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    const parts = (buffer + d).split('\n');
+    buffer = parts.pop() ?? '';
+    for (const line of parts) {
+      if (!line.startsWith('{')) {
+        if (NODE_FLAGS.length > 0) process.stderr.write(`${line}\n`);
+        continue;
+      }
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      const time = Date.parse(String(entry['time']));
+      if (entry['msg'] === 'partitions assigned') onAssigned(time);
+      else if (entry['msg'] === 'batch stored and committed') {
+        const count = Number(entry['count']);
+        batches.push({ partition: Number(entry['partition']), offset: Number(entry['offset']), count, time });
+        stored += count;
+        if (waiting !== undefined && stored >= waiting.count) waiting.resolve();
+      } else if (Number(entry['level']) >= 40) process.stderr.write(`${args.join(' ')}: ${line}\n`);
+    }
+  });
+  const storedAll = (count: number, timeoutMs: number) =>
+    stored >= count
+      ? Promise.resolve()
+      : new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error(`stored ${stored} of ${count} records`)),
+            timeoutMs,
+          );
+          waiting = {
+            count,
+            resolve: () => {
+              clearTimeout(timer);
+              resolve();
+            },
+          };
+        });
+  return {
+    assigned,
+    batches,
+    storedAll,
+    stop: async () => {
+      const rss = peakRss(proc.pid!);
+      proc.kill('SIGTERM');
+      await exited;
+      return rss;
+    },
+  };
+};
+
+/** The consumer CLI, configured as a pod is. */
+const ours = (run: Run, interval: BenchInterval, group: string): Consumed =>
+  child([WORKER, 'consumer'], {
+    CRYPTOSTREAM_INTERVAL: interval,
+    CRYPTOSTREAM_KAFKA_BROKERS: k.brokers.join(','),
+    CRYPTOSTREAM_TOPIC_PREFIX: run.prefix,
+    CRYPTOSTREAM_CONSUMER_GROUP: group,
+    CRYPTOSTREAM_INFLUX_URL: influx.url,
+    CRYPTOSTREAM_INFLUX_TOKEN: influx.token,
+    CRYPTOSTREAM_INFLUX_ORG: influx.org,
+    CRYPTOSTREAM_INFLUX_BUCKET_RAW: run.raw,
+    CRYPTOSTREAM_INFLUX_BUCKET_ENRICHED: run.enriched,
+    CRYPTOSTREAM_HTTP_PORT: '0',
+    CRYPTOSTREAM_LOG_LEVEL: 'debug',
+  });
+
+/** The bare peer (bench/peer.ts) on `topicRun`'s topic, writing into `run`'s buckets. */
+const peer = (topicRun: Run, run: Run, interval: BenchInterval, group: string, perSymbol: number): Consumed =>
+  child([PEER], {
+    BENCH_PEER_INTERVAL: interval,
+    BENCH_PEER_PER_SYMBOL: String(perSymbol),
+    BENCH_PEER_BROKERS: k.brokers.join(','),
+    BENCH_PEER_TOPIC: `${topicRun.prefix}${interval}`,
+    BENCH_PEER_GROUP: group,
+    BENCH_PEER_INFLUX_URL: influx.url,
+    BENCH_PEER_INFLUX_TOKEN: influx.token,
+    BENCH_PEER_INFLUX_ORG: influx.org,
+    BENCH_PEER_BUCKET_RAW: run.raw,
+    BENCH_PEER_BUCKET_ENRICHED: run.enriched,
+  });
+
+/** Drains `total` records; candles/s from the assignment to the last stored batch. */
+const drain = async (consumer: Consumed, total: number) => {
+  const assignedAt = await consumer.assigned;
+  await consumer.storedAll(total, 300_000);
+  const end = Math.max(...consumer.batches.map((b) => b.time));
+  const rss = await consumer.stop();
+  const seconds = (end - assignedAt) / 1000;
+  return {
+    seconds: Number(seconds.toFixed(2)),
+    candlesPerSecond: Math.round(total / seconds),
+    peakRssMb: mb(rss),
+  };
+};
+
+/** Latency of every record sent after the warm-up: stored time of its batch − its send time. */
+const latencies = (batches: readonly BatchStored[], sentAt: readonly number[][], from: number) => {
+  const all: number[] = [];
+  const steady: number[] = [];
+  for (const b of batches)
+    for (let o = b.offset; o < b.offset + b.count; o++) {
+      const sent = sentAt[b.partition]?.[o];
+      if (sent === undefined) continue;
+      all.push(b.time - sent);
+      if (sent >= from) steady.push(b.time - sent);
+    }
+  all.sort((a, b) => a - b);
+  steady.sort((a, b) => a - b);
+  return {
+    stored: all.length,
+    p50ms: percentile(steady, 50),
+    p99ms: percentile(steady, 99),
+    maxMs: percentile(steady, 100),
+    p99msWithWarmup: percentile(all, 99),
+  };
+};
 
 try {
   // 1. Throughput.
-  const topic = `${run.prefix}15m`;
-  await ensureTopics(admin, [topic, `${topic}-dlq`], PARTITIONS);
-  const symbols = 500;
-  const perSymbol = Math.ceil(TOTAL / symbols);
+  const data = await fresh();
+  const topic = `${data.prefix}15m`;
+  topics.push(topic, `${topic}-dlq`);
+  await ensureTopics(admin, topics, PARTITIONS);
+  const perSymbol = Math.ceil(TOTAL / SYMBOLS);
+  const total = SYMBOLS * perSymbol;
   for (let i = 0; i < perSymbol; i += 20) {
-    const messages = [];
-    for (let k2 = 0; k2 < symbols; k2++)
-      for (let j = i; j < Math.min(i + 20, perSymbol); j++) {
-        const m = encodeCandle({ ...candleOf(k2, j), symbol: symbolOf(k2), interval: '15m' }, 'bench');
-        messages.push({ key: m.key, value: m.value, headers: { ...m.headers } });
-      }
-    await producer.send({ topic, messages });
+    const chunk = [];
+    for (let k2 = 0; k2 < SYMBOLS; k2++)
+      for (let j = i; j < Math.min(i + 20, perSymbol); j++) chunk.push({ k: k2, c: candleOf('15m', k2, j) });
+    await sendAll(producer, topic, chunk, []);
   }
-  const total = symbols * perSymbol;
-  process.stderr.write(`published ${total} candles; draining with one consumer…\n`);
-  let stored = 0;
-  const started = performance.now();
-  let done: () => void = () => undefined;
-  const drained = new Promise<void>((resolve) => (done = resolve));
-  const consumer = await consumerFor('15m', ({ publishedAt }) => {
-    stored += publishedAt.length;
-    if (stored >= total) done();
-  });
-  await drained;
-  const seconds = (performance.now() - started) / 1000;
-  await consumer.stop();
-  const throughputRss = peakRss;
+  process.stderr.write(`published ${total} candles; ${ROUNDS} rounds of peer and consumer draining them…\n`);
+  type Drained = Awaited<ReturnType<typeof drain>>;
+  const rounds: { peer: Drained; ours: Drained; ratio: number }[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const peerRun = await fresh();
+    const bare = await drain(peer(data, peerRun, '15m', `${peerRun.group}-peer`, perSymbol), total);
+    const oursRun = await fresh();
+    const ourRound = await drain(
+      ours({ ...oursRun, prefix: data.prefix }, '15m', `${oursRun.group}-ours`),
+      total,
+    );
+    rounds.push({
+      peer: bare,
+      ours: ourRound,
+      ratio: Number((ourRound.candlesPerSecond / bare.candlesPerSecond).toFixed(2)),
+    });
+    process.stderr.write(`round ${r + 1}: ${JSON.stringify(rounds.at(-1))}\n`);
+  }
 
-  // 2. Latency at a steady rate, on a fresh topic.
-  const latencyTopic = `${run.prefix}1h`;
-  await ensureTopics(admin, [latencyTopic, `${latencyTopic}-dlq`], PARTITIONS);
-  const latencies: number[] = [];
-  const steady = await consumerFor('1h', ({ publishedAt, storedAt }) => {
-    for (const t of publishedAt) latencies.push(storedAt - t);
-  });
-  const hourly = series.map((s) =>
-    s.filter((c) => c.openTime % 3_600_000 === 0).map((c) => ({ ...c, closeTime: c.openTime + 3_599_999 })),
-  );
-  const tick = 100;
-  const perTick = Math.round((RATE * tick) / 1000);
-  const ticks = (SECONDS * 1000) / tick;
-  const begin = performance.now();
-  for (let t = 0; t < ticks; t++) {
-    const messages = [];
-    for (let j = 0; j < perTick; j++) {
-      const n = t * perTick + j;
-      const k2 = n % 2000;
-      const i = Math.floor(n / 2000);
-      const base = hourly[k2 % 4]!;
-      const c = base[i % base.length]!;
-      const m = encodeCandle(
-        {
-          ...c,
-          openTime: c.openTime + Math.floor(i / base.length) * 7 * 86_400_000,
-          closeTime: c.closeTime + Math.floor(i / base.length) * 7 * 86_400_000,
-          symbol: symbolOf(k2),
-          interval: '1h',
-        },
-        'bench',
-      );
-      messages.push({ key: m.key, value: m.value, headers: { ...m.headers } });
+  // 2. Latency at a steady rate: ours, then the peer, each on a fresh topic.
+  const steadyRun = async (who: 'ours' | 'peer') => {
+    const run = await fresh();
+    const latencyTopic = `${run.prefix}1h`;
+    topics.push(latencyTopic, `${latencyTopic}-dlq`);
+    await ensureTopics(admin, [latencyTopic, `${latencyTopic}-dlq`], PARTITIONS);
+    const tick = 100;
+    const perTick = Math.round((RATE * tick) / 1000);
+    const ticks = (SECONDS * 1000) / tick;
+    const symbols = RATE;
+    const consumer =
+      who === 'ours'
+        ? ours(run, '1h', `${run.group}-ours`)
+        : peer(run, run, '1h', `${run.group}-peer`, Math.ceil((ticks * perTick) / symbols));
+    await consumer.assigned;
+    const sentAt: number[][] = [];
+    const begin = Date.now();
+    for (let t = 0; t < ticks; t++) {
+      const chunk = Array.from({ length: perTick }, (_, j) => {
+        const n = t * perTick + j;
+        return { k: n % symbols, c: candleOf('1h', n % symbols, Math.floor(n / symbols)) };
+      });
+      await sendAll(producer, latencyTopic, chunk, sentAt);
+      await new Promise((r) => setTimeout(r, Math.max(0, begin + (t + 1) * tick - Date.now())));
     }
-    await producer.send({ topic: latencyTopic, messages });
-    const next = begin + (t + 1) * tick;
-    await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
-  }
-  const sent = ticks * perTick;
-  const deadline = Date.now() + 60_000;
-  while (latencies.length < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  await steady.stop();
+    const sent = ticks * perTick;
+    await consumer.storedAll(sent, 60_000).catch((e: unknown) => process.stderr.write(`${String(e)}\n`));
+    const rss = await consumer.stop();
+    return { sent, ...latencies(consumer.batches, sentAt, begin + WARMUP * 1000), peakRssMb: mb(rss) };
+  };
+  const latencyOurs = await steadyRun('ours');
+  const latencyPeer = await steadyRun('peer');
 
   const cpu = cpus();
+  const sum = (f: (r: (typeof rounds)[number]) => number) => rounds.reduce((s, r) => s + f(r), 0);
+  const oursRate = Math.round((ROUNDS * total) / sum((r) => r.ours.seconds));
+  const peerRate = Math.round((ROUNDS * total) / sum((r) => r.peer.seconds));
   const report = {
     machine: `${cpu.length} × ${cpu[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, Kafka ${k.version}, InfluxDB ${influx.version}`,
+    loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(1))),
     throughput: {
       candles: total,
-      seconds: Number(seconds.toFixed(2)),
-      candlesPerSecond: Math.round(total / seconds),
+      rounds,
+      ours: oursRate,
+      peer: peerRate,
+      ratio: Number((oursRate / peerRate).toFixed(2)),
     },
-    latency: {
-      rate: RATE,
-      seconds: SECONDS,
-      sent,
-      stored: latencies.length,
-      p50ms: percentile(latencies, 50),
-      p99ms: percentile(latencies, 99),
-      maxMs: percentile(latencies, 100),
-    },
-    peakRssMb: { throughput: Math.round(throughputRss / 2 ** 20), overall: Math.round(peakRss / 2 ** 20) },
+    latency: { rate: RATE, seconds: SECONDS, warmupSeconds: WARMUP, ours: latencyOurs, peer: latencyPeer },
+    consumerPeakRssMb: Math.max(...rounds.map((r) => r.ours.peakRssMb), latencyOurs.peakRssMb),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 } finally {
-  clearInterval(rss);
   await producer.disconnect();
-  await admin
-    .deleteTopics({
-      topics: [`${run.prefix}15m`, `${run.prefix}15m-dlq`, `${run.prefix}1h`, `${run.prefix}1h-dlq`],
-    })
-    .catch(() => undefined);
+  await admin.deleteTopics({ topics }).catch(() => undefined);
   await admin.disconnect();
-  await dropRun(run).catch(() => undefined);
+  for (const run of runs) await dropRun(run).catch(() => undefined);
 }
