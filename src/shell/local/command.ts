@@ -212,6 +212,8 @@ const derivationOutcomes = (consumers: readonly ConsumerHandle[]): string | unde
   const checks = consumers.flatMap((c) => (c.derivation === undefined ? [] : [c.derivation.outcomes()]));
   if (checks.length === 0) return undefined;
   const sum = (k: 'match' | 'mismatch' | 'unverified') => checks.reduce((n, o) => n + o[k], 0);
+  if (sum('match') + sum('mismatch') + sum('unverified') === 0)
+    return 'none derived yet (candles an earlier run enriched are not derived again)';
   return `${sum('match')} match, ${sum('mismatch')} mismatch, ${sum('unverified')} unverified`;
 };
 
