@@ -2,6 +2,7 @@ import type { V1Deployment, V1EnvVar } from '@kubernetes/client-node';
 import type { CryptoStream, Resources } from '../../api/v1alpha1/cryptostream.ts';
 import type { Interval } from '../kline/interval.ts';
 import { derivationPlan } from '../pipeline/derivation.ts';
+import { nodeOptionsFor } from './memory.ts';
 import { metaFor, selectorLabels } from './child.ts';
 import type { Child } from './child.ts';
 import { SECRET_KEYS } from './credentials.ts';
@@ -17,11 +18,15 @@ const env = (name: string, value: string): V1EnvVar => ({ name, value });
 
 /** Environment of each role: exactly the contract of docs/configuration.md. */
 const roleEnv = (cr: CryptoStream, role: Role, interval: Interval): V1EnvVar[] => {
+  const nodeOptions = nodeOptionsFor(
+    (role === 'producer' ? cr.spec.producer : cr.spec.consumer).resources.limits.memory,
+  );
   const common = [
     env('CRYPTOSTREAM_INTERVAL', interval),
     env('CRYPTOSTREAM_KAFKA_BROKERS', endpointsOf(cr).kafka),
     env('CRYPTOSTREAM_TOPIC_PREFIX', TOPIC_PREFIX),
     env('CRYPTOSTREAM_HTTP_PORT', String(WORKER_HTTP_PORT)),
+    ...(nodeOptions === undefined ? [] : [env('NODE_OPTIONS', nodeOptions)]),
   ];
   if (role === 'producer')
     return [

@@ -141,6 +141,7 @@ describe('the workers of each interval', () => {
       CRYPTOSTREAM_KAFKA_BROKERS: 'demo-kafka-bootstrap.markets.svc:9092',
       CRYPTOSTREAM_TOPIC_PREFIX: 'prices-',
       CRYPTOSTREAM_HTTP_PORT: '8080',
+      NODE_OPTIONS: '--max-old-space-size=128',
       CRYPTOSTREAM_BINANCE_URL: 'https://data-api.binance.vision',
       CRYPTOSTREAM_BACKFILL_FROM: '2025-01-01T00:00:00Z',
     });
@@ -163,6 +164,7 @@ describe('the workers of each interval', () => {
       volatility: 20,
     });
     assert.equal(env['CRYPTOSTREAM_DERIVE'], undefined, 'a single interval has nothing to derive');
+    assert.equal(env['NODE_OPTIONS'], '--max-old-space-size=256', 'half of the 512Mi limit');
     const token = podSpecOf(consumer).containers[0]!.env.find((e) => e.name === 'CRYPTOSTREAM_INFLUX_TOKEN');
     assert.deepEqual(token?.valueFrom, { secretKeyRef: { name: 'demo-credentials', key: 'influxdb-token' } });
   });
