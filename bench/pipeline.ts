@@ -2,8 +2,9 @@
  * Pipeline throughput and latency through the real Kafka and InfluxDB of `npm run services:up` (not a
  * test: `npm run bench:pipeline`; figures go to the Benchmark section of docs/pipeline.md).
  *
- * The consumer under test is the real CLI in a child process (`node test/shell/pipeline/worker.ts
- * consumer`, configured through CRYPTOSTREAM_* as in a pod, log level debug for its per-batch line), so
+ * The consumer under test is the real CLI in a child process (`node bin/cryptostream.js consumer`, the
+ * build in dist/ as the image runs it — `npm run bench:pipeline` builds first — configured through
+ * CRYPTOSTREAM_* as in a pod, log level debug for its per-batch line), so
  * its RSS is its own: the peak (VmHWM of /proc/<pid>/status) read before it stops. The peer, in the same
  * run on the same records and also a child process: a bare kafkajs consumer (bench/peer.ts) that only
  * parses records and writes their precomputed lines with the same writer — the ceiling of Kafka +
@@ -34,7 +35,7 @@ import { dropRun, newRun, type Run } from '../test/shell/pipeline/harness.ts';
 import { services } from '../test/support/services.ts';
 import { candleOf, type BenchInterval } from './synthetic.ts';
 
-const WORKER = new URL('../test/shell/pipeline/worker.ts', import.meta.url).pathname;
+const CLI = new URL('../bin/cryptostream.js', import.meta.url).pathname;
 const PEER = new URL('./peer.ts', import.meta.url).pathname;
 const TOTAL = Number(process.env['BENCH_CANDLES'] ?? 200_000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
@@ -181,7 +182,7 @@ const child = (args: readonly string[], env: Record<string, string>): Consumed =
 
 /** The consumer CLI, configured as a pod is. */
 const ours = (run: Run, interval: BenchInterval, group: string): Consumed =>
-  child([WORKER, 'consumer'], {
+  child([CLI, 'consumer'], {
     CRYPTOSTREAM_INTERVAL: interval,
     CRYPTOSTREAM_KAFKA_BROKERS: k.brokers.join(','),
     CRYPTOSTREAM_TOPIC_PREFIX: run.prefix,
