@@ -285,6 +285,20 @@ export const groupLag = async (run: Run, interval: Interval): Promise<number> =>
   }
 };
 
+/** Members of the run's consumer group of an interval once the group is Stable (every member synced its assignment), else 0. */
+export const stableMembers = async (run: Run, interval: Interval): Promise<number> => {
+  const { groupId } = consumerConfig(run, interval);
+  const admin = makeKafka(run.endpoints.kafka.brokers, 'test-group', quietLog()).admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([groupId]);
+    const group = groups[0];
+    return group?.state === 'Stable' ? group.members.length : 0;
+  } finally {
+    await admin.disconnect();
+  }
+};
+
 export type TopicRecord = {
   readonly key: string | undefined;
   /** The record's timestamp: when the producer published it. */

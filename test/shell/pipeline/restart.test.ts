@@ -4,17 +4,21 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { intervalMs } from '../../../src/core/kline/interval.ts';
 import { lastPublished, makeKafka } from '../../../src/shell/kafka/client.ts';
+import { startConsumer, type ConsumerHandle } from '../../../src/shell/consumer/consumer.ts';
 import { runProducer } from '../../../src/shell/producer/producer.ts';
 import { services } from '../../support/services.ts';
 import {
   assertStoredExactly,
   binanceAndRun,
   consumerConfig,
-  groupLag,
   countStored,
+  dropRun,
+  groupLag,
+  newRun,
   producerConfig,
   quietLog,
   RANGES,
+  stableMembers,
   SYMBOLS,
   waitFor,
   type Run,
@@ -135,5 +139,70 @@ describe('restarts (real Kafka and InfluxDB)', () => {
     assert.ok(second.lines.some((l) => l.includes('consumer stopped')));
 
     await assertStoredExactly(run, binance, '15m');
+  });
+
+  it('a second replica joining and the first leaving (two rebalances) store exactly what one consumer stores', async () => {
+    // The topic arrives in three parts: the first consumed by A alone, the second by A and B after B joined,
+    // the third by B alone after A left. Indicators continue across both hand-overs (states reloaded from InfluxDB).
+    const { binance } = fixture;
+    const { from } = RANGES['15m'];
+    const day = 86_400_000;
+    // Five partitions: the four symbols' keys hash to four different ones, so however the group splits
+    // them between two replicas (3 + 2), each owns a symbol and both store a share of the second part.
+    const partitions = 5;
+    const run = await newRun();
+    const produce = (part: { from?: number; to?: number }) =>
+      runProducer(
+        { ...producerConfig(run, binance, '15m'), partitions, ...part },
+        quietLog(),
+        new AbortController().signal,
+      );
+    const drained = async (candles: number) => {
+      await waitFor(
+        `${candles} candles enriched`,
+        async () => (await countStored(run, '15m', 'enriched')) >= candles,
+      );
+      await waitFor('the topic committed', async () => (await groupLag(run, '15m')) === 0);
+    };
+    const storedBy = (c: ConsumerHandle) => [...c.counts.values()].reduce((n, x) => n + x.stored, 0);
+    const config = { ...consumerConfig(run, '15m'), partitions };
+    try {
+      await produce({ to: from + 2 * day });
+      const a = await startConsumer(config, quietLog());
+      let b: ConsumerHandle | undefined;
+      try {
+        await drained(4 * 2 * 96);
+        b = await startConsumer(config, quietLog());
+        await waitFor('both replicas in the group', async () => (await stableMembers(run, '15m')) === 2);
+        await produce({ from: from + 2 * day, to: from + 5 * day });
+        await drained(4 * 5 * 96);
+        assert.ok(storedBy(b) > 0, 'the second replica stored a share of the second part');
+      } finally {
+        await a.stop();
+      }
+      try {
+        await waitFor(
+          'the second replica alone in the group',
+          async () => (await stableMembers(run, '15m')) === 1,
+        );
+        await produce({ from: from + 5 * day });
+        await drained(4 * 672);
+      } finally {
+        await b?.stop();
+      }
+      process.stderr.write(`# first replica stored ${storedBy(a)}, second ${storedBy(b)} of ${4 * 672}\n`);
+      assert.ok(
+        storedBy(a) > 4 * 2 * 96,
+        `the first replica stored the first part and a share (${storedBy(a)})`,
+      );
+      assert.ok(
+        storedBy(b) > 4 * 2 * 96,
+        `the second replica stored a share and the last part (${storedBy(b)})`,
+      );
+      assert.equal(storedBy(a) + storedBy(b), 4 * 672, 'every candle stored once');
+      await assertStoredExactly(run, binance, '15m');
+    } finally {
+      await dropRun(run).catch(() => undefined);
+    }
   });
 });
