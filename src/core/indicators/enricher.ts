@@ -27,10 +27,14 @@ export type EnrichState = readonly number[];
 
 export type Enricher = {
   readonly init: EnrichState;
-  readonly step: (s: EnrichState, c: Candle) => [EnrichState, Indicators];
+  /** One closed candle (only its close, high and low are read). */
+  readonly step: (s: EnrichState, c: Prices) => [EnrichState, Indicators];
   /** Whether a value (e.g. a restored JSON state) is a state of this configuration. */
   readonly isState: (x: unknown) => x is EnrichState;
 };
+
+/** What the enricher reads of a candle. */
+export type Prices = Pick<Candle, 'close' | 'high' | 'low'>;
 
 type Placed = { readonly kernel: Kernel; readonly at: number; readonly write: FieldWriter };
 
@@ -56,7 +60,7 @@ export const enricher = (config: IndicatorConfig): Enricher => {
   const volatility = place(volatilityKernel(config.volatility), `volatility_${config.volatility}`);
   const init: EnrichState = new Array<number>(size).fill(0);
 
-  const step = (s: EnrichState, c: Candle): [EnrichState, Indicators] => {
+  const step = (s: EnrichState, c: Prices): [EnrichState, Indicators] => {
     const v = s.slice();
     const close = priceOf(c.close);
     const high = priceOf(c.high);

@@ -24,7 +24,7 @@ export type Stored = { readonly candle: MarketCandle; readonly enriched: boolean
 export type BatchResult = {
   /** Line protocol (ms) for the raw bucket. */
   readonly rawLines: readonly string[];
-  /** Line protocol (ms) for the enriched bucket: enriched points, then one state snapshot per symbol. */
+  /** Line protocol (ms) for the enriched bucket: enriched points, then the state snapshots due (see `snapshotEvery`). */
   readonly enrichedLines: readonly string[];
   readonly stored: readonly Stored[];
   readonly deadLetters: readonly DeadLetter[];
@@ -41,6 +41,13 @@ export type BatchContext = {
   readonly enricher: Enricher;
   /** Derives coarser candles from the newly enriched ones (stored as `type=derived` raw points). */
   readonly deriver?: Deriver;
+  /**
+   * A symbol's state snapshot is written once this many of its candles were enriched since the last
+   * one (and always in the batch that first enriches a symbol without a state); default 1: every batch.
+   * Fewer snapshots mean fewer bytes per batch; a consumer taking the symbol over replays up to this
+   * many stored points (see `replayed`).
+   */
+  readonly snapshotEvery?: number;
 };
 
 /** The symbols a batch names (record keys), so their states can be loaded before the batch is processed. */
@@ -66,7 +73,7 @@ const decode = (m: InMessage, interval: Interval): { candle: MarketCandle } | { 
 export const processBatch = (
   messages: readonly InMessage[],
   states: ReadonlyMap<string, SymbolState>,
-  { interval, enricher, deriver }: BatchContext,
+  { interval, enricher, deriver, snapshotEvery = 1 }: BatchContext,
 ): BatchResult => {
   const deadLetters: DeadLetter[] = [];
   const bySymbol = new Map<string, MarketCandle[]>();
@@ -97,7 +104,7 @@ export const processBatch = (
     let state = before?.state ?? enricher.init;
     let lastOpenTime = before?.lastOpenTime ?? Number.NEGATIVE_INFINITY;
     let derive = deriver?.fit(before?.derive, before?.lastOpenTime);
-    let moved = false;
+    let enriched = 0;
     for (const candle of candles) {
       rawLines.push(rawLine(rawSeries, candle));
       if (candle.openTime <= lastOpenTime) {
@@ -107,7 +114,7 @@ export const processBatch = (
       const [after, indicators] = enricher.step(state, candle);
       state = after;
       lastOpenTime = candle.openTime;
-      moved = true;
+      enriched += 1;
       enrichedLines.push(enrichedLine(enrichedSeries, candle, indicators));
       stored.push({ candle, enriched: true });
       if (deriver !== undefined && derive !== undefined) {
@@ -120,11 +127,17 @@ export const processBatch = (
         derivationEvents.push(...out.events);
       }
     }
-    if (moved) {
-      const current: SymbolState =
-        derive === undefined ? { state, lastOpenTime } : { state, lastOpenTime, derive };
+    if (enriched > 0) {
+      const unsaved = (before?.unsaved ?? 0) + enriched;
+      const save = before === undefined || unsaved >= snapshotEvery;
+      const current: SymbolState = {
+        state,
+        lastOpenTime,
+        ...(derive === undefined ? {} : { derive }),
+        ...(save ? {} : { unsaved }),
+      };
       next.set(symbol, current);
-      snapshots.push(snapshotLine(symbol, interval, current));
+      if (save) snapshots.push(snapshotLine(symbol, interval, current));
     }
   }
   return {

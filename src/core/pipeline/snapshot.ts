@@ -1,17 +1,72 @@
-import type { EnrichState } from '../indicators/index.ts';
+import type { Enricher, EnrichState } from '../indicators/index.ts';
 import type { Interval } from '../kline/interval.ts';
 import { attempt, err, ok, type Result } from '../result.ts';
 
 /**
- * The enricher state of one symbol after its newest enriched candle. It is written to InfluxDB in the
- * same request as the enriched points it produced, so a consumer that takes the symbol over (restart,
- * rebalance) continues exactly where the stored points end.
+ * The enricher state of one symbol after its newest enriched candle. A snapshot of it is written to
+ * InfluxDB after the enriched points it covers, in the same request, at most every `snapshotEvery`
+ * candles of the symbol (see batch.ts); a consumer that takes the symbol over (restart, rebalance) loads
+ * the newest snapshot and replays the enriched points stored after it (`replayed`), so it continues
+ * exactly where the stored points end.
  */
 export type SymbolState = {
   readonly state: EnrichState;
   readonly lastOpenTime: number;
   /** The derivation state (see derivation.ts) when the consumer derives coarser candles; as stored, unchecked. */
   readonly derive?: unknown;
+  /** Candles enriched since the newest stored snapshot (kept in memory only; absent = 0). */
+  readonly unsaved?: number;
+};
+
+/** The prices of a stored enriched point: all the enricher reads of a candle. */
+export type StoredPrices = {
+  readonly openTime: number;
+  readonly close: string;
+  readonly high: string;
+  readonly low: string;
+};
+
+/**
+ * A snapshot brought up to date with the enriched points stored after it (in any order; those at or
+ * before the snapshot are ignored). The enricher reads close, high and low as float64, and the stored
+ * fields are those same float64 values, so the state equals the one that produced the points. The
+ * derivation state cannot be replayed (the points do not keep the exact decimals of every field): after
+ * a replay it no longer matches `lastOpenTime`, and derivation restarts with the next whole bucket.
+ */
+export const replayed = (
+  enricher: Pick<Enricher, 'step'>,
+  from: SymbolState,
+  points: readonly StoredPrices[],
+): SymbolState => {
+  const after = points.filter((p) => p.openTime > from.lastOpenTime).sort((a, b) => a.openTime - b.openTime);
+  if (after.length === 0) return from;
+  let state = from.state;
+  for (const p of after) state = enricher.step(state, p)[0];
+  return {
+    ...from,
+    state,
+    lastOpenTime: after[after.length - 1]!.openTime,
+    unsaved: (from.unsaved ?? 0) + after.length,
+  };
+};
+
+/** Symbols whose stored points are read in one time range (from `start`, inclusive). */
+export type ReplayRange = { readonly start: number; readonly symbols: readonly string[] };
+
+/**
+ * The symbols to replay (each from its state's last open time), grouped for the query: sorted by time,
+ * a group covers at most `span` ms from its first symbol, so a symbol saved recently never reads long
+ * history because another one's snapshot is old.
+ */
+export const replayRanges = (since: ReadonlyMap<string, number>, span: number): ReplayRange[] => {
+  const sorted = [...since].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+  const ranges: { start: number; symbols: string[] }[] = [];
+  for (const [symbol, t] of sorted) {
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && t - last.start <= span) last.symbols.push(symbol);
+    else ranges.push({ start: t, symbols: [symbol] });
+  }
+  return ranges;
 };
 
 export const SNAPSHOT_MEASUREMENT = 'enricher_state';

@@ -8,7 +8,7 @@ import { makeLogger } from '../observability/logger.ts';
 import { serveWorkerHttp } from '../observability/http.ts';
 import { positiveInt, readSettings, settingsUsage, type SettingSpec } from '../observability/settings.ts';
 import { onShutdown } from '../observability/shutdown.ts';
-import { startConsumer, type ConsumerConfig } from './consumer.ts';
+import { DEFAULT_SNAPSHOT_EVERY, startConsumer, type ConsumerConfig } from './consumer.ts';
 
 export const consumerSpec = {
   interval: { env: 'CRYPTOSTREAM_INTERVAL' },
@@ -23,6 +23,7 @@ export const consumerSpec = {
   indicators: { env: 'CRYPTOSTREAM_INDICATORS' },
   derive: { env: 'CRYPTOSTREAM_DERIVE' },
   'max-batch-bytes': { env: 'CRYPTOSTREAM_MAX_BATCH_BYTES', default: '1048576' },
+  'snapshot-every': { env: 'CRYPTOSTREAM_SNAPSHOT_EVERY', default: String(DEFAULT_SNAPSHOT_EVERY) },
   'http-port': { env: 'CRYPTOSTREAM_HTTP_PORT', default: '8080' },
   'log-level': { env: 'CRYPTOSTREAM_LOG_LEVEL', default: 'info' },
 } as const satisfies SettingSpec;
@@ -31,7 +32,9 @@ const usage = `Usage: cryptostream consumer --interval <interval> --influx-token
 
 Consumes topic <prefix><interval> in group consumer-<interval>: validates each candle (invalid records go
 to <topic>-dlq with the reason in headers), enriches each symbol in open-time order from its stored state,
-writes raw and enriched points to InfluxDB and commits only what InfluxDB accepted. With --derive it also
+writes raw and enriched points to InfluxDB and commits only what InfluxDB accepted. A symbol's indicator
+state is saved with its points every --snapshot-every candles; a consumer taking a symbol over loads it and
+replays the enriched points stored after it. With --derive it also
 aggregates its candles into the coarser intervals listed, stores them (type=derived) and compares each
 with the exchange's candle of that interval in the raw bucket (metrics cryptostream_derived_candles_total,
 cryptostream_derivation_mismatches_total). Every flag has an
@@ -69,6 +72,9 @@ export const consumerConfig = (
   if (!maxBatchBytes.ok) return maxBatchBytes;
   if (maxBatchBytes.value < 1024)
     return err(`--max-batch-bytes must be at least 1024, got ${maxBatchBytes.value}`);
+  const snapshotEvery = positiveInt('snapshot-every', values['snapshot-every']);
+  if (!snapshotEvery.ok) return snapshotEvery;
+  if (snapshotEvery.value < 1) return err('--snapshot-every must be at least 1 (candles per symbol), got 0');
   return ok({
     interval: interval.value,
     brokers: (values['kafka-brokers'] ?? '').split(','),
@@ -79,6 +85,7 @@ export const consumerConfig = (
     bucketEnriched: values['bucket-enriched'] ?? 'marketdata_enriched',
     indicators: indicators.value,
     maxBatchBytes: maxBatchBytes.value,
+    snapshotEvery: snapshotEvery.value,
     derive: derive.value,
     httpPort: port.value,
     logLevel: values['log-level'] ?? 'info',

@@ -1,7 +1,13 @@
 import { InfluxDB } from '@influxdata/influxdb-client';
 import type { Enricher } from '../../core/indicators/index.ts';
 import type { Interval } from '../../core/kline/interval.ts';
-import { readSnapshot, SNAPSHOT_MEASUREMENT, type SymbolState } from '../../core/pipeline/snapshot.ts';
+import {
+  readSnapshot,
+  SNAPSHOT_MEASUREMENT,
+  type ReplayRange,
+  type StoredPrices,
+  type SymbolState,
+} from '../../core/pipeline/snapshot.ts';
 
 export type InfluxTarget = {
   readonly url: string;
@@ -71,6 +77,47 @@ export const loadSnapshots = async (
     else onInvalid(coin, s.error);
   }
   return states;
+};
+
+/**
+ * The prices (close, high, low) of the enriched points of an interval stored at or after each range's
+ * start, for that range's symbols, per symbol.
+ */
+export const loadStoredPrices = async (
+  target: InfluxTarget,
+  bucket: string,
+  interval: Interval,
+  ranges: readonly ReplayRange[],
+): Promise<Map<string, StoredPrices[]>> => {
+  const prices = new Map<string, StoredPrices[]>();
+  if (ranges.length === 0) return prices;
+  const api = new InfluxDB({ url: target.url, token: target.token, timeout: 30_000 }).getQueryApi(target.org);
+  // Equality tests joined by `or` are pushed down to the storage engine (series selection), unlike `contains`.
+  const table = (r: ReplayRange) => `
+    from(bucket: ${fluxString(bucket)})
+      |> range(start: ${new Date(r.start).toISOString()}, stop: 2200-01-01T00:00:00Z)
+      |> filter(fn: (r) => r._measurement == "kline" and r.interval == ${fluxString(interval)} and r.type == "enriched")
+      |> filter(fn: (r) => ${r.symbols.map((s) => `r.coin == ${fluxString(s)}`).join(' or ')})
+      |> filter(fn: (r) => r._field == "close" or r._field == "high" or r._field == "low")`;
+  // union() needs two streams or more.
+  const tables = ranges.length === 1 ? table(ranges[0]!) : `union(tables: [${ranges.map(table).join(',')}])`;
+  const rows = await api.collectRows<Record<string, unknown>>(`
+    ${tables}
+      |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+      |> keep(columns: ["coin", "_time", "close", "high", "low"])`);
+  for (const row of rows) {
+    const coin = String(row['coin']);
+    const p: StoredPrices = {
+      openTime: Date.parse(String(row['_time'])),
+      close: String(row['close']),
+      high: String(row['high']),
+      low: String(row['low']),
+    };
+    const list = prices.get(coin);
+    if (list === undefined) prices.set(coin, [p]);
+    else list.push(p);
+  }
+  return prices;
 };
 
 /** Stored points per symbol of an interval and kind whose time lies in [from, to). */

@@ -4,7 +4,6 @@ import { defaultIndicatorConfig, enricher } from '../../../src/core/indicators/i
 import type { MarketCandle } from '../../../src/core/kline/candle.ts';
 import { encodeCandle } from '../../../src/core/kline/message.ts';
 import { batchSymbols, processBatch, type InMessage } from '../../../src/core/pipeline/batch.ts';
-import { readSnapshot, snapshotLine } from '../../../src/core/pipeline/snapshot.ts';
 import { enrichedPoint, rawPoint } from '../../../src/core/points/point.ts';
 import { toLineProtocol } from '../../../src/core/points/lineProtocol.ts';
 import { readCandles } from '../../fixtures/binance.ts';
@@ -68,6 +67,22 @@ describe('processBatch', () => {
     assert.deepEqual(lines, expectedEnriched(btc));
   });
 
+  it("saves a symbol's state at its first batch, then once snapshotEvery candles were enriched since", () => {
+    let states = new Map();
+    const saved: boolean[] = [];
+    const lines: string[] = [];
+    for (let i = 0; i < 180; i += 30) {
+      const out = processBatch(btc.slice(i, i + 30).map(message), states, { ...ctx, snapshotEvery: 100 });
+      saved.push(out.enrichedLines.some((l) => l.startsWith('enricher_state')));
+      lines.push(...withoutSnapshots(out.enrichedLines));
+      states = new Map([...states, ...out.states]);
+    }
+    // 30 (first: saved), 30, 60, 90, 120 (saved), 30
+    assert.deepEqual(saved, [true, false, false, false, true, false]);
+    assert.equal(states.get('BTCUSDC').unsaved, 30);
+    assert.deepEqual(lines, expectedEnriched(btc.slice(0, 180)));
+  });
+
   it('rewrites only the raw point of a candle the state has already seen', () => {
     const first = processBatch(btc.slice(0, 30).map(message), new Map(), ctx);
     const replay = processBatch(btc.slice(20, 30).map(message), first.states, ctx);
@@ -106,21 +121,5 @@ describe('processBatch', () => {
       'BTCUSDC',
       'ETHUSDC',
     ]);
-  });
-});
-
-describe('state snapshots', () => {
-  it('round-trip through their line-protocol string field', () => {
-    const out = processBatch(btc.slice(0, 60).map(message), new Map(), ctx);
-    const state = out.states.get('BTCUSDC')!;
-    const line = snapshotLine('BTCUSDC', '15m', state);
-    const json = /state="(.*)",last_open_time/.exec(line)![1]!.replace(/\\(.)/g, '$1');
-    assert.deepEqual(readSnapshot(json, String(state.lastOpenTime), e.isState), { ok: true, value: state });
-  });
-
-  it('refuse a state of another indicator configuration', () => {
-    const other = enricher({ ...defaultIndicatorConfig, sma: [7] });
-    const r = readSnapshot(JSON.stringify(other.init), 1, e.isState);
-    assert.equal(r.ok, false);
   });
 });

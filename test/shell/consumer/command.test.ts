@@ -15,6 +15,7 @@ const values = {
   indicators: undefined,
   derive: undefined,
   'max-batch-bytes': '1048576',
+  'snapshot-every': '60',
   'http-port': '8080',
   'log-level': 'info',
 };
@@ -24,6 +25,15 @@ describe('consumer settings', () => {
     const c = consumerConfig(values);
     assert.deepEqual(c.ok && c.value.derive, []);
     assert.deepEqual(deriveSetting('15m', '1h, 1d'), { ok: true, value: ['1h', '1d'] });
+  });
+
+  it('saves state snapshots every 60 candles per symbol unless told otherwise', () => {
+    const c = consumerConfig(values);
+    assert.equal(c.ok && c.value.snapshotEvery, 60);
+    const every = consumerConfig({ ...values, 'snapshot-every': '1' });
+    assert.equal(every.ok && every.value.snapshotEvery, 1);
+    const none = consumerConfig({ ...values, 'snapshot-every': '0' });
+    assert.ok(!none.ok && none.error.includes('--snapshot-every'), JSON.stringify(none));
   });
 
   it('names what is wrong with --derive and --max-batch-bytes', () => {
