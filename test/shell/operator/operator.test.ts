@@ -183,6 +183,14 @@ describe('the operator on a real API server', () => {
 
   it('makes no writes after a restart once converged', async () => {
     await converged(ns, 'demo');
+    // The controller manager's deployment controller keeps updating the Deployments' status for a moment
+    // after they are created, and the conditions follow it (legitimate writes). Without a kubelet their
+    // final state is Unavailable; from then on nothing changes.
+    for (const type of ['Grafana', 'Producers', 'Consumers'])
+      await eventually(
+        async () => (await condition(ns, 'demo', type))?.reason === 'Unavailable',
+        `the ${type} condition settles on Unavailable`,
+      );
     await op.controller.queue.idle();
     await op.controller.stop();
     op = runOperator(kc, ns);
