@@ -6,17 +6,11 @@ import { encodeCandle } from '../../../src/core/kline/message.ts';
 import { batchSymbols, processBatch, type InMessage } from '../../../src/core/pipeline/batch.ts';
 import { enrichedPoint, rawPoint } from '../../../src/core/points/point.ts';
 import { toLineProtocol } from '../../../src/core/points/lineProtocol.ts';
-import { readCandles } from '../../fixtures/binance.ts';
+import { fifteenMinuteWeek } from '../../fixtures/binance.ts';
 
 const e = enricher(defaultIndicatorConfig);
-const market = (symbol: string): MarketCandle[] =>
-  readCandles(
-    symbol.replace('USDC', 'USDT'),
-    '15m',
-    `${symbol.replace('USDC', 'USDT')}-15m-week-2024-09-16.json`,
-  ).map((c) => ({ ...c, symbol, interval: '15m' as const }));
-const btc = market('BTCUSDC');
-const eth = market('ETHUSDC');
+const btc = fifteenMinuteWeek('BTCUSDC');
+const eth = fifteenMinuteWeek('ETHUSDC');
 
 let offset = 0;
 const message = (c: MarketCandle): InMessage => {

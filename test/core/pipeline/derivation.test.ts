@@ -12,14 +12,10 @@ import {
 } from '../../../src/core/pipeline/derivation.ts';
 import { readSnapshot, snapshotLine, type SymbolState } from '../../../src/core/pipeline/snapshot.ts';
 import { rawPoint } from '../../../src/core/points/point.ts';
-import { readCandles } from '../../fixtures/binance.ts';
+import { fifteenMinuteWeek, readCandles } from '../../fixtures/binance.ts';
 
 const WEEK = { from: Date.UTC(2024, 8, 16), to: Date.UTC(2024, 8, 23) };
-const btc15m: MarketCandle[] = readCandles('BTCUSDT', '15m', 'BTCUSDT-15m-week-2024-09-16.json').map((c) => ({
-  ...c,
-  symbol: 'BTCUSDC',
-  interval: '15m' as const,
-}));
+const btc15m = fifteenMinuteWeek('BTCUSDC');
 /** Binance's own 1h candles of the same week. */
 const btc1h: MarketCandle[] = readCandles('BTCUSDT', '1h', 'BTCUSDT-1h-2024-09.json')
   .filter((c) => c.openTime >= WEEK.from && c.openTime < WEEK.to)

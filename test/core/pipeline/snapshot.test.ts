@@ -12,14 +12,10 @@ import {
   type StoredPrices,
   type SymbolState,
 } from '../../../src/core/pipeline/snapshot.ts';
-import { readCandles } from '../../fixtures/binance.ts';
+import { fifteenMinuteWeek } from '../../fixtures/binance.ts';
 
 const e = enricher(defaultIndicatorConfig);
-const btc: MarketCandle[] = readCandles('BTCUSDT', '15m', 'BTCUSDT-15m-week-2024-09-16.json').map((c) => ({
-  ...c,
-  symbol: 'BTCUSDC',
-  interval: '15m' as const,
-}));
+const btc = fifteenMinuteWeek('BTCUSDC');
 const ctx = { interval: '15m' as const, enricher: e };
 
 let offset = 0;

@@ -3,19 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import type { MarketCandle } from '../../../src/core/kline/candle.ts';
 import { candleSeries, enrichedLine } from '../../../src/core/points/candleLines.ts';
 import { loadStoredPrices, writeLines } from '../../../src/shell/influx/influx.ts';
-import { readCandles } from '../../fixtures/binance.ts';
+import { fifteenMinuteWeek } from '../../fixtures/binance.ts';
 import { dropRun, newRun, type Run } from '../pipeline/harness.ts';
-
-const week = (symbol: string): MarketCandle[] =>
-  readCandles(
-    symbol.replace('USDC', 'USDT'),
-    '15m',
-    `${symbol.replace('USDC', 'USDT')}-15m-week-2024-09-16.json`,
-  ).map((c) => ({ ...c, symbol, interval: '15m' as const }));
 
 describe('loadStoredPrices (real InfluxDB)', () => {
   let run: Run;
-  const markets = new Map(['BTCUSDC', 'ETHUSDC', 'XRPUSDC'].map((s) => [s, week(s)]));
+  const markets = new Map(['BTCUSDC', 'ETHUSDC', 'XRPUSDC'].map((s) => [s, fifteenMinuteWeek(s)]));
   before(async () => {
     run = await newRun();
     const lines = [...markets.values()].flatMap((candles) =>
