@@ -1,4 +1,4 @@
-import type { Enricher, EnrichState } from '../indicators/index.ts';
+import type { Enricher, EnrichState, Prices } from '../indicators/index.ts';
 import type { Interval } from '../kline/interval.ts';
 import { attempt, err, ok, type Result } from '../result.ts';
 
@@ -18,13 +18,8 @@ export type SymbolState = {
   readonly unsaved?: number;
 };
 
-/** The prices of a stored enriched point: all the enricher reads of a candle. */
-export type StoredPrices = {
-  readonly openTime: number;
-  readonly close: string;
-  readonly high: string;
-  readonly low: string;
-};
+/** The prices of a stored enriched point (all the enricher reads of a candle) and its time. */
+export type StoredPrices = Prices & { readonly openTime: number };
 
 /**
  * A snapshot brought up to date with the enriched points stored after it (in any order; those at or

@@ -152,8 +152,8 @@ export const startConsumer = async (
   const catchUp = async (symbols: readonly string[]) => {
     const since = new Map<string, number>();
     for (const s of symbols) {
-      const st = states.get(s);
       if (!unreplayed.has(s)) continue;
+      const st = states.get(s);
       if (st === undefined) unreplayed.delete(s);
       else since.set(s, st.lastOpenTime);
     }
@@ -202,7 +202,7 @@ export const startConsumer = async (
       for (let attempt = 1; !stopping.signal.aborted && isRunning() && !isStale(); attempt++) {
         try {
           if (!loaded) await reload();
-          await catchUp(batchSymbols(messages));
+          if (unreplayed.size > 0) await catchUp(batchSymbols(messages));
           const result = processBatch(messages, states, {
             interval,
             enricher,

@@ -1,8 +1,7 @@
-import { InfluxDB } from '@influxdata/influxdb-client';
 import type { MarketCandle } from '../../core/kline/candle.ts';
 import { intervalMs } from '../../core/kline/interval.ts';
 import { candleKey, differingFields, type DerivationEvent } from '../../core/pipeline/derivation.ts';
-import { fluxString, type InfluxTarget } from '../influx/influx.ts';
+import { fluxString, queryApi, type InfluxTarget } from '../influx/influx.ts';
 import type { Logger } from '../observability/logger.ts';
 import { metrics } from '../observability/metrics.ts';
 
@@ -36,7 +35,7 @@ const storedExchangeCandles = async (
   candles: readonly MarketCandle[],
 ): Promise<Map<string, Record<string, unknown>>> => {
   const times = candles.map((c) => c.openTime);
-  const api = new InfluxDB({ url: target.url, token: target.token, timeout: 30_000 }).getQueryApi(target.org);
+  const api = queryApi(target);
   const rows = await api.collectRows<Record<string, unknown>>(`
     from(bucket: ${fluxString(bucket)})
       |> range(start: ${new Date(Math.min(...times)).toISOString()}, stop: ${new Date(Math.max(...times) + 1).toISOString()})

@@ -1,4 +1,4 @@
-import { InfluxDB } from '@influxdata/influxdb-client';
+import { InfluxDB, type QueryApi } from '@influxdata/influxdb-client';
 import type { Enricher } from '../../core/indicators/index.ts';
 import type { Interval } from '../../core/kline/interval.ts';
 import {
@@ -48,6 +48,10 @@ export const writeLines = async (
 
 export const fluxString = (s: string): string => JSON.stringify(s);
 
+/** The Flux query API of an InfluxDB (30 s timeout per query). */
+export const queryApi = (target: InfluxTarget): QueryApi =>
+  new InfluxDB({ url: target.url, token: target.token, timeout: 30_000 }).getQueryApi(target.org);
+
 /**
  * The newest enricher state of every symbol of an interval stored in the enriched bucket; a snapshot
  * that does not fit the enricher's configuration is reported and left out.
@@ -59,7 +63,7 @@ export const loadSnapshots = async (
   enricher: Enricher,
   onInvalid: (symbol: string, reason: string) => void,
 ): Promise<Map<string, SymbolState>> => {
-  const api = new InfluxDB({ url: target.url, token: target.token, timeout: 30_000 }).getQueryApi(target.org);
+  const api = queryApi(target);
   const rows = await api.collectRows<Record<string, unknown>>(`
     from(bucket: ${fluxString(bucket)})
       |> range(start: 1970-01-01T00:00:00Z, stop: 2200-01-01T00:00:00Z)
@@ -91,7 +95,7 @@ export const loadStoredPrices = async (
 ): Promise<Map<string, StoredPrices[]>> => {
   const prices = new Map<string, StoredPrices[]>();
   if (ranges.length === 0) return prices;
-  const api = new InfluxDB({ url: target.url, token: target.token, timeout: 30_000 }).getQueryApi(target.org);
+  const api = queryApi(target);
   // Equality tests joined by `or` are pushed down to the storage engine (series selection), unlike `contains`.
   const table = (r: ReplayRange) => `
     from(bucket: ${fluxString(bucket)})
@@ -129,7 +133,7 @@ export const countPoints = async (
   from: number,
   to: number,
 ): Promise<Map<string, number>> => {
-  const api = new InfluxDB({ url: target.url, token: target.token, timeout: 30_000 }).getQueryApi(target.org);
+  const api = queryApi(target);
   const rows = await api.collectRows<Record<string, unknown>>(`
     from(bucket: ${fluxString(bucket)})
       |> range(start: ${new Date(from).toISOString()}, stop: ${new Date(to).toISOString()})
