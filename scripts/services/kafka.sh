@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Apache Kafka $KAFKA_VERSION, single-node KRaft (broker + controller) on 127.0.0.1:$KAFKA_PORT.
+# Apache Kafka $KAFKA_VERSION, single-node KRaft (broker + controller) on $KAFKA_HOST:$KAFKA_PORT (127.0.0.1 unless
+# CRYPTOSTREAM_KAFKA_HOST names another local address: the one-node cluster's pods use one on the node address).
 # Usage: kafka.sh build|up|down|status
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -24,7 +25,7 @@ java_opts() {
 }
 
 ready() {
-  grep -q 'Kafka Server started' "$DIR/log" && port_in_use "$KAFKA_PORT"
+  grep -q 'Kafka Server started' "$DIR/log" && port_in_use "$KAFKA_PORT" "$KAFKA_HOST"
 }
 
 up() {
@@ -32,7 +33,7 @@ up() {
   build
   require_free_ports "$NAME" "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
   mkdir -p "$DIR"
-  sed -e "s|@DATA@|$DIR/data|" -e "s|@PORT@|$KAFKA_PORT|g" -e "s|@CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
+  sed -e "s|@DATA@|$DIR/data|" -e "s|@HOST@|$KAFKA_HOST|g" -e "s|@PORT@|$KAFKA_PORT|g" -e "s|@CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
     "$CONF/server.properties" >"$DIR/server.properties"
   if [ ! -f "$DIR/data/meta.properties" ]; then
     [ -f "$DIR/cluster-id" ] || head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$DIR/cluster-id"
@@ -42,7 +43,7 @@ up() {
       -c "$DIR/server.properties" --ignore-formatted >"$DIR/format.log" 2>&1 ||
       { cat "$DIR/format.log" >&2; die "kafka: storage format failed"; }
   fi
-  log "kafka: starting broker on 127.0.0.1:$KAFKA_PORT"
+  log "kafka: starting broker on $KAFKA_HOST:$KAFKA_PORT"
   # shellcheck disable=SC2046
   start_ready 120 java $(java_opts) -cp "$KAFKA_LIBS/*" kafka.Kafka "$DIR/server.properties"
 }
@@ -52,9 +53,9 @@ status() {
   pid=$(pid_of "$NAME") || { echo "kafka: DOWN"; return 1; }
   # The broker logs its own version at start (AppInfoParser, kept at INFO in log4j.properties).
   version=$(sed -n 's/.*Kafka version: \([^ ]*\).*/\1/p' "$DIR/log" | head -n 1)
-  described=$(cd "$SERVICES_ROOT" && node "$SERVICES_SCRIPTS/kafka-describe.mjs" "127.0.0.1:$KAFKA_PORT" 2>"$DIR/status.err") ||
+  described=$(cd "$SERVICES_ROOT" && node "$SERVICES_SCRIPTS/kafka-describe.mjs" "$KAFKA_HOST:$KAFKA_PORT" 2>"$DIR/status.err") ||
     { echo "kafka: NOT ANSWERING (pid $pid): $(tail -n 3 "$DIR/status.err")"; return 1; }
-  echo "kafka: UP pid=$pid rss=$(rss_mb "$pid")MB version=$version 127.0.0.1:$KAFKA_PORT $described"
+  echo "kafka: UP pid=$pid rss=$(rss_mb "$pid")MB version=$version $KAFKA_HOST:$KAFKA_PORT $described"
 }
 
 component_main "$@"

@@ -9,31 +9,7 @@ DIR="$SERVICES_DIR/$NAME"
 URL="https://127.0.0.1:$APISERVER_PORT"
 STRIMZI_CRDS="$SERVICES_ROOT/../shared/vendor/strimzi/$STRIMZI_VERSION/install/cluster-operator"
 
-# k8s.io/kubernetes requires its staging modules at v0.0.0 through ./staging replaces, which `go install` refuses
-# and a dependent module ignores: a throwaway module replaces each of them by its published v0.Y.Z instead, and
-# the version ldflags make /version report the release (Helm reads it for .Capabilities.KubeVersion).
-compile() {
-  local v=$KUBERNETES_VERSION gomod staging m ld p bins=(kube-apiserver kube-controller-manager kubectl) b
-  cd "$(mktemp -d)"
-  go mod init example.invalid/k8s-bins
-  gomod=$(go mod download -json "k8s.io/kubernetes@v$v" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-  staging=$(sed -n 's|^[[:space:]]*\(k8s.io/[A-Za-z0-9._-]*\) => \./staging/.*|\1|p' "$gomod")
-  [ -n "$staging" ] || die "no staging replaces found in $gomod"
-  for m in $staging; do go mod edit -replace="$m=$m@v0.${v#1.}"; done
-  go mod edit -require="k8s.io/kubernetes@v$v"
-  {
-    printf '//go:build tools\n\npackage tools\n\nimport (\n'
-    for b in "${bins[@]}"; do printf '\t_ "k8s.io/kubernetes/cmd/%s"\n' "$b"; done
-    printf ')\n'
-  } >tools.go
-  go mod tidy
-  ld="-s -w"
-  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    ld="$ld -X $p.gitVersion=v$v -X $p.gitMajor=1 -X $p.gitMinor=$(echo "$v" | cut -d. -f2)"
-    ld="$ld -X $p.gitTreeState=clean -X $p.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  done
-  go build -trimpath -ldflags "$ld" -o "$1/" "${bins[@]/#/k8s.io/kubernetes/cmd/}"
-}
+compile() { compile_kubernetes "$1" kube-apiserver kube-controller-manager kubectl; }
 build() {
   cached_build "$KUBE_BIN" "Kubernetes v$KUBERNETES_VERSION (kube-apiserver, kube-controller-manager, kubectl; 6-10 min)" \
     compile

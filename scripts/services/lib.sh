@@ -11,6 +11,7 @@ CACHE_HOME="${XDG_CACHE_HOME:-$HOME/.cache}"
 export GOTOOLCHAIN=local CGO_ENABLED=0
 
 # Fixed loopback ports (all bound to 127.0.0.1 only).
+KAFKA_HOST=${CRYPTOSTREAM_KAFKA_HOST:-127.0.0.1}
 KAFKA_PORT=${CRYPTOSTREAM_KAFKA_PORT:-19092}
 KAFKA_CONTROLLER_PORT=${CRYPTOSTREAM_KAFKA_CONTROLLER_PORT:-19093}
 INFLUX_PORT=${CRYPTOSTREAM_INFLUX_PORT:-18086}
@@ -45,8 +46,8 @@ pid_of() {
   return 1
 }
 
-# port_in_use PORT: true when something listens on 127.0.0.1:PORT (or any address).
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# port_in_use PORT [HOST]: true when something listens on HOST:PORT (HOST 127.0.0.1 unless given).
+port_in_use() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
 
 # require_free_ports NAME PORT...: the component is not running, so its ports must be free.
 require_free_ports() {
@@ -121,6 +122,35 @@ cached_build() {
   chmod 755 "$stage"
   mv "$stage" "$dir"
   log "$label built into $dir"
+}
+
+# k8s.io/kubernetes requires its staging modules at v0.0.0 through ./staging replaces, which `go install` refuses
+# and a dependent module ignores: a throwaway module replaces each of them by its published v0.Y.Z instead, and
+# the version ldflags make /version report the release (Helm reads it for .Capabilities.KubeVersion).
+# compile_kubernetes OUT CMD...: builds k8s.io/kubernetes/cmd/CMD for each CMD into OUT.
+compile_kubernetes() {
+  local out=$1 v=$KUBERNETES_VERSION gomod staging m ld p b
+  shift
+  local bins=("$@")
+  cd "$(mktemp -d)"
+  go mod init example.invalid/k8s-bins
+  gomod=$(go mod download -json "k8s.io/kubernetes@v$v" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  staging=$(sed -n 's|^[[:space:]]*\(k8s.io/[A-Za-z0-9._-]*\) => \./staging/.*|\1|p' "$gomod")
+  [ -n "$staging" ] || die "no staging replaces found in $gomod"
+  for m in $staging; do go mod edit -replace="$m=$m@v0.${v#1.}"; done
+  go mod edit -require="k8s.io/kubernetes@v$v"
+  {
+    printf '//go:build tools\n\npackage tools\n\nimport (\n'
+    for b in "${bins[@]}"; do printf '\t_ "k8s.io/kubernetes/cmd/%s"\n' "$b"; done
+    printf ')\n'
+  } >tools.go
+  go mod tidy
+  ld="-s -w"
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld="$ld -X $p.gitVersion=v$v -X $p.gitMajor=1 -X $p.gitMinor=$(echo "$v" | cut -d. -f2)"
+    ld="$ld -X $p.gitTreeState=clean -X $p.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  done
+  go build -trimpath -ldflags "$ld" -o "$out/" "${bins[@]/#/k8s.io/kubernetes/cmd/}"
 }
 
 # keep_running: when the component's recorded process is alive, waits until it answers and returns 0.
