@@ -27,7 +27,27 @@ up() {
   log "network: $BRIDGE $NODE_IP (pods $POD_CIDR, Services $SERVICE_CIDR), pod traffic kept on this machine"
 }
 
+# The chains the kubelet leaves (KUBE-FIREWALL, KUBE-KUBELET-CANARY, KUBE-IPTABLES-HINT) after kube-proxy
+# --cleanup removed its own, in IPv4 and IPv6: first the rules that jump to them, then the chains.
+remove_kube_chains() {
+  local cmd table chain rule
+  for cmd in iptables ip6tables; do
+    command -v "$cmd" >/dev/null || continue
+    for table in filter nat mangle raw; do
+      { "$cmd-save" -t "$table" 2>/dev/null | grep -E '^-A [A-Z]+ .*-j KUBE-' || true; } | while read -r rule; do
+        # shellcheck disable=SC2086 # a rule as iptables-save prints it, re-split into its arguments
+        eval "$cmd -w 5 -t $table -D ${rule#-A }" || true
+      done
+      for chain in $("$cmd-save" -t "$table" 2>/dev/null | sed -n 's/^:\(KUBE-[A-Z0-9-]*\) .*/\1/p'); do
+        "$cmd" -w 5 -t "$table" -F "$chain" 2>/dev/null || true
+        "$cmd" -w 5 -t "$table" -X "$chain" 2>/dev/null || true
+      done
+    done
+  done
+}
+
 down() {
+  remove_kube_chains
   if ipt -C FORWARD -j "$FORWARD_CHAIN" 2>/dev/null; then ipt -D FORWARD -j "$FORWARD_CHAIN"; fi
   if ipt -L "$FORWARD_CHAIN" -n >/dev/null 2>&1; then ipt -F "$FORWARD_CHAIN" && ipt -X "$FORWARD_CHAIN"; fi
   if ip link show "$BRIDGE" >/dev/null 2>&1; then
