@@ -2,8 +2,10 @@
 # The one image of every role: `cryptostream producer`, `consumer`, `operator`, ...
 # Build: docker build -t cryptostream:0.1.0 .   (NODE_VERSION follows scripts/versions.env)
 ARG NODE_VERSION=24.22.3
+# The Node.js base image (scripts/cluster/images.sh builds a local one and passes it here).
+ARG NODE_IMAGE=node:${NODE_VERSION}-bookworm-slim
 
-FROM node:${NODE_VERSION}-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Scripts off: `prepare` would build before the sources are copied.
@@ -12,7 +14,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
-FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
