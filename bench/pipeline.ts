@@ -252,7 +252,10 @@ try {
   const data = await fresh();
   const topic = `${data.prefix}15m`;
   topics.push(topic, `${topic}-dlq`);
-  await ensureTopics(admin, topics, PARTITIONS);
+  await ensureTopics(
+    admin,
+    topics.map((topic) => ({ topic, partitions: PARTITIONS })),
+  );
   const perSymbol = Math.ceil(TOTAL / SYMBOLS);
   const total = SYMBOLS * perSymbol;
   for (let i = 0; i < perSymbol; i += 20) {
@@ -285,7 +288,10 @@ try {
     const run = await fresh();
     const latencyTopic = `${run.prefix}1h`;
     topics.push(latencyTopic, `${latencyTopic}-dlq`);
-    await ensureTopics(admin, [latencyTopic, `${latencyTopic}-dlq`], PARTITIONS);
+    await ensureTopics(
+      admin,
+      [latencyTopic, `${latencyTopic}-dlq`].map((topic) => ({ topic, partitions: PARTITIONS })),
+    );
     const tick = 100;
     const perTick = Math.round((RATE * tick) / 1000);
     const ticks = (SECONDS * 1000) / tick;

@@ -28,6 +28,26 @@ export type Alert = {
   readonly below?: number;
 };
 
+/** A key of a Secret in the stream's namespace. */
+export type SecretKeySelector = { readonly name: string; readonly key: string };
+
+export const SASL_MECHANISMS = ['scram-sha-256', 'scram-sha-512', 'plain'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+/**
+ * A Kafka the stream uses instead of running its own (Strimzi elsewhere, MSK, Confluent, ...). The
+ * workers read the Secrets through their environment and volumes; the operator never copies them.
+ */
+export type ExternalKafka = {
+  readonly bootstrapServers: string;
+  /** TLS to the brokers; without `caSecret` the system's root certificates are trusted. */
+  readonly tls?: { readonly caSecret?: SecretKeySelector };
+  /** SASL authentication: the password (and, without `username`, the user name) from a Secret. */
+  readonly sasl?: { readonly mechanism: SaslMechanism; readonly secret: string; readonly username?: string };
+  /** Replication factor of the topics the workers create; unset: the broker's default. */
+  readonly replicationFactor?: number;
+};
+
 /** The spec after defaulting: what the API server stores (see `schema.ts` for every default). */
 export type CryptoStreamSpec = {
   readonly image?: string;
@@ -41,6 +61,7 @@ export type CryptoStreamSpec = {
     readonly storage: Quantity;
     readonly partitions: number;
     readonly retentionHours: number;
+    readonly external?: ExternalKafka;
   };
   readonly influxdb: {
     readonly image: string;

@@ -1,4 +1,5 @@
 import { intervals } from '../../core/kline/interval.ts';
+import { SASL_MECHANISMS } from './cryptostream.ts';
 import { arr, bool, completeDefaults, int, num, obj, str } from './openapi.ts';
 import type { Schema } from './openapi.ts';
 
@@ -85,6 +86,9 @@ const image = (description: string, fallback?: string): Schema =>
 
 const dnsLabel = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 
+const secretName = (description: string): Schema =>
+  str(description, { maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' });
+
 const indicators = obj(
   'Indicator periods the consumers compute on every closed candle (TA-Lib conventions).',
   {
@@ -124,19 +128,94 @@ const indicators = obj(
   { default: {} },
 );
 
+/** One bootstrap address: a host name or IPv4 address and a port. */
+const hostPort = '[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:[0-9]{1,5}';
+
+const externalKafka = obj(
+  'A Kafka cluster that runs elsewhere (another Strimzi cluster, Amazon MSK, Confluent, ...). With it the operator creates no Kafka, KafkaNodePool or KafkaTopic: the producers and consumers connect to these brokers and create their topics there at start (prices-<interval> and prices-<interval>-dlq, with kafka.partitions and kafka.retentionHours; existing topics are used as they are).',
+  {
+    bootstrapServers: str(
+      'Comma-separated bootstrap servers, host:port each, for example b-1.example.kafka.us-east-1.amazonaws.com:9096,b-2.example.kafka.us-east-1.amazonaws.com:9096.',
+      {
+        minLength: 1,
+        maxLength: 1024,
+        'x-kubernetes-validations': [
+          {
+            rule: `self.matches('^${hostPort}(,${hostPort})*$')`,
+            message:
+              'kafka.external.bootstrapServers must be host:port pairs separated by commas, such as kafka-0.example.com:9093,kafka-1.example.com:9093',
+          },
+        ],
+      },
+    ),
+    tls: obj(
+      "Connect over TLS. Set it empty ({}) to trust the system's root certificates (public CAs, as for MSK and Confluent Cloud).",
+      {
+        caSecret: obj(
+          "Trust only this CA certificate (PEM), from a Secret in the stream's namespace, for example a copy of Strimzi's <cluster>-cluster-ca-cert. Mounted into the workers as a file.",
+          {
+            name: secretName('Name of the Secret.'),
+            key: str('Key of the PEM certificate in the Secret.', {
+              default: 'ca.crt',
+              minLength: 1,
+              maxLength: 253,
+              pattern: '^[-._a-zA-Z0-9]+$',
+            }),
+          },
+          { required: ['name'] },
+        ),
+      },
+    ),
+    sasl: obj(
+      'SASL authentication. The workers read the credentials from the Secret through secretKeyRef environment variables; the operator neither reads nor copies them.',
+      {
+        mechanism: str(
+          'scram-sha-512 or scram-sha-256 (Strimzi KafkaUser with SCRAM authentication, MSK), or plain (Confluent Cloud API keys; needs tls).',
+          { enum: [...SASL_MECHANISMS] },
+        ),
+        secret: secretName(
+          "Name of a Secret in the stream's namespace with key password, and key username unless sasl.username is set (a Strimzi KafkaUser's Secret has only password: set username to the KafkaUser's name).",
+        ),
+        username: str('The user name. Unset: the key username of the Secret.', {
+          minLength: 1,
+          maxLength: 256,
+        }),
+      },
+      { required: ['mechanism', 'secret'] },
+    ),
+    replicationFactor: int(
+      "Replication factor of the topics the workers create. Unset: the brokers' default.replication.factor.",
+      { minimum: 1, maximum: 32 },
+    ),
+  },
+  {
+    required: ['bootstrapServers'],
+    'x-kubernetes-validations': [
+      {
+        rule: "!has(self.sasl) || self.sasl.mechanism != 'plain' || has(self.tls)",
+        message: 'kafka.external.sasl.mechanism plain sends the password as it is: set kafka.external.tls',
+      },
+    ],
+  },
+);
+
+/** Defaults of the fields that size the in-cluster Kafka (they make no sense with an external one). */
+const KAFKA_REPLICAS = 1;
+const KAFKA_STORAGE = '10Gi';
+
 const kafka = obj(
-  'The Kafka cluster (Strimzi, KRaft) that carries the candles from producers to consumers.',
+  'The Kafka cluster that carries the candles from producers to consumers: by default one the operator runs with Strimzi (KRaft), or an external one (kafka.external).',
   {
     version: str("Kafka version for Strimzi to run. Unset: the Strimzi operator's default.", {
       maxLength: 16,
       pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$',
     }),
     replicas: int('Number of Kafka nodes (each both broker and KRaft controller), 1 to 9.', {
-      default: 1,
+      default: KAFKA_REPLICAS,
       minimum: 1,
       maximum: 9,
     }),
-    storage: quantity('Persistent volume size of each Kafka node.', '10Gi'),
+    storage: quantity('Persistent volume size of each Kafka node.', KAFKA_STORAGE),
     partitions: int(
       "Partitions of each interval's topic. The operator raises it to consumer.autoscaling.maxReplicas when lower, so every consumer replica gets a partition. Partitions can only grow.",
       {
@@ -156,8 +235,23 @@ const kafka = obj(
       minimum: 1,
       maximum: 87600,
     }),
+    external: externalKafka,
   },
-  { default: {} },
+  {
+    default: {},
+    'x-kubernetes-validations': [
+      {
+        rule: '!has(self.external) || !has(self.version)',
+        message:
+          'kafka.version chooses the version of the in-cluster Kafka: remove it when kafka.external is set',
+      },
+      {
+        rule: `!has(self.external) || (self.replicas == ${KAFKA_REPLICAS} && self.storage == '${KAFKA_STORAGE}')`,
+        message:
+          'kafka.replicas and kafka.storage size the in-cluster Kafka: remove them when kafka.external is set',
+      },
+    ],
+  },
 );
 
 const influxdb = obj(
@@ -195,9 +289,8 @@ const grafana = obj(
   {
     enabled: bool('Run Grafana for this stream.', { default: true }),
     image: image('Grafana container image.', 'grafana/grafana:12.1.1'),
-    adminSecret: str(
+    adminSecret: secretName(
       "Name of a Secret in this namespace with keys admin-user and admin-password for the Grafana administrator. Unset: user admin with a password generated into the stream's Secret.",
-      { maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' },
     ),
     nodePort: nodePort('Grafana (port 3000)'),
   },
@@ -384,7 +477,7 @@ export const statusSchema: Schema = obj('Observed state, written by the operator
     'x-kubernetes-list-map-keys': ['type'],
   }),
   endpoints: obj("In-cluster addresses of the stream's services.", {
-    kafka: str('Kafka bootstrap servers.'),
+    kafka: str('Kafka bootstrap servers: the in-cluster Kafka, or kafka.external.bootstrapServers.'),
     influxdb: str('InfluxDB URL.'),
     grafana: str('Grafana URL.'),
   }),

@@ -14,6 +14,13 @@ import { consumer, producer } from './workers.ts';
 /** What the reconcile reads besides the resource: the operator's own image and the stream's credentials. */
 export type Inputs = { readonly image: string; readonly credentials: Credentials };
 
+/** The in-cluster Kafka: Strimzi's Kafka, its node pool and the topics (none with `kafka.external`). */
+const strimziKafka = (cr: CryptoStream): Child[] => [
+  kafka(cr),
+  kafkaNodePool(cr),
+  ...cr.spec.intervals.flatMap((i) => [intervalTopic(cr, i), dlqTopic(cr, i)]),
+];
+
 /**
  * Every child of a (defaulted) CryptoStream. Equal input, equal output: no clocks, no random names; what
  * the cluster holds (the generated credentials) comes in as an argument.
@@ -21,9 +28,7 @@ export type Inputs = { readonly image: string; readonly credentials: Credentials
 export const desiredState = (cr: CryptoStream, { image, credentials }: Inputs): Child[] => [
   credentialsSecret(cr, credentials),
   ...serviceAccounts(cr),
-  kafka(cr),
-  kafkaNodePool(cr),
-  ...cr.spec.intervals.flatMap((i) => [intervalTopic(cr, i), dlqTopic(cr, i)]),
+  ...(cr.spec.kafka.external === undefined ? strimziKafka(cr) : []),
   influxdbInit(cr),
   influxdbService(cr),
   influxdbStatefulSet(cr),

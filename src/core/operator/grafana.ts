@@ -3,16 +3,12 @@ import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
 import { metaFor, selectorLabels } from './child.ts';
 import type { Child } from './child.ts';
 import { SECRET_KEYS } from './credentials.ts';
+import { secretEnv } from './env.ts';
 import { GRAFANA_PORT, names } from './names.ts';
 import { httpProbes, restrictedContainer, restrictedPod } from './security.ts';
 
 /** The `grafana` user of the official image. */
 const GRAFANA_UID = 472;
-
-const secretEnv = (name: string, secret: string, key: string) => ({
-  name,
-  valueFrom: { secretKeyRef: { name: secret, key } },
-});
 
 /** Grafana with provisioned datasource, dashboards and alert rules; all state on emptyDirs (it is all provisioned). */
 export const grafanaDeployment = (cr: CryptoStream): Child & V1Deployment => {

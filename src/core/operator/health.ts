@@ -50,14 +50,18 @@ export const strimziHealth = (o: Live | undefined, what: string): Health => {
   };
 };
 
-/** Folds the health of a component's children into its condition: ready when every child is. */
+/**
+ * Folds the health of a component's children into its condition: ready when every child is, with their
+ * common reason (`Ready`, or `Disabled`, `External` for a component the operator does not run).
+ */
 export const componentCondition = (type: string, healths: readonly Health[]): ConditionValue => {
   const failing = healths.filter((h) => !h.ready);
+  const reasons = new Set(healths.map((h) => h.reason));
   if (failing.length === 0)
     return {
       type,
       status: 'True',
-      reason: 'Ready',
+      reason: reasons.size === 1 ? [...reasons][0]! : 'Ready',
       message: healths.map((h) => h.message).join('; ') || 'nothing to run',
     };
   return {

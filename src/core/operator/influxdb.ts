@@ -3,6 +3,7 @@ import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
 import { metaFor, selectorLabels } from './child.ts';
 import type { Child } from './child.ts';
 import { SECRET_KEYS } from './credentials.ts';
+import { secretEnv } from './env.ts';
 import { BUCKET_ENRICHED, BUCKET_RAW, INFLUX_PORT, names } from './names.ts';
 import { httpProbes, restrictedContainer, restrictedPod } from './security.ts';
 
@@ -30,11 +31,6 @@ export const influxdbInit = (cr: CryptoStream): Child =>
       ].join('\n'),
     },
   }) as Child;
-
-const secretEnv = (name: string, secret: string, key: string) => ({
-  name,
-  valueFrom: { secretKeyRef: { name: secret, key } },
-});
 
 /** InfluxDB 2 as a one-replica StatefulSet with its volume from a claim template. */
 export const influxdbStatefulSet = (cr: CryptoStream): Child & V1StatefulSet => {

@@ -38,12 +38,12 @@ export const WORKER_HTTP_PORT = 8080;
 export const BUCKET_RAW = 'marketdata_raw';
 export const BUCKET_ENRICHED = 'marketdata_enriched';
 
-/** In-cluster addresses (`status.endpoints`). */
+/** Addresses of the stream's services (`status.endpoints`): in the cluster, except an external Kafka. */
 export const endpointsOf = (cr: CryptoStream) => {
   const n = names(cr);
   const ns = cr.metadata.namespace;
   return {
-    kafka: `${n.kafkaBootstrap}.${ns}.svc:${KAFKA_PORT}`,
+    kafka: cr.spec.kafka.external?.bootstrapServers ?? `${n.kafkaBootstrap}.${ns}.svc:${KAFKA_PORT}`,
     influxdb: `http://${n.influxdb}.${ns}.svc:${INFLUX_PORT}`,
     ...(cr.spec.grafana.enabled ? { grafana: `http://${n.grafana}.${ns}.svc:${GRAFANA_PORT}` } : {}),
   };

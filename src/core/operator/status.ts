@@ -5,6 +5,7 @@ import { setCondition } from './conditions.ts';
 import type { ConditionValue } from './conditions.ts';
 import { componentCondition, strimziHealth, workloadHealth } from './health.ts';
 import type { Health } from './health.ts';
+import { externalKafkaSummary } from './kafkaConnection.ts';
 import { endpointsOf, names } from './names.ts';
 import type { Child } from './child.ts';
 
@@ -12,8 +13,9 @@ import type { Child } from './child.ts';
 export type Failure = { readonly child: Child; readonly message: string };
 
 export const COMPONENTS = ['Kafka', 'InfluxDB', 'Grafana', 'Producers', 'Consumers'] as const;
+export type ComponentType = (typeof COMPONENTS)[number];
 
-const componentOf = (c: Child): (typeof COMPONENTS)[number] => {
+const componentOf = (c: Child): ComponentType => {
   const label = c.metadata.labels?.['app.kubernetes.io/component'];
   if (label === 'kafka' || label === 'topic') return 'Kafka';
   if (label === 'grafana') return 'Grafana';
@@ -38,7 +40,7 @@ export const componentConditions = (
   const find = (apiVersion: string, kind: string, name: string) =>
     live.get(childKey({ apiVersion, kind, metadata: { name, namespace: cr.metadata.namespace } }));
   const n = names(cr);
-  const failuresOf = (component: (typeof COMPONENTS)[number]) =>
+  const failuresOf = (component: ComponentType) =>
     failures.filter((f) => componentOf(f.child) === component).map(failed);
   const strimzi = (kind: string, name: string) =>
     strimziHealth(find('kafka.strimzi.io/v1', kind, name), `${kind} ${name}`);
@@ -47,23 +49,25 @@ export const componentConditions = (
   const grafana = cr.spec.grafana.enabled
     ? [workload('Deployment', n.grafana)]
     : [{ ready: true, reason: 'Disabled', message: 'Grafana is disabled (spec.grafana.enabled)' }];
+  const external = cr.spec.kafka.external;
+  const kafka =
+    external === undefined
+      ? [
+          strimzi('Kafka', n.kafka),
+          ...cr.spec.intervals.flatMap((i) => [
+            strimzi('KafkaTopic', n.topic(i)),
+            strimzi('KafkaTopic', n.dlqTopic(i)),
+          ]),
+        ]
+      : [{ ready: true, reason: 'External', message: externalKafkaSummary(external) }];
   const healths = {
-    Kafka: [
-      strimzi('Kafka', n.kafka),
-      ...cr.spec.intervals.flatMap((i) => [
-        strimzi('KafkaTopic', n.topic(i)),
-        strimzi('KafkaTopic', n.dlqTopic(i)),
-      ]),
-    ],
+    Kafka: kafka,
     InfluxDB: [workload('StatefulSet', n.influxdb)],
     Grafana: grafana,
     Producers: cr.spec.intervals.map((i) => workload('Deployment', n.producer(i))),
     Consumers: cr.spec.intervals.map((i) => workload('Deployment', n.consumer(i))),
   };
-  return COMPONENTS.map((type) => {
-    const c = componentCondition(type, [...failuresOf(type), ...healths[type]]);
-    return type === 'Grafana' && !cr.spec.grafana.enabled ? { ...c, reason: 'Disabled' } : c;
-  });
+  return COMPONENTS.map((type) => componentCondition(type, [...failuresOf(type), ...healths[type]]));
 };
 
 /** Ready when every component is; otherwise the first component that is not, and why. */

@@ -7,6 +7,9 @@ import { dlqTopicName, names, topicName } from './names.ts';
 
 const HOUR_MS = 3_600_000;
 
+/** How long Kafka keeps the candles of both topics of an interval. */
+export const retentionMsOf = (cr: CryptoStream): number => cr.spec.kafka.retentionHours * HOUR_MS;
+
 /** At least one partition per consumer replica the autoscaler may start, or some would sit idle. */
 export const partitionsOf = (cr: CryptoStream): number =>
   Math.max(cr.spec.kafka.partitions, cr.spec.consumer.autoscaling.maxReplicas);
@@ -27,7 +30,7 @@ const topic = (
       topicName,
       partitions,
       replicas: replicationOf(cr.spec.kafka.replicas).factor,
-      config: { 'retention.ms': cr.spec.kafka.retentionHours * HOUR_MS, 'cleanup.policy': 'delete' },
+      config: { 'retention.ms': retentionMsOf(cr), 'cleanup.policy': 'delete' },
     },
   };
 };

@@ -6,15 +6,15 @@ import { nodeOptionsFor } from './memory.ts';
 import { metaFor, selectorLabels } from './child.ts';
 import type { Child } from './child.ts';
 import { SECRET_KEYS } from './credentials.ts';
-import { BUCKET_ENRICHED, BUCKET_RAW, endpointsOf, names, TOPIC_PREFIX, WORKER_HTTP_PORT } from './names.ts';
+import { env, secretEnv } from './env.ts';
+import { kafkaCaVolume, kafkaEnv } from './kafkaConnection.ts';
+import { BUCKET_ENRICHED, BUCKET_RAW, endpointsOf, names, WORKER_HTTP_PORT } from './names.ts';
 import { httpProbes, restrictedContainer, restrictedPod } from './security.ts';
 
 /** The `node` user of the CryptoStream image. */
 const WORKER_UID = 1000;
 
 export type Role = 'producer' | 'consumer';
-
-const env = (name: string, value: string): V1EnvVar => ({ name, value });
 
 /** Environment of each role: exactly the contract of docs/configuration.md. */
 const roleEnv = (cr: CryptoStream, role: Role, interval: Interval): V1EnvVar[] => {
@@ -23,8 +23,7 @@ const roleEnv = (cr: CryptoStream, role: Role, interval: Interval): V1EnvVar[] =
   );
   const common = [
     env('CRYPTOSTREAM_INTERVAL', interval),
-    env('CRYPTOSTREAM_KAFKA_BROKERS', endpointsOf(cr).kafka),
-    env('CRYPTOSTREAM_TOPIC_PREFIX', TOPIC_PREFIX),
+    ...kafkaEnv(cr),
     env('CRYPTOSTREAM_HTTP_PORT', String(WORKER_HTTP_PORT)),
     ...(nodeOptions === undefined ? [] : [env('NODE_OPTIONS', nodeOptions)]),
   ];
@@ -40,10 +39,7 @@ const roleEnv = (cr: CryptoStream, role: Role, interval: Interval): V1EnvVar[] =
   return [
     ...common,
     env('CRYPTOSTREAM_INFLUX_URL', endpointsOf(cr).influxdb),
-    {
-      name: 'CRYPTOSTREAM_INFLUX_TOKEN',
-      valueFrom: { secretKeyRef: { name: names(cr).credentials, key: SECRET_KEYS.influxToken } },
-    },
+    secretEnv('CRYPTOSTREAM_INFLUX_TOKEN', names(cr).credentials, SECRET_KEYS.influxToken),
     env('CRYPTOSTREAM_INFLUX_ORG', cr.spec.influxdb.org),
     env('CRYPTOSTREAM_INFLUX_BUCKET_RAW', BUCKET_RAW),
     env('CRYPTOSTREAM_INFLUX_BUCKET_ENRICHED', BUCKET_ENRICHED),
@@ -74,6 +70,7 @@ export const worker =
     const name = role === 'producer' ? names(cr).producer(interval) : names(cr).consumer(interval);
     const resources = role === 'producer' ? cr.spec.producer.resources : cr.spec.consumer.resources;
     const meta = metaFor(cr, name, role, interval);
+    const ca = kafkaCaVolume(cr);
     return {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -97,10 +94,10 @@ export const worker =
                 ...httpProbes('http', '/readyz', '/healthz'),
                 resources: resourcesOf(resources),
                 securityContext: restrictedContainer,
-                volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+                volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...ca.volumeMounts],
               },
             ],
-            volumes: [{ name: 'tmp', emptyDir: {} }],
+            volumes: [{ name: 'tmp', emptyDir: {} }, ...ca.volumes],
           },
         },
       },

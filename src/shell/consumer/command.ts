@@ -3,6 +3,7 @@ import { isInterval, type Interval } from '../../core/kline/interval.ts';
 import { deriver } from '../../core/pipeline/derivation.ts';
 import { err, ok, type Result } from '../../core/result.ts';
 import { EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
+import { kafkaSettings, kafkaSpec } from '../kafka/settings.ts';
 import { intervalSetting } from '../producer/command.ts';
 import { makeLogger } from '../observability/logger.ts';
 import { serveWorkerHttp } from '../observability/http.ts';
@@ -12,8 +13,7 @@ import { DEFAULT_SNAPSHOT_EVERY, startConsumer, type ConsumerConfig } from './co
 
 export const consumerSpec = {
   interval: { env: 'CRYPTOSTREAM_INTERVAL' },
-  'kafka-brokers': { env: 'CRYPTOSTREAM_KAFKA_BROKERS', default: '127.0.0.1:9092' },
-  'topic-prefix': { env: 'CRYPTOSTREAM_TOPIC_PREFIX', default: 'prices-' },
+  ...kafkaSpec,
   group: { env: 'CRYPTOSTREAM_CONSUMER_GROUP' },
   'influx-url': { env: 'CRYPTOSTREAM_INFLUX_URL', default: 'http://127.0.0.1:8086' },
   'influx-token': { env: 'CRYPTOSTREAM_INFLUX_TOKEN' },
@@ -40,7 +40,6 @@ with the exchange's candle of that interval in the raw bucket (metrics cryptostr
 cryptostream_derivation_mismatches_total). Every flag has an
 environment variable; the flag wins.
 
-  flag                 variable                               default
 ${settingsUsage(consumerSpec)}`;
 
 /** `--derive 1h,1d`: coarser intervals, each a whole multiple of the consumer's own. */
@@ -75,10 +74,11 @@ export const consumerConfig = (
   const snapshotEvery = positiveInt('snapshot-every', values['snapshot-every']);
   if (!snapshotEvery.ok) return snapshotEvery;
   if (snapshotEvery.value < 1) return err('--snapshot-every must be at least 1 (candles per symbol), got 0');
+  const kafka = kafkaSettings(values);
+  if (!kafka.ok) return kafka;
   return ok({
     interval: interval.value,
-    brokers: (values['kafka-brokers'] ?? '').split(','),
-    topicPrefix: values['topic-prefix'] ?? 'prices-',
+    ...kafka.value,
     groupId: values.group ?? `consumer-${interval.value}`,
     influx: { url: values['influx-url'] ?? '', token, org: values['influx-org'] ?? '' },
     bucketRaw: values['bucket-raw'] ?? 'marketdata_raw',

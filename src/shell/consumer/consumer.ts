@@ -6,23 +6,28 @@ import { batchSymbols, processBatch, type DeadLetter, type InMessage } from '../
 import { deriver } from '../../core/pipeline/derivation.ts';
 import { replayed, replayRanges, type SymbolState } from '../../core/pipeline/snapshot.ts';
 import { loadSnapshots, loadStoredPrices, writeLines, type InfluxTarget } from '../influx/influx.ts';
-import { dlqTopicOf, ensureTopics, makeKafka, makeProducer, topicOf } from '../kafka/client.ts';
+import {
+  dlqTopicOf,
+  ensureTopics,
+  intervalTopics,
+  makeKafka,
+  makeProducer,
+  topicOf,
+  type KafkaOptions,
+} from '../kafka/client.ts';
 import type { Logger } from '../observability/logger.ts';
 import { metrics } from '../observability/metrics.ts';
 import { sleep } from '../observability/sleep.ts';
 import { derivationCheck, type DerivationCheck } from './derivationCheck.ts';
 
-export type ConsumerConfig = {
+export type ConsumerConfig = KafkaOptions & {
   readonly interval: Interval;
-  readonly brokers: readonly string[];
-  readonly topicPrefix: string;
   /** Consumer group; `consumer-<interval>` by default. */
   readonly groupId: string;
   readonly influx: InfluxTarget;
   readonly bucketRaw: string;
   readonly bucketEnriched: string;
   readonly indicators: IndicatorConfig;
-  readonly partitions?: number;
   /** Upper bound of one fetch per partition (bounds memory per batch); 1 MiB by default. */
   readonly maxBatchBytes?: number;
   /** Coarser intervals to derive from this interval's candles and compare with the exchange's (data quality). */
@@ -94,11 +99,13 @@ export const startConsumer = async (
   if (!derivation.ok) throw new Error(`--derive: ${derivation.error}`);
   const deriving = (config.derive ?? []).length > 0 ? derivation.value : undefined;
   const check = deriving === undefined ? undefined : derivationCheck(config.influx, config.bucketRaw, log);
-  const kafka = makeKafka(config.brokers, `consumer-${interval}`, log);
+  const kafka = makeKafka(config.brokers, `consumer-${interval}`, log, config.security);
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await ensureTopics(admin, [topic, dlqTopic], config.partitions ?? 4);
+    const { data, dlq } = intervalTopics(config, interval);
+    const created = await ensureTopics(admin, [data, dlq]);
+    if (created.length > 0) log.info({ topics: created }, 'created the missing topics');
   } finally {
     await admin.disconnect();
   }

@@ -1,5 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Producer } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import {
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Admin,
+  type KafkaConfig,
+  type LogEntry,
+  type Producer,
+  type SASLOptions,
+} from 'kafkajs';
+import type { SaslMechanism } from '../../api/v1alpha1/cryptostream.ts';
 import { decodeCandle } from '../../core/kline/message.ts';
 import type { Logger } from '../observability/logger.ts';
 
@@ -10,11 +21,48 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/** TLS and SASL of a Kafka that wants them (an external one); none for the local and in-cluster Kafka. */
+export type KafkaSecurity = {
+  /** TLS; with `caFile` only that CA (PEM) is trusted, else the system's root certificates. */
+  readonly tls?: { readonly caFile?: string };
+  readonly sasl?: { readonly mechanism: SaslMechanism; readonly username: string; readonly password: string };
+};
+
+/** How a worker reaches Kafka and which topics it creates when they are missing. */
+export type KafkaOptions = {
+  readonly brokers: readonly string[];
+  readonly security?: KafkaSecurity;
+  readonly topicPrefix: string;
+  /** Partitions of the interval's topic when the worker creates it (4 by default). */
+  readonly partitions?: number;
+  /** `retention.ms` of the topics the worker creates; unset: the broker's default. */
+  readonly retentionMs?: number;
+  /** Replication factor of the topics the worker creates; unset: the broker's default. */
+  readonly replicationFactor?: number;
+};
+
+/** kafkajs's `ssl` and `sasl` options; the CA certificate is read from its file here. */
+export const connectionOf = (security: KafkaSecurity = {}): Pick<KafkaConfig, 'ssl' | 'sasl'> => {
+  const { tls, sasl } = security;
+  return {
+    ...(tls === undefined
+      ? {}
+      : { ssl: tls.caFile === undefined ? true : { ca: [readFileSync(tls.caFile, 'utf8')] } }),
+    ...(sasl === undefined ? {} : { sasl: { ...sasl } as SASLOptions }),
+  };
+};
+
 /** A kafkajs client whose own logs go through pino (warnings and errors only). */
-export const makeKafka = (brokers: readonly string[], clientId: string, log: Logger): Kafka =>
+export const makeKafka = (
+  brokers: readonly string[],
+  clientId: string,
+  log: Logger,
+  security: KafkaSecurity = {},
+): Kafka =>
   new Kafka({
     clientId,
     brokers: [...brokers],
+    ...connectionOf(security),
     logLevel: logLevel.WARN,
     retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
     logCreator:
@@ -28,24 +76,64 @@ export const makeKafka = (brokers: readonly string[], clientId: string, log: Log
 export const topicOf = (prefix: string, interval: string): string => `${prefix}${interval}`;
 export const dlqTopicOf = (topic: string): string => `${topic}-dlq`;
 
-/** Creates the topics that do not exist yet (the operator creates them in a cluster; locally we do). */
-export const ensureTopics = async (
-  admin: Admin,
-  topics: readonly string[],
-  partitions: number,
-): Promise<void> => {
+/** A topic as a worker creates it when it is missing. */
+export type NewTopic = {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly retentionMs?: number;
+  readonly replicationFactor?: number;
+};
+
+/**
+ * The topic of an interval and its dead-letter topic, as the operator's KafkaTopics describe them: the
+ * interval's partitions, one partition for the rare rejected records (kept in order), the same retention.
+ */
+export const intervalTopics = (o: KafkaOptions, interval: string): { data: NewTopic; dlq: NewTopic } => {
+  const topic = topicOf(o.topicPrefix, interval);
+  const common = {
+    ...(o.retentionMs === undefined ? {} : { retentionMs: o.retentionMs }),
+    ...(o.replicationFactor === undefined ? {} : { replicationFactor: o.replicationFactor }),
+  };
+  return {
+    data: { topic, partitions: o.partitions ?? 4, ...common },
+    dlq: { topic: dlqTopicOf(topic), partitions: 1, ...common },
+  };
+};
+
+/** kafkajs reports the errors of one CreateTopics request together; their messages say what is wrong. */
+const creationErrors = (e: unknown): string => {
+  const errors = (e as { errors?: readonly { topic?: string; message?: string }[] }).errors;
+  if (errors === undefined) return e instanceof Error ? e.message : String(e);
+  return errors.map((x) => `${x.topic ?? '?'}: ${x.message ?? '?'}`).join('; ');
+};
+
+/**
+ * Creates the topics that do not exist yet (on an external Kafka, or before Strimzi's topic operator
+ * did); a topic that exists is used as it is, and one another worker creates meanwhile is fine too
+ * (kafkajs resolves when every error is "already exists"). Returns the names of the topics that were
+ * missing.
+ */
+export const ensureTopics = async (admin: Admin, topics: readonly NewTopic[]): Promise<string[]> => {
   const existing = new Set(await admin.listTopics());
-  const missing = topics.filter((t) => !existing.has(t));
-  if (missing.length === 0) return;
+  const missing = topics.filter((t) => !existing.has(t.topic));
+  if (missing.length === 0) return [];
   try {
     await admin.createTopics({
-      topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
+      topics: missing.map((t) => ({
+        topic: t.topic,
+        numPartitions: t.partitions,
+        replicationFactor: t.replicationFactor ?? -1, // -1: the broker's default.replication.factor
+        configEntries: [
+          { name: 'cleanup.policy', value: 'delete' },
+          ...(t.retentionMs === undefined ? [] : [{ name: 'retention.ms', value: String(t.retentionMs) }]),
+        ],
+      })),
       waitForLeaders: true,
     });
   } catch (e) {
-    // Another worker may have created it meanwhile.
-    if (!(e instanceof Error && /already exists/i.test(e.message))) throw e;
+    throw new Error(`could not create the topics: ${creationErrors(e)}`, { cause: e });
   }
+  return missing.map((t) => t.topic);
 };
 
 /**

@@ -35,11 +35,19 @@ export const readSettings = (
   return ok({ values, help: parsed.values['help'] === true });
 };
 
-/** The option table of a usage text: flag, variable, default. */
-export const settingsUsage = (spec: SettingSpec): string =>
-  Object.entries(spec)
-    .map(([name, s]) => `  --${name.padEnd(18)} ${s.env.padEnd(38)} ${s.default ?? ''}`.trimEnd())
+/** The option table of a usage text: flag, variable, default, under a heading, in aligned columns. */
+export const settingsUsage = (spec: SettingSpec): string => {
+  const rows = [
+    ['flag', 'variable', 'default'],
+    ...Object.entries(spec).map(([name, s]) => [`--${name}`, s.env, s.default ?? '']),
+  ];
+  const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i]!.length)) + 1);
+  return rows
+    .map(([flag, variable, fallback]) =>
+      `  ${flag!.padEnd(widths[0]!)} ${variable!.padEnd(widths[1]!)} ${fallback!}`.trimEnd(),
+    )
     .join('\n');
+};
 
 export const positiveInt = (name: string, text: string | undefined): Result<number, string> =>
   text !== undefined && /^\d+$/.test(text)

@@ -2,6 +2,7 @@ import { isInterval, type Interval } from '../../core/kline/interval.ts';
 import { symbolPattern } from '../../core/kline/message.ts';
 import { err, ok, type Result } from '../../core/result.ts';
 import { EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
+import { kafkaSettings, kafkaSpec } from '../kafka/settings.ts';
 import { makeLogger } from '../observability/logger.ts';
 import { serveWorkerHttp } from '../observability/http.ts';
 import {
@@ -17,8 +18,7 @@ import { runProducer, type ProducerConfig } from './producer.ts';
 export const producerSpec = {
   symbols: { env: 'CRYPTOSTREAM_SYMBOLS', default: 'BTCUSDC,ETHUSDC,XRPUSDC,SOLUSDC' },
   interval: { env: 'CRYPTOSTREAM_INTERVAL' },
-  'kafka-brokers': { env: 'CRYPTOSTREAM_KAFKA_BROKERS', default: '127.0.0.1:9092' },
-  'topic-prefix': { env: 'CRYPTOSTREAM_TOPIC_PREFIX', default: 'prices-' },
+  ...kafkaSpec,
   'binance-url': { env: 'CRYPTOSTREAM_BINANCE_URL', default: 'https://data-api.binance.vision' },
   from: { env: 'CRYPTOSTREAM_BACKFILL_FROM' },
   to: { env: 'CRYPTOSTREAM_BACKFILL_TO' },
@@ -34,7 +34,6 @@ candles per request, honouring Retry-After and the request-weight budget. With -
 candle whose open time lies in [from, to) is published. Every flag has an environment variable; the
 flag wins.
 
-  flag                 variable                               default
 ${settingsUsage(producerSpec)}`;
 
 /** Interval and symbols, shared by the worker commands. */
@@ -70,13 +69,14 @@ export const producerConfig = (
   if (!to.ok) return to;
   const port = positiveInt('http-port', values['http-port']);
   if (!port.ok) return port;
+  const kafka = kafkaSettings(values);
+  if (!kafka.ok) return kafka;
   const start = from.value ?? now - DAY;
   if (to.value !== undefined && to.value <= start) return err('--to must be after --from');
   return ok({
     symbols: symbols.value,
     interval: interval.value,
-    brokers: (values['kafka-brokers'] ?? '').split(','),
-    topicPrefix: values['topic-prefix'] ?? 'prices-',
+    ...kafka.value,
     binanceUrl: values['binance-url'] ?? '',
     from: start,
     fromExplicit: from.value !== undefined,

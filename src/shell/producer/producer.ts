@@ -5,16 +5,22 @@ import { intervalMs, type Interval } from '../../core/kline/interval.ts';
 import { encodeCandle } from '../../core/kline/message.ts';
 import { getKlines } from '../binance/client.ts';
 import { gateOf, recordOutcome } from '../binance/gate.ts';
-import { lastPublished, makeKafka, makeProducer, ensureTopics, topicOf } from '../kafka/client.ts';
+import {
+  ensureTopics,
+  intervalTopics,
+  lastPublished,
+  makeKafka,
+  makeProducer,
+  topicOf,
+  type KafkaOptions,
+} from '../kafka/client.ts';
 import type { Logger } from '../observability/logger.ts';
 import { metrics } from '../observability/metrics.ts';
 import { sleep } from '../observability/sleep.ts';
 
-export type ProducerConfig = {
+export type ProducerConfig = KafkaOptions & {
   readonly symbols: readonly string[];
   readonly interval: Interval;
-  readonly brokers: readonly string[];
-  readonly topicPrefix: string;
   readonly binanceUrl: string;
   /** Start of the backfill (ms). */
   readonly from: number;
@@ -23,8 +29,6 @@ export type ProducerConfig = {
   /** Exclusive end of the open times to publish; without it the producer runs live. */
   readonly to?: number;
   readonly timeoutMs?: number;
-  /** Partitions of the topic when the producer has to create it. */
-  readonly partitions?: number;
 };
 
 export type SymbolCounts = { fetched: number; published: number };
@@ -71,11 +75,12 @@ export const runProducer = async (
   const topic = topicOf(config.topicPrefix, config.interval);
   const interval = config.interval;
   const source = new URL(config.binanceUrl).host;
-  const kafka = makeKafka(config.brokers, `producer-${interval}`, log);
+  const kafka = makeKafka(config.brokers, `producer-${interval}`, log, config.security);
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await ensureTopics(admin, [topic], config.partitions ?? 4);
+    const created = await ensureTopics(admin, [intervalTopics(config, interval).data]);
+    if (created.length > 0) log.info({ topics: created }, 'created the missing topics');
   } finally {
     await admin.disconnect();
   }

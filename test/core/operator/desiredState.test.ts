@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import { kindAndName } from '../../../src/core/operator/child.ts';
 import type { Child } from '../../../src/core/operator/child.ts';
 import { desiredState } from '../../../src/core/operator/desiredState.ts';
+import { consumerSpec } from '../../../src/shell/consumer/command.ts';
+import { producerSpec } from '../../../src/shell/producer/command.ts';
 import { aCryptoStream, inputs } from './aCryptoStream.ts';
 
 type Container = {
@@ -140,11 +142,41 @@ describe('the workers of each interval', () => {
       CRYPTOSTREAM_INTERVAL: '15m',
       CRYPTOSTREAM_KAFKA_BROKERS: 'demo-kafka-bootstrap.markets.svc:9092',
       CRYPTOSTREAM_TOPIC_PREFIX: 'prices-',
+      CRYPTOSTREAM_TOPIC_PARTITIONS: '4',
+      CRYPTOSTREAM_TOPIC_RETENTION_MS: '604800000',
       CRYPTOSTREAM_HTTP_PORT: '8080',
       NODE_OPTIONS: '--max-old-space-size=128',
       CRYPTOSTREAM_BINANCE_URL: 'https://data-api.binance.vision',
       CRYPTOSTREAM_BACKFILL_FROM: '2025-01-01T00:00:00Z',
     });
+  });
+
+  it('set only variables the worker commands read', () => {
+    const read = new Set([
+      ...Object.values(producerSpec).map((s) => s.env),
+      ...Object.values(consumerSpec).map((s) => s.env),
+      'NODE_OPTIONS',
+    ]);
+    const external = desiredState(
+      aCryptoStream({
+        kafka: {
+          external: {
+            bootstrapServers: 'kafka.example.com:9093',
+            tls: { caSecret: { name: 'kafka-ca' } },
+            sasl: { mechanism: 'scram-sha-512', secret: 'kafka-user' },
+            replicationFactor: 3,
+          },
+        },
+      }),
+      inputs,
+    );
+    const workers = [...children, ...external].filter(
+      (c) => c.kind === 'Deployment' && /-(producer|consumer)-/.test(c.metadata.name),
+    );
+    assert.equal(workers.length, 4);
+    for (const w of workers)
+      for (const e of podSpecOf(w).containers[0]!.env)
+        assert.ok(read.has(e.name), `${kindAndName(w)} sets ${e.name}, which no worker reads`);
   });
 
   it('configure the consumer with InfluxDB, its token from the Secret and the indicator periods as JSON', () => {

@@ -138,3 +138,40 @@ describe('the status of a CryptoStream', () => {
     assert.equal(grafana?.reason, 'Disabled');
   });
 });
+
+describe('the status of a CryptoStream on an external Kafka', () => {
+  const cr = aCryptoStream({
+    intervals: ['1m'],
+    kafka: {
+      external: {
+        bootstrapServers: 'b-1.msk.example.com:9096,b-2.msk.example.com:9096',
+        tls: {},
+        sasl: { mechanism: 'scram-sha-512', secret: 'msk-user' },
+      },
+    },
+  });
+  const allReady = desiredState(cr, inputs).map(ready);
+
+  it('names the external Kafka as its Kafka endpoint', () => {
+    assert.equal(
+      nextStatus(cr, allReady, [], T0).endpoints?.kafka,
+      'b-1.msk.example.com:9096,b-2.msk.example.com:9096',
+    );
+  });
+
+  it('has a Kafka condition that says External and how the workers connect, instead of waiting for Strimzi', () => {
+    const kafka = conditionOf(cr, 'Kafka', allReady);
+    assert.equal(kafka?.status, 'True');
+    assert.equal(kafka?.reason, 'External');
+    assert.equal(
+      kafka?.message,
+      "external Kafka b-1.msk.example.com:9096,b-2.msk.example.com:9096 (TLS trusting the system's root certificates, SASL scram-sha-512 with the user name and password in Secret msk-user); the producers and consumers create their topics there",
+    );
+  });
+
+  it('is Ready when InfluxDB, the producers and the consumers are', () => {
+    assert.equal(conditionOf(cr, 'Ready', allReady)?.status, 'True');
+    const noConsumer = allReady.filter((o) => o.metadata?.name !== 'demo-consumer-1m');
+    assert.equal(conditionOf(cr, 'Ready', noConsumer)?.reason, 'ConsumersNotReady');
+  });
+});

@@ -75,6 +75,37 @@ describe('a namespace that enforces Pod Security "restricted"', () => {
     }
   });
 
+  it('admits the workers of a stream on an external Kafka, with its CA mounted from a Secret', async () => {
+    const external = desiredState(
+      defaulted({
+        apiVersion: 'cryptostream.io/v1alpha1',
+        kind: 'CryptoStream',
+        metadata: { name: 'external', namespace: ns, uid: '00000000-0000-0000-0000-000000000002' },
+        spec: {
+          ...streamSpec.spec,
+          kafka: {
+            external: {
+              bootstrapServers: 'kafka.example.com:9093',
+              tls: { caSecret: { name: 'kafka-ca' } },
+              sasl: { mechanism: 'scram-sha-512', secret: 'kafka-user' },
+            },
+          },
+        },
+      }),
+      { image: IMAGE, credentials: { influxPassword: 'p', influxToken: 't', grafanaPassword: 'g' } },
+    ).filter((c): c is Workload => c.kind === 'Deployment' && /-(producer|consumer)-/.test(c.metadata.name));
+    assert.equal(external.length, 10);
+    for (const w of external) {
+      const pod = podOf(w, ns);
+      const res = await kube.request('POST', `/api/v1/namespaces/${ns}/pods?dryRun=All`, {
+        ...pod,
+        spec: { ...pod.spec, serviceAccountName: 'majors-workers' },
+      });
+      assert.equal(res.status, 201, `${kindAndName(w)}: ${JSON.stringify(res.body)}`);
+      assert.deepEqual(res.warnings, [], kindAndName(w));
+    }
+  });
+
   it('raises no Pod Security warning for the workloads themselves', async () => {
     for (const w of children(ns)) {
       const { ownerReferences: _, ...metadata } = w.metadata;

@@ -108,6 +108,62 @@ const invalid: readonly Case[] = [
     message: /spec\.kafka\.replicas.*should be greater than or equal to 1/,
   },
   {
+    title: 'an external Kafka without bootstrap servers',
+    spec: { ...base, kafka: { external: { tls: {} } } },
+    message: /spec\.kafka\.external\.bootstrapServers: Required value/,
+  },
+  {
+    title: 'external bootstrap servers without a port',
+    spec: { ...base, kafka: { external: { bootstrapServers: 'kafka.example.com' } } },
+    message: /kafka\.external\.bootstrapServers must be host:port pairs separated by commas/,
+  },
+  {
+    title: 'a Strimzi Kafka version with an external Kafka',
+    spec: { ...base, kafka: { version: '4.0.0', external: { bootstrapServers: 'kafka:9092' } } },
+    message:
+      /kafka\.version chooses the version of the in-cluster Kafka: remove it when kafka\.external is set/,
+  },
+  {
+    title: 'Kafka nodes to run with an external Kafka',
+    spec: { ...base, kafka: { replicas: 3, external: { bootstrapServers: 'kafka:9092' } } },
+    message:
+      /kafka\.replicas and kafka\.storage size the in-cluster Kafka: remove them when kafka\.external is set/,
+  },
+  {
+    title: 'a SASL mechanism the workers do not speak',
+    spec: {
+      ...base,
+      kafka: { external: { bootstrapServers: 'kafka:9092', sasl: { mechanism: 'gssapi', secret: 'u' } } },
+    },
+    message: /Unsupported value: "gssapi"/,
+  },
+  {
+    title: 'SASL without the Secret of its credentials',
+    spec: {
+      ...base,
+      kafka: { external: { bootstrapServers: 'kafka:9092', sasl: { mechanism: 'scram-sha-512' } } },
+    },
+    message: /spec\.kafka\.external\.sasl\.secret: Required value/,
+  },
+  {
+    title: 'SASL PLAIN without TLS',
+    spec: {
+      ...base,
+      kafka: {
+        external: { bootstrapServers: 'kafka:9092', sasl: { mechanism: 'plain', secret: 'api-key' } },
+      },
+    },
+    message: /kafka\.external\.sasl\.mechanism plain sends the password as it is: set kafka\.external\.tls/,
+  },
+  {
+    title: 'a CA Secret without a name',
+    spec: {
+      ...base,
+      kafka: { external: { bootstrapServers: 'kafka:9092', tls: { caSecret: { key: 'ca.crt' } } } },
+    },
+    message: /spec\.kafka\.external\.tls\.caSecret\.name: Required value/,
+  },
+  {
     title: 'a misspelt field',
     spec: { ...base, interval: ['1m'] },
     status: 400,
@@ -165,6 +221,30 @@ describe('the API server rejects an invalid CryptoStream with a clear message', 
       aStream(ns, 'five', { symbols: ['BTCUSDC'] }),
     );
     assert.equal(res.status, 201, messageOf(res.body));
+  });
+
+  it('accepts a stream on an external Kafka with TLS and SCRAM', async () => {
+    const res = await kube.request(
+      'POST',
+      `${path()}?dryRun=All&fieldValidation=Strict`,
+      aStream(ns, 'external', {
+        ...base,
+        kafka: {
+          partitions: 6,
+          retentionHours: 24,
+          external: {
+            bootstrapServers: 'my-cluster-kafka-bootstrap.kafka.svc:9093,10.0.0.7:9093',
+            tls: { caSecret: { name: 'my-cluster-cluster-ca-cert' } },
+            sasl: { mechanism: 'scram-sha-512', secret: 'pipeline', username: 'pipeline' },
+            replicationFactor: 3,
+          },
+        },
+      }),
+    );
+    assert.equal(res.status, 201, messageOf(res.body));
+    const stored = (res.body as { spec: { kafka: { external: { tls: { caSecret: { key: string } } } } } })
+      .spec;
+    assert.equal(stored.kafka.external.tls.caSecret.key, 'ca.crt', 'the key of the CA defaults to ca.crt');
   });
 
   for (const c of invalid)

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { CryptoStream } from '../../../src/api/v1alpha1/cryptostream.ts';
+import { CRYPTOSTREAM, resourceOf } from '../../../src/shell/operator/resources.ts';
+import {
+  aStream,
+  cluster,
+  deleteNamespace,
+  eventually,
+  freshNamespace,
+  installCrd,
+  runOperator,
+} from './cluster.ts';
+import type { Running } from './cluster.ts';
+
+type Obj = KubernetesObject & Record<string, unknown>;
+type Env = { name: string; value?: string; valueFrom?: unknown };
+const { kc, kube } = cluster();
+
+const STRIMZI = ['Kafka', 'KafkaNodePool', 'KafkaTopic'].map((kind) =>
+  resourceOf('kafka.strimzi.io/v1', kind),
+);
+const strimziObjects = async (namespace: string) =>
+  (await Promise.all(STRIMZI.map((r) => kube.list<Obj>(r, namespace)))).flatMap((l) => l.items);
+const stream = (namespace: string, name: string) => kube.get<CryptoStream>(CRYPTOSTREAM, namespace, name);
+const condition = async (namespace: string, name: string, type: string) =>
+  (await stream(namespace, name))?.status?.conditions?.find((c) => c.type === type);
+const envOf = async (namespace: string, deployment: string): Promise<Env[]> => {
+  const d = await kube.get<Obj>(resourceOf('apps/v1', 'Deployment'), namespace, deployment);
+  return (d?.['spec'] as { template: { spec: { containers: { env: Env[] }[] } } }).template.spec
+    .containers[0]!.env;
+};
+
+const BOOTSTRAP = 'my-cluster-kafka-bootstrap.kafka.svc:9093';
+const external = {
+  bootstrapServers: BOOTSTRAP,
+  tls: { caSecret: { name: 'my-cluster-cluster-ca-cert' } },
+  sasl: { mechanism: 'scram-sha-512', secret: 'pipeline', username: 'pipeline' },
+};
+
+describe('the status on a real API server', () => {
+  let ns = '';
+  let op: Running;
+
+  before(async () => {
+    await installCrd(kube);
+    ns = await freshNamespace(kube, 'status');
+    op = runOperator(kc, ns);
+  });
+  after(async () => {
+    await op.controller.stop();
+    await deleteNamespace(kube, ns);
+  });
+
+  it('names the external Kafka a stream uses, and the operator creates no Strimzi object for it', async () => {
+    await kube.apply(aStream(ns, 'ext', { symbols: ['BTCUSDC'], intervals: ['1m'], kafka: { external } }));
+    const kafka = await eventually(async () => {
+      const c = await condition(ns, 'ext', 'Kafka');
+      return c?.reason === 'External' ? c : undefined;
+    }, 'the Kafka condition says External');
+    assert.equal(kafka.status, 'True');
+    assert.match(
+      kafka.message,
+      /^external Kafka my-cluster-kafka-bootstrap\.kafka\.svc:9093 \(TLS trusting the CA in Secret my-cluster-cluster-ca-cert/,
+    );
+    assert.equal((await stream(ns, 'ext'))?.status?.endpoints?.kafka, BOOTSTRAP);
+    await eventually(
+      async () => (await kube.get(resourceOf('apps/v1', 'Deployment'), ns, 'ext-consumer-1m')) !== undefined,
+      'the consumer Deployment exists',
+    );
+    await op.controller.queue.idle();
+    assert.deepEqual(await strimziObjects(ns), []);
+
+    const env = await envOf(ns, 'ext-producer-1m');
+    assert.deepEqual(
+      env.find((e) => e.name === 'CRYPTOSTREAM_KAFKA_BROKERS'),
+      { name: 'CRYPTOSTREAM_KAFKA_BROKERS', value: BOOTSTRAP },
+    );
+    assert.deepEqual(
+      env.find((e) => e.name === 'CRYPTOSTREAM_KAFKA_SASL_PASSWORD'),
+      {
+        name: 'CRYPTOSTREAM_KAFKA_SASL_PASSWORD',
+        valueFrom: { secretKeyRef: { name: 'pipeline', key: 'password' } },
+      },
+    );
+  });
+
+  it('prunes the Strimzi Kafka of a stream that moves to an external Kafka', async () => {
+    const spec = { symbols: ['BTCUSDC'], intervals: ['1m'] };
+    await kube.apply(aStream(ns, 'moving', spec));
+    await eventually(
+      async () =>
+        (await strimziObjects(ns)).filter((o) => o.metadata?.name?.startsWith('moving')).length === 4,
+      'the Kafka, its node pool and the two topics exist',
+    );
+    await kube.apply(aStream(ns, 'moving', { ...spec, kafka: { external } }));
+    await eventually(
+      async () =>
+        (await strimziObjects(ns)).filter((o) => o.metadata?.name?.startsWith('moving')).length === 0,
+      'the Strimzi objects are pruned',
+    );
+    const kafka = await eventually(async () => {
+      const c = await condition(ns, 'moving', 'Kafka');
+      return c?.reason === 'External' ? c : undefined;
+    }, 'the Kafka condition says External');
+    assert.equal((await stream(ns, 'moving'))?.status?.endpoints?.kafka, BOOTSTRAP);
+    assert.equal(kafka.status, 'True');
+  });
+});
