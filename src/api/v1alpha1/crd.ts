@@ -1,7 +1,8 @@
 import { GROUP, KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './cryptostream.ts';
 import { rootSchema } from './schema.ts';
 
-const readyColumn = '.status.conditions[?(@.type=="Ready")]';
+const conditionColumn = (type: string) => `.status.conditions[?(@.type=="${type}")]`;
+const readyColumn = conditionColumn('Ready');
 
 /** The CustomResourceDefinition of CryptoStream; `crds/` and the chart's `crds/` hold it as YAML. */
 export const crd = {
@@ -31,7 +32,7 @@ export const crd = {
             name: 'Ready',
             type: 'string',
             jsonPath: `${readyColumn}.status`,
-            description: 'Whole pipeline ready',
+            description: 'The data path (Kafka, InfluxDB, producers, consumers) is ready',
           },
           {
             name: 'Reason',
@@ -39,6 +40,13 @@ export const crd = {
             jsonPath: `${readyColumn}.reason`,
             priority: 1,
             description: 'Why (not) ready',
+          },
+          {
+            name: 'Grafana',
+            type: 'string',
+            jsonPath: `${conditionColumn('Grafana')}.reason`,
+            priority: 1,
+            description: 'Grafana, which Ready does not wait for: Ready, Disabled or why not',
           },
           { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
         ],

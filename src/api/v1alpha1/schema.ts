@@ -471,11 +471,15 @@ const condition = obj(
 
 export const statusSchema: Schema = obj('Observed state, written by the operator.', {
   observedGeneration: int('The .metadata.generation the operator last reconciled.', { minimum: 0 }),
-  conditions: arr("Ready, and one condition per component, from the children's own status.", condition, {
-    maxItems: 16,
-    'x-kubernetes-list-type': 'map',
-    'x-kubernetes-list-map-keys': ['type'],
-  }),
+  conditions: arr(
+    "Ready (the data path: Kafka, InfluxDB, Producers and Consumers), and one condition per component, from the children's own status (Grafana's too, which Ready does not wait for).",
+    condition,
+    {
+      maxItems: 16,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    },
+  ),
   endpoints: obj("In-cluster addresses of the stream's services.", {
     kafka: str('Kafka bootstrap servers: the in-cluster Kafka, or kafka.external.bootstrapServers.'),
     influxdb: str('InfluxDB URL.'),

@@ -1,5 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ConditionValue } from './conditions.ts';
+import { selectedBy, troubleOf } from './pods.ts';
+import type { Pod } from './pods.ts';
 
 /** What one child says about itself: ready, or why not. */
 export type Health = { readonly ready: boolean; readonly reason: string; readonly message: string };
@@ -10,8 +12,11 @@ const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 const current = (o: Live): boolean =>
   o.metadata?.generation === undefined || num(o.status?.['observedGeneration']) >= o.metadata.generation;
 
-/** A Deployment or StatefulSet: the controller saw the current spec and enough replicas are ready and updated. */
-export const workloadHealth = (o: Live | undefined, what: string): Health => {
+/**
+ * A Deployment or StatefulSet: the controller saw the current spec and enough replicas are ready and
+ * updated. When they are not and one of its pods is stuck (see `podTrouble`), the pod's reason says why.
+ */
+export const workloadHealth = (o: Live | undefined, what: string, pods: readonly Pod[] = []): Health => {
   if (o === undefined) return { ready: false, reason: 'NotCreated', message: `${what} does not exist yet` };
   const wanted = typeof o.spec?.['replicas'] === 'number' ? o.spec['replicas'] : 1;
   const ready = num(o.status?.['readyReplicas']);
@@ -24,6 +29,8 @@ export const workloadHealth = (o: Live | undefined, what: string): Health => {
       message: `${what}: rollout of the new spec not observed yet`,
     };
   if (ready >= wanted && updated >= wanted) return { ready: true, reason: 'Ready', message };
+  const trouble = troubleOf(pods.filter(selectedBy(o)));
+  if (trouble !== undefined) return { ...trouble, message: `${message}; ${trouble.message}` };
   return { ready: false, reason: updated < wanted ? 'Progressing' : 'Unavailable', message };
 };
 

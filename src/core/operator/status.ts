@@ -7,6 +7,7 @@ import { componentCondition, strimziHealth, workloadHealth } from './health.ts';
 import type { Health } from './health.ts';
 import { externalKafkaSummary } from './kafkaConnection.ts';
 import { endpointsOf, names } from './names.ts';
+import type { Pod } from './pods.ts';
 import type { Child } from './child.ts';
 
 /** A child the last apply could not write, with the API server's message. */
@@ -14,6 +15,9 @@ export type Failure = { readonly child: Child; readonly message: string };
 
 export const COMPONENTS = ['Kafka', 'InfluxDB', 'Grafana', 'Producers', 'Consumers'] as const;
 export type ComponentType = (typeof COMPONENTS)[number];
+
+/** What `Ready` waits for: the path candles take from Binance into InfluxDB. Grafana only shows them. */
+export const DATA_PATH: readonly ComponentType[] = ['Kafka', 'InfluxDB', 'Producers', 'Consumers'];
 
 const componentOf = (c: Child): ComponentType => {
   const label = c.metadata.labels?.['app.kubernetes.io/component'];
@@ -30,13 +34,17 @@ const failed = (f: Failure): Health => ({
   message: `${f.child.kind} ${f.child.metadata.name} could not be applied: ${f.message}`,
 });
 
-/** One condition per component, from what the children report about themselves and what failed to apply. */
+/**
+ * One condition per component, from what the children report about themselves, what failed to apply
+ * and the pods of the workloads among `observed` (a stuck pod names why a workload does not run).
+ */
 export const componentConditions = (
   cr: CryptoStream,
   observed: readonly KubernetesObject[],
   failures: readonly Failure[],
 ): ConditionValue[] => {
   const live = new Map(observed.map((o) => [childKey(o), o]));
+  const pods = observed.filter((o): o is Pod => o.kind === 'Pod');
   const find = (apiVersion: string, kind: string, name: string) =>
     live.get(childKey({ apiVersion, kind, metadata: { name, namespace: cr.metadata.namespace } }));
   const n = names(cr);
@@ -45,7 +53,7 @@ export const componentConditions = (
   const strimzi = (kind: string, name: string) =>
     strimziHealth(find('kafka.strimzi.io/v1', kind, name), `${kind} ${name}`);
   const workload = (kind: string, name: string) =>
-    workloadHealth(find('apps/v1', kind, name), `${kind} ${name}`);
+    workloadHealth(find('apps/v1', kind, name), `${kind} ${name}`, pods);
   const grafana = cr.spec.grafana.enabled
     ? [workload('Deployment', n.grafana)]
     : [{ ready: true, reason: 'Disabled', message: 'Grafana is disabled (spec.grafana.enabled)' }];
@@ -70,11 +78,22 @@ export const componentConditions = (
   return COMPONENTS.map((type) => componentCondition(type, [...failuresOf(type), ...healths[type]]));
 };
 
-/** Ready when every component is; otherwise the first component that is not, and why. */
+/**
+ * Ready when every component of the data path is (Grafana's own condition says whether the dashboards
+ * run; a Grafana whose image cannot be pulled does not hold the pipeline back); otherwise the first
+ * component that is not, and why.
+ */
 export const readyCondition = (components: readonly ConditionValue[]): ConditionValue => {
-  const notReady = components.filter((c) => c.status !== 'True');
+  const notReady = components.filter(
+    (c) => DATA_PATH.includes(c.type as ComponentType) && c.status !== 'True',
+  );
   if (notReady.length === 0)
-    return { type: 'Ready', status: 'True', reason: 'Ready', message: 'every component is ready' };
+    return {
+      type: 'Ready',
+      status: 'True',
+      reason: 'Ready',
+      message: 'Kafka, InfluxDB, the producers and the consumers are ready',
+    };
   return {
     type: 'Ready',
     status: 'False',

@@ -10,7 +10,8 @@ import type { Metrics } from './metrics.ts';
 import { makeQueue } from './queue.ts';
 import type { Queue } from './queue.ts';
 import { makeReconcile, streamKey } from './reconcile.ts';
-import { CHILD_RESOURCES, CRYPTOSTREAM } from './resources.ts';
+import { CHILD_RESOURCES, CRYPTOSTREAM, POD } from './resources.ts';
+import type { Resource } from './resources.ts';
 
 export type ControllerOptions = {
   readonly kc: KubeConfig;
@@ -74,25 +75,34 @@ export const startController = (o: ControllerOptions): Controller => {
     onChange: enqueue,
     onError,
   });
-  const children: Informer[] = CHILD_RESOURCES.map((resource) =>
+  const managed = (resource: Resource) =>
     startInformer(o.kc, kube, resource, {
       ...(o.namespace === undefined ? {} : { namespace: o.namespace }),
       labelSelector: `${MANAGED_BY_LABEL}=${MANAGER}`,
       onChange: enqueue,
       onError,
-    }),
-  );
+    });
+  const children: Informer[] = CHILD_RESOURCES.map(managed);
+  const pods = managed(POD);
   const record = makeRecorder(
     kube,
     o.identity,
     () => new Date(),
     (e) => o.log.warn({ err: String(e) }, 'could not record an event'),
   );
-  const reconcile = makeReconcile({ kube, streams, children, image: o.image, now: () => new Date(), record });
+  const reconcile = makeReconcile({
+    kube,
+    streams,
+    children,
+    pods,
+    image: o.image,
+    now: () => new Date(),
+    record,
+  });
   let check: NodeJS.Timeout | undefined;
   const settled = new Promise<void>((resolve) => {
     check = setInterval(() => {
-      if (![streams, ...children].every((i) => i.settled())) return;
+      if (![streams, pods, ...children].every((i) => i.settled())) return;
       clearInterval(check);
       resolve();
     }, 50);
@@ -101,6 +111,7 @@ export const startController = (o: ControllerOptions): Controller => {
   // Strimzi's CRDs may be missing (the Kafka condition then says so); the caches of the core kinds must be synced.
   const required = [
     streams,
+    pods,
     ...children.filter((i) => !i.resource.apiVersion.startsWith('kafka.strimzi.io/')),
   ];
   return {
@@ -111,7 +122,7 @@ export const startController = (o: ControllerOptions): Controller => {
       clearInterval(resync);
       clearInterval(check);
       queue.stop();
-      await Promise.all([streams, ...children].map((i) => i.stop()));
+      await Promise.all([streams, pods, ...children].map((i) => i.stop()));
     },
   };
 };

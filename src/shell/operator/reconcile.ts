@@ -3,7 +3,7 @@ import * as R from 'ramda';
 import { KIND } from '../../api/v1alpha1/cryptostream.ts';
 import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
 import { defaulted } from '../../api/v1alpha1/defaults.ts';
-import { kindAndName } from '../../core/operator/child.ts';
+import { kindAndName, STREAM_LABEL } from '../../core/operator/child.ts';
 import type { Child } from '../../core/operator/child.ts';
 import { desiredState } from '../../core/operator/desiredState.ts';
 import { names } from '../../core/operator/names.ts';
@@ -19,6 +19,8 @@ export type ReconcileDeps = {
   readonly kube: Kube;
   readonly streams: Informer;
   readonly children: readonly Informer[];
+  /** The pods of the stream's workloads (labelled like them), read only for the status. */
+  readonly pods: Informer;
   readonly image: string;
   readonly now: () => Date;
   readonly record: Recorder;
@@ -35,11 +37,17 @@ const ownedBy = (uid: string | undefined) => (o: KubernetesObject) =>
   o.metadata?.ownerReferences?.some((r) => r.controller === true && r.kind === KIND && r.uid === uid) ===
   true;
 
-/** The queue key of a CryptoStream, and of the CryptoStream that controls a child. */
+/**
+ * The queue key of a CryptoStream, of the CryptoStream that controls a child, and of the stream whose
+ * workload runs a pod (a pod's owner is a ReplicaSet or StatefulSet; its stream label names the stream).
+ */
 export const streamKey = (o: KubernetesObject): string | undefined => {
-  if (o.kind === KIND) return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+  const namespace = o.metadata?.namespace ?? '';
+  if (o.kind === KIND) return `${namespace}/${o.metadata?.name ?? ''}`;
+  const stream = o.kind === 'Pod' ? o.metadata?.labels?.[STREAM_LABEL] : undefined;
+  if (stream !== undefined) return `${namespace}/${stream}`;
   const owner = o.metadata?.ownerReferences?.find((r) => r.controller === true && r.kind === KIND);
-  return owner === undefined ? undefined : `${o.metadata?.namespace ?? ''}/${owner.name}`;
+  return owner === undefined ? undefined : `${namespace}/${owner.name}`;
 };
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -92,7 +100,8 @@ export const makeReconcile =
 
     const freshKeys = new Set(fresh.map(childKey));
     const live = [...observed.filter((o) => !freshKeys.has(childKey(o))), ...fresh];
-    const status = nextStatus(cr, live, failures, rfc3339(deps.now()));
+    const pods = deps.pods.list(namespace).filter((p) => p.metadata?.labels?.[STREAM_LABEL] === name);
+    const status = nextStatus(cr, [...live, ...pods], failures, rfc3339(deps.now()));
     const statusWritten = !R.equals(status, raw.status ?? {});
     if (statusWritten)
       await deps.kube.apply(

@@ -18,6 +18,8 @@ const r = (apiVersion: string, kind: string, plural: string, namespaced = true):
 export const CRYPTOSTREAM = r(API_VERSION, KIND, PLURAL);
 export const LEASE = r('coordination.k8s.io/v1', 'Lease', 'leases');
 export const EVENT = r('events.k8s.io/v1', 'Event', 'events');
+/** Not children (their ReplicaSets own them): watched read-only, for why a workload does not run. */
+export const POD = r('v1', 'Pod', 'pods');
 
 /** Every kind of child the operator creates; it watches each of them (by label) to reconcile drift. */
 export const CHILD_RESOURCES: readonly Resource[] = [
@@ -36,7 +38,7 @@ export const CHILD_RESOURCES: readonly Resource[] = [
 ];
 
 export const resourceOf = (apiVersion: string, kind: string): Resource => {
-  const found = [CRYPTOSTREAM, LEASE, EVENT, ...CHILD_RESOURCES].find(
+  const found = [CRYPTOSTREAM, LEASE, EVENT, POD, ...CHILD_RESOURCES].find(
     (x) => x.apiVersion === apiVersion && x.kind === kind,
   );
   if (found === undefined) throw new Error(`the operator does not manage ${apiVersion} ${kind}`);

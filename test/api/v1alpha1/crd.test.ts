@@ -49,10 +49,10 @@ describe('the CryptoStream CRD', () => {
     assert.deepEqual(unbounded, []);
   });
 
-  it('shows symbols, intervals, readiness and age as printer columns', () => {
+  it('shows symbols, intervals, readiness, the Grafana condition (wide) and age as printer columns', () => {
     assert.deepEqual(
       crd.spec.versions[0].additionalPrinterColumns.map((c) => c.name),
-      ['Symbols', 'Intervals', 'Ready', 'Reason', 'Age'],
+      ['Symbols', 'Intervals', 'Ready', 'Reason', 'Grafana', 'Age'],
     );
   });
 });

@@ -1,3 +1,4 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { defaulted } from '../../../src/api/v1alpha1/defaults.ts';
 import type { CryptoStream } from '../../../src/api/v1alpha1/cryptostream.ts';
 import type { Inputs } from '../../../src/core/operator/desiredState.ts';
@@ -18,4 +19,48 @@ export const inputs: Inputs = {
     influxToken: 'influx-token',
     grafanaPassword: 'grafana-pass',
   },
+};
+
+/**
+ * A pod of a workload as the kubelet reports it: the workload's pod labels, one container (named after
+ * the workload's first container) with its image, waiting for `waiting.reason` when given.
+ */
+export const aPod = (
+  name: string,
+  workload: KubernetesObject,
+  container: { image: string; waiting?: { reason: string; message?: string } },
+): KubernetesObject & Record<string, unknown> => {
+  const template = (
+    workload as {
+      spec?: {
+        template?: {
+          metadata?: { labels?: Record<string, string> };
+          spec?: { containers?: { name: string }[] };
+        };
+      };
+    }
+  ).spec?.template;
+  const containerName = template?.spec?.containers?.[0]?.name ?? 'main';
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: workload.metadata?.namespace ?? '',
+      labels: template?.metadata?.labels ?? {},
+    },
+    spec: { containers: [{ name: containerName, image: container.image }] },
+    status: {
+      phase: 'Pending',
+      containerStatuses: [
+        {
+          name: containerName,
+          image: container.image,
+          ready: false,
+          restartCount: 0,
+          state: container.waiting === undefined ? { running: {} } : { waiting: container.waiting },
+        },
+      ],
+    },
+  };
 };

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { CryptoStream } from '../../../src/api/v1alpha1/cryptostream.ts';
+import { kindAndName } from '../../../src/core/operator/child.ts';
 import type { Child } from '../../../src/core/operator/child.ts';
 import { desiredState } from '../../../src/core/operator/desiredState.ts';
 import { nextStatus } from '../../../src/core/operator/status.ts';
-import { aCryptoStream, inputs } from './aCryptoStream.ts';
+import { aCryptoStream, aPod, inputs } from './aCryptoStream.ts';
 
 const T0 = '2026-01-01T00:00:00Z';
 const T1 = '2026-01-01T00:05:00Z';
@@ -129,6 +130,43 @@ describe('the status of a CryptoStream', () => {
     assert.equal(time('Producers'), T1);
     assert.equal(time('Ready'), T1);
     assert.equal(time('Kafka'), T0);
+  });
+
+  /** Every child ready but one Deployment, whose pod waits for `reason`; `image` is the container's. */
+  const stuckDeployment = (name: string, image: string, waiting: { reason: string; message: string }) => {
+    const deployment = allReady.find((o) => kindAndName(o) === `Deployment/${name}`)!;
+    return [
+      ...allReady.filter((o) => o !== deployment),
+      { ...deployment, status: { observedGeneration: 1, replicas: 1, readyReplicas: 0, updatedReplicas: 1 } },
+      aPod(`${name}-7d9f-x2x4q`, deployment, { image, waiting }),
+    ];
+  };
+
+  it('is Ready with a Grafana that cannot start, which says why in its own condition', () => {
+    const stuck = stuckDeployment('demo-grafana', 'grafana/grafana:12.1.1', {
+      reason: 'ImagePullBackOff',
+      message: 'Back-off pulling image "grafana/grafana:12.1.1"',
+    });
+    const status = nextStatus(cr, stuck, [], T0);
+    const condition = (type: string) => status.conditions?.find((c) => c.type === type);
+    assert.equal(condition('Grafana')?.status, 'False');
+    assert.equal(condition('Grafana')?.reason, 'ImagePullBackOff');
+    assert.equal(
+      condition('Grafana')?.message,
+      'Deployment demo-grafana: 0/1 replicas ready; pod demo-grafana-7d9f-x2x4q, container grafana, image grafana/grafana:12.1.1: ImagePullBackOff: Back-off pulling image "grafana/grafana:12.1.1"',
+    );
+    assert.equal(condition('Ready')?.status, 'True');
+    assert.equal(condition('Ready')?.message, 'Kafka, InfluxDB, the producers and the consumers are ready');
+  });
+
+  it('is not Ready with a component of the data path down, and names it', () => {
+    const stuck = stuckDeployment('demo-producer-1m', inputs.image, {
+      reason: 'CreateContainerConfigError',
+      message: 'secret "kafka-user" not found',
+    });
+    assert.equal(conditionOf(cr, 'Producers', stuck)?.reason, 'CreateContainerConfigError');
+    assert.match(conditionOf(cr, 'Producers', stuck)?.message ?? '', /secret "kafka-user" not found/);
+    assert.equal(conditionOf(cr, 'Ready', stuck)?.reason, 'ProducersNotReady');
   });
 
   it('says Grafana is disabled rather than missing', () => {

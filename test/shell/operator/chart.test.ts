@@ -123,6 +123,8 @@ describe('the Helm chart', () => {
     const streams = await freshNamespace(kube, 'chart-streams');
     const op = runOperator(sa, streams);
     try {
+      // every cache it needs lists and watches under the ServiceAccount (the pods' too)
+      await eventually(() => op.controller.synced(), 'the operator synced its caches');
       await kube.apply(aStream(streams, 'rbac', { symbols: ['BTCUSDC'], intervals: ['1m', '1h'] }));
       const status = await eventually(async () => {
         const cr = await kube.get<CryptoStream>(CRYPTOSTREAM, streams, 'rbac');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { CryptoStream } from '../../../src/api/v1alpha1/cryptostream.ts';
-import { CRYPTOSTREAM, resourceOf } from '../../../src/shell/operator/resources.ts';
+import { CRYPTOSTREAM, POD, resourceOf } from '../../../src/shell/operator/resources.ts';
 import {
   aStream,
   cluster,
@@ -106,5 +106,65 @@ describe('the status on a real API server', () => {
     }, 'the Kafka condition says External');
     assert.equal((await stream(ns, 'moving'))?.status?.endpoints?.kafka, BOOTSTRAP);
     assert.equal(kafka.status, 'True');
+  });
+
+  it("says in the Grafana condition that Grafana's image cannot be pulled, and Ready does not wait for it", async () => {
+    await kube.apply(
+      aStream(ns, 'dash', {
+        symbols: ['BTCUSDC'],
+        intervals: ['1m'],
+        kafka: { external },
+        grafana: { image: 'registry.invalid/grafana:none' },
+      }),
+    );
+    // The controller manager's ReplicaSet controller creates the pod; no kubelet runs here, so the test
+    // reports what a kubelet reports when it cannot pull the image.
+    const pod = await eventually(async () => {
+      const pods = await kube.list<Obj>(
+        POD,
+        ns,
+        'cryptostream.io/stream=dash,app.kubernetes.io/component=grafana',
+      );
+      return pods.items[0];
+    }, 'the Grafana pod exists');
+    const patched = await kube.request(
+      'PATCH',
+      `/api/v1/namespaces/${ns}/pods/${pod.metadata!.name!}/status`,
+      {
+        status: {
+          containerStatuses: [
+            {
+              name: 'grafana',
+              image: 'registry.invalid/grafana:none',
+              imageID: '',
+              ready: false,
+              restartCount: 0,
+              state: {
+                waiting: {
+                  reason: 'ImagePullBackOff',
+                  message: 'Back-off pulling image "registry.invalid/grafana:none"',
+                },
+              },
+            },
+          ],
+        },
+      },
+      'application/strategic-merge-patch+json',
+    );
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+
+    const grafana = await eventually(
+      async () => {
+        const c = await condition(ns, 'dash', 'Grafana');
+        return c?.reason === 'ImagePullBackOff' ? c : undefined;
+      },
+      'the Grafana condition says ImagePullBackOff',
+      60_000,
+    );
+    assert.equal(grafana.status, 'False');
+    assert.match(grafana.message, /image registry\.invalid\/grafana:none: ImagePullBackOff/);
+    const ready = await condition(ns, 'dash', 'Ready');
+    assert.notEqual(ready?.reason, 'GrafanaNotReady');
+    assert.doesNotMatch(ready?.message ?? '', /Grafana/);
   });
 });
