@@ -1,137 +1,100 @@
-import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { makeLogger } from '../observability/logger.ts';
+import { sleep } from '../observability/sleep.ts';
 import { startController } from './controller.ts';
+import type { Controller } from './controller.ts';
 import { makeKube } from './kube.ts';
 import { elect } from './leader.ts';
 import { makeMetrics, serveHttp } from './metrics.ts';
-
-const usage = `Usage: cryptostream operator [options]
-
-Runs the CryptoStream operator: reconciles every CryptoStream into its Kafka, InfluxDB, Grafana, producers
-and consumers. Uses the in-cluster service account, or $KUBECONFIG (or ~/.kube/config) outside a cluster.
-
-Options (environment variable in brackets):
-  --namespace <ns>        watch only this namespace [CRYPTOSTREAM_WATCH_NAMESPACE] (default: all)
-  --image <image>         image of the producers and consumers [CRYPTOSTREAM_IMAGE] (default: cryptostream:0.1.0)
-  --http-port <port>      /metrics, /healthz and /readyz [CRYPTOSTREAM_HTTP_PORT] (default: 8080)
-  --http-host <host>      address to listen on (default: 0.0.0.0)
-  --no-leader-elect       run without the leader Lease (only one replica may run then)
-  --lease-namespace <ns>  namespace of the Lease [POD_NAMESPACE] (default: default)
-  --identity <id>         this replica's name in the Lease [POD_NAME] (default: the host name)
-  --concurrency <n>       streams reconciled at once (default: 4)
-  --log-level <level>     pino level [CRYPTOSTREAM_LOG_LEVEL] (default: info)`;
+import { parseOptions, usage } from './options.ts';
 
 const LEASE_NAME = 'cryptostream-operator';
+/** On SIGTERM the reconciles under way may end (this long at most) before the Lease is handed back. */
+const DRAIN_MS = 5_000;
 
+/**
+ * Every replica serves its endpoints and takes part in the election; the one that holds the Lease reconciles.
+ * Readiness is not leadership: a standby is ready once it reached the Lease, the leader once its caches are
+ * synced, so a rolling update can start the new pod while the old one still leads. SIGTERM hands the Lease
+ * back (a standby takes over at its next try); a leader that cannot renew stops and exits 1.
+ */
 export const run = async (argv: readonly string[]): Promise<number> => {
-  const env = process.env;
-  let args;
-  try {
-    args = parseArgs({
-      args: [...argv],
-      allowNegative: true,
-      options: {
-        namespace: { type: 'string' },
-        image: { type: 'string' },
-        'http-port': { type: 'string' },
-        'http-host': { type: 'string' },
-        'leader-elect': { type: 'boolean', default: true },
-        'lease-namespace': { type: 'string' },
-        identity: { type: 'string' },
-        concurrency: { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (e) {
-    process.stderr.write(`cryptostream operator: ${e instanceof Error ? e.message : String(e)}\n${usage}\n`);
-    return 1;
-  }
-  if (args.help === true) {
+  const o = parseOptions(argv, process.env);
+  if (o === 'help') {
     process.stdout.write(`${usage}\n`);
     return 0;
   }
-  const port = Number(args['http-port'] ?? env['CRYPTOSTREAM_HTTP_PORT'] ?? 8080);
-  const concurrency = Number(args.concurrency ?? 4);
-  if (
-    !Number.isInteger(port) ||
-    port < 0 ||
-    port > 65535 ||
-    !Number.isInteger(concurrency) ||
-    concurrency < 1
-  ) {
-    process.stderr.write(
-      `cryptostream operator: --http-port and --concurrency need whole numbers\n${usage}\n`,
-    );
+  if ('error' in o) {
+    process.stderr.write(`cryptostream operator: ${o.error}\n${usage}\n`);
     return 1;
   }
-  // empty (the chart's default) means every namespace, like unset
-  const namespace = (args.namespace ?? env['CRYPTOSTREAM_WATCH_NAMESPACE']) || undefined;
-  const log = makeLogger(args['log-level'] ?? env['CRYPTOSTREAM_LOG_LEVEL'] ?? 'info', 'operator');
+  const log = makeLogger(o.logLevel, 'operator');
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const kube = makeKube(kc);
   const metrics = makeMetrics();
-  const identity = args.identity ?? env['POD_NAME'] ?? hostname();
 
-  let controller: ReturnType<typeof startController> | undefined;
-  const server = await serveHttp(
-    port,
-    args['http-host'] ?? '0.0.0.0',
-    metrics.registry,
-    () => controller?.synced() ?? false,
-  );
-  log.info({ port, namespace: namespace ?? '(all)', identity }, 'operator starting');
-
-  const election = args['leader-elect']
+  const election = o.leaderElect
     ? elect({
         kube,
-        namespace: args['lease-namespace'] ?? env['POD_NAMESPACE'] ?? 'default',
+        namespace: o.leaseNamespace,
         name: LEASE_NAME,
-        identity,
-        leaseDurationSeconds: 15,
-        renewEverySeconds: 5,
-        now: () => new Date(),
+        identity: o.identity,
+        leaseDurationSeconds: o.leaseDurationSeconds,
+        renewDeadlineSeconds: o.renewDeadlineSeconds,
+        retryPeriodSeconds: o.retryPeriodSeconds,
         onError: (e) => log.warn({ err: e instanceof Error ? e.message : String(e) }, 'leader election'),
       })
     : undefined;
+  let controller: Controller | undefined;
+  const server = await serveHttp(
+    o.port,
+    o.host,
+    metrics.registry,
+    () => controller?.synced() ?? election?.joined() ?? false,
+  );
+  log.info({ port: o.port, namespace: o.namespace ?? '(all)', identity: o.identity }, 'operator starting');
 
   const signalled = new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   const start = election === undefined ? Promise.resolve('leader') : election.acquired.then(() => 'leader');
-  const first = await Promise.race([start, signalled]);
   let code = 0;
-  if (first === 'leader') {
+  if ((await Promise.race([start, signalled])) === 'leader') {
     metrics.leader.set(1);
     log.info('leading: reconciling CryptoStreams');
     controller = startController({
       kc,
       kube,
-      ...(namespace === undefined ? {} : { namespace }),
-      image: args.image ?? env['CRYPTOSTREAM_IMAGE'] ?? 'cryptostream:0.1.0',
-      identity,
-      concurrency,
+      ...(o.namespace === undefined ? {} : { namespace: o.namespace }),
+      image: o.image,
+      identity: o.identity,
+      concurrency: o.concurrency,
       resyncMs: 5 * 60_000,
       log,
       metrics,
     });
-    const lost =
-      election === undefined ? new Promise<string>(() => undefined) : election.lost.then(() => 'lost');
+    const lost = election?.lost.then(() => 'lost') ?? new Promise<string>(() => undefined);
     const why = await Promise.race([lost, signalled]);
+    controller.queue.stop();
     if (why === 'lost') {
-      log.error('lost the leader Lease: stopping');
+      kube.close(); // no reconcile under way may write any more
+      metrics.leader.set(0);
+      log.error(`lost the leader Lease (not renewed for ${o.renewDeadlineSeconds} s, or taken): stopping`);
       code = 1;
+    } else {
+      const drained = new AbortController();
+      await Promise.race([controller.queue.idle(), sleep(DRAIN_MS, drained.signal)]);
+      drained.abort();
     }
-    await controller.stop();
   }
   metrics.leader.set(0);
   await election
     ?.release()
     .catch((e: unknown) => log.warn({ err: String(e) }, 'could not release the Lease'));
+  await controller?.stop();
+  kube.close(); // a request that hangs would keep the process alive
   await new Promise((resolve) => server.close(resolve));
   log.info('operator stopped');
   return code;

@@ -51,6 +51,8 @@ export type Kube = {
   readonly replace: <T extends KubernetesObject>(o: T) => Promise<T>;
   /** Counts every request that changes something on the server (for the write metrics and the benchmark). */
   readonly onWrite: (listener: (verb: string, o: KubernetesObject) => void) => void;
+  /** Aborts the requests in flight and fails every later one: nothing this client sent still waits or writes. */
+  readonly close: () => void;
 };
 
 export const makeKube = (kc: KubeConfig): Kube => {
@@ -58,6 +60,7 @@ export const makeKube = (kc: KubeConfig): Kube => {
   if (cluster === null) throw new Error('the kubeconfig has no current cluster');
   const server = new URL(cluster.server);
   const writeListeners: ((verb: string, o: KubernetesObject) => void)[] = [];
+  const closed = new AbortController();
 
   const request = async (
     method: string,
@@ -65,7 +68,7 @@ export const makeKube = (kc: KubeConfig): Kube => {
     body?: unknown,
     contentType = 'application/json',
   ): Promise<Response> => {
-    const opts: RequestOptions = { method, headers: { Accept: 'application/json' } };
+    const opts: RequestOptions = { method, headers: { Accept: 'application/json' }, signal: closed.signal };
     await kc.applyToHTTPSOptions(opts);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined)
@@ -172,5 +175,6 @@ export const makeKube = (kc: KubeConfig): Kube => {
       return result as typeof o;
     },
     onWrite: (listener) => void writeListeners.push(listener),
+    close: () => closed.abort(new Error('the Kubernetes client is closed')),
   };
 };

@@ -26,7 +26,7 @@ export const makeMetrics = () => {
   });
   const leader = new Gauge({
     name: 'cryptostream_operator_leader',
-    help: '1 while this replica holds the leader Lease.',
+    help: '1 while this replica holds the leader Lease and reconciles, 0 on a standby.',
     registers: [registry],
   });
   return { registry, reconciles, duration, writes, leader };
@@ -34,7 +34,10 @@ export const makeMetrics = () => {
 
 export type Metrics = ReturnType<typeof makeMetrics>;
 
-/** Serves /metrics, /healthz (the process runs) and /readyz (`ready()` says the caches are synced). */
+/**
+ * Serves /metrics, /healthz (the process runs and answers) and /readyz (what `ready()` says: for the operator,
+ * a standby that reached its Lease, or a leader whose caches are synced; leadership is the metric).
+ */
 export const serveHttp = (
   port: number,
   host: string,
@@ -59,7 +62,7 @@ export const serveHttp = (
         const isReady = ready();
         res
           .writeHead(isReady ? 200 : 503, { 'Content-Type': 'text/plain' })
-          .end(isReady ? 'ok\n' : 'caches not synced\n');
+          .end(isReady ? 'ok\n' : 'not ready\n');
         return;
       }
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');

@@ -7,6 +7,7 @@ export type Queue = {
   readonly add: (key: string) => void;
   /** Resolves when nothing is queued, running or waiting to be retried. */
   readonly idle: () => Promise<void>;
+  /** Drops what is queued or waiting to be retried; `idle()` then resolves once the runs under way end. */
   readonly stop: () => void;
 };
 
@@ -96,6 +97,9 @@ export const makeQueue = ({ concurrency, work, onError, backoffMs = backoff }: Q
       }),
     stop: () => {
       stopped = true;
+      pending.length = 0;
+      queued.clear();
+      again.clear();
       timers.forEach((t) => clearTimeout(t));
       timers.clear();
       checkIdle();

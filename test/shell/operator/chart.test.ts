@@ -9,7 +9,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import type { CryptoStream } from '../../../src/api/v1alpha1/cryptostream.ts';
 import { makeKube } from '../../../src/shell/operator/kube.ts';
-import { elect } from '../../../src/shell/operator/leader.ts';
+import { elect, LEASE_TIMING } from '../../../src/shell/operator/leader.ts';
 import { CRYPTOSTREAM, resourceOf } from '../../../src/shell/operator/resources.ts';
 import {
   aStream,
@@ -112,9 +112,7 @@ describe('the Helm chart', () => {
       namespace: ns,
       name: 'cryptostream-operator',
       identity: 'chart-test',
-      leaseDurationSeconds: 15,
-      renewEverySeconds: 5,
-      now: () => new Date(),
+      ...LEASE_TIMING,
       onError: (e) => assert.fail(String(e)),
     });
     await election.acquired;

@@ -16,6 +16,13 @@ describe('cryptostream operator', () => {
   it('exits 1 when the port is not a number', async () => {
     assert.equal(await run(['--http-port', 'eighty']), 1);
   });
+
+  it('exits 1 unless lease duration > renew deadline > retry period > 0', async () => {
+    assert.equal(await run(['--lease-duration', '10', '--renew-deadline', '10']), 1);
+    assert.equal(await run(['--renew-deadline', '2']), 1);
+    assert.equal(await run(['--retry-period', '0']), 1);
+    assert.equal(await run(['--retry-period', 'soon']), 1);
+  });
 });
 
 describe('the operator HTTP endpoints', () => {

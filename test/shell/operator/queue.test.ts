@@ -10,7 +10,8 @@ const gate = () => {
 };
 
 describe('the per-resource work queue', () => {
-  it('runs a key once however often it is added while queued', async () => {
+  /** One key at a time; the run of `busy` lasts until the gate opens. */
+  const withBusyKey = () => {
     const runs: string[] = [];
     const g = gate();
     const q = makeQueue({
@@ -21,6 +22,11 @@ describe('the per-resource work queue', () => {
       },
       onError: () => undefined,
     });
+    return { runs, g, q };
+  };
+
+  it('runs a key once however often it is added while queued', async () => {
+    const { runs, g, q } = withBusyKey();
     q.add('busy');
     q.add('a');
     q.add('a');
@@ -72,6 +78,23 @@ describe('the per-resource work queue', () => {
     await q.idle();
     assert.equal(attempts, 3);
     assert.deepEqual(errors, [1, 2]);
+  });
+
+  it('on stop drops what is queued and lets the runs under way end (before the Lease is handed back)', async () => {
+    const { runs, g, q } = withBusyKey();
+    q.add('busy');
+    q.add('queued');
+    q.add('busy'); // an event during the run
+    q.stop();
+    let idle = false;
+    const drained = q.idle().then(() => (idle = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(idle, false, 'the run under way is not over');
+    g.open();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(idle, true, 'idle once the run ended: nothing queued runs after stop');
+    await drained;
+    assert.deepEqual(runs, ['busy']);
   });
 
   it('backs off exponentially up to a minute', () => {
