@@ -2,7 +2,8 @@
 # The cluster's own control plane, beside the services' API server (which stays node-less for the operator tests):
 # kube-apiserver on $CLUSTER_URL (storage in the services' etcd under its own prefix; Node and RBAC
 # authorization; the aggregation layer for metrics-server), kube-controller-manager with every default
-# controller (HPA, PV binder, endpoints, garbage collector, ...) and kube-scheduler. Same binaries and version as
+# controller (HPA, PV binder, endpoints, garbage collector, ...; the HPA's scale-down stabilization is 1 minute
+# instead of 5, so that the autoscaling test ends in minutes) and kube-scheduler. Same binaries and version as
 # the services' API server. Usage: control-plane.sh up|down|status
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -49,7 +50,7 @@ controller_manager() {
     --leader-elect=false --use-service-account-credentials=true \
     --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
     --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
-    --allocate-node-cidrs=false --profiling=false --v=0
+    --allocate-node-cidrs=false --horizontal-pod-autoscaler-downscale-stabilization=1m --profiling=false --v=0
 }
 
 scheduler() {

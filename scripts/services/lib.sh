@@ -114,7 +114,13 @@ cached_build() {
   buildlog="$(dirname "$dir")/build-$(basename "$dir").log"
   log "building $label (first run on this machine; log: $buildlog)"
   stage=$(mktemp -d "$dir.build.XXXXXX")
-  if ! ("$fn" "$stage") >"$buildlog" 2>&1; then
+  # Not `if ! (...)`: errexit is off inside a condition, so a failing step in the middle would go unnoticed.
+  local rc=0
+  set +e
+  (set -e; "$fn" "$stage") >"$buildlog" 2>&1
+  rc=$?
+  set -e
+  if [ "$rc" != 0 ]; then
     tail -n 40 "$buildlog" >&2
     rm -rf "$stage"
     die "building $label failed (log: $buildlog)"

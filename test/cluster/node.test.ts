@@ -133,7 +133,10 @@ describe('the one-node cluster', () => {
       `fetch('https://kubernetes.default.svc/livez').then(r => process.stdout.write(String(r.status)), e => process.stdout.write(String(e.cause?.code ?? e)))`,
     );
     // The pod does not trust the cluster CA in this snippet: a TLS verification error proves the connection.
-    assert.match(status, /^(200|401|403|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/);
+    assert.match(
+      status,
+      /^(200|401|403|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/,
+    );
   });
 
   it('answers NXDOMAIN for names outside the cluster (no upstream DNS)', async () => {
@@ -145,7 +148,12 @@ describe('the one-node cluster', () => {
   });
 
   it('serves a NodePort on the node address', async () => {
-    const svc = await getJson<{ spec: { ports: { nodePort: number }[] } }>('service', '-n', ns, 'web-nodeport');
+    const svc = await getJson<{ spec: { ports: { nodePort: number }[] } }>(
+      'service',
+      '-n',
+      ns,
+      'web-nodeport',
+    );
     const res = await fetch(`http://${c.hostAddress}:${svc.spec.ports[0]!.nodePort}/`);
     assert.equal(await res.text(), web);
   });
@@ -208,8 +216,7 @@ describe('the one-node cluster', () => {
       ns,
     );
     await until(
-      async () =>
-        (await getJson<Pod>('pod', '-n', ns, 'writer')).status.phase === 'Succeeded' || undefined,
+      async () => (await getJson<Pod>('pod', '-n', ns, 'writer')).status.phase === 'Succeeded' || undefined,
       'the writer pod succeeded',
     );
     const pvc = await getJson<{ status: { phase: string }; spec: { storageClassName: string } }>(
@@ -232,7 +239,11 @@ describe('the one-node cluster', () => {
           metadata: { name: 'absent-image' },
           spec: {
             containers: [
-              { name: 'x', image: 'docker.io/library/busybox:1.37', securityContext: { ...restricted, runAsUser: 1000 } },
+              {
+                name: 'x',
+                image: 'docker.io/library/busybox:1.37',
+                securityContext: { ...restricted, runAsUser: 1000 },
+              },
             ],
           },
         },

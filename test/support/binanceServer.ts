@@ -1,6 +1,7 @@
 /**
- * A Binance-compatible test server on 127.0.0.1: `GET /api/v3/klines` from the recorded data in
- * `../shared/data/binance` (read in place, never copied). The recordings are USDT pairs; a request for
+ * A Binance-compatible test server on 127.0.0.1 (or on `host`: the cluster tests use the node address, which
+ * pods reach): `GET /api/v3/klines` from the recorded data in `../shared/data/binance` (read in place, never
+ * copied). The recordings are USDT pairs; a request for
  * another quote asset of the same base (`BTCUSDC`) is served the `BTCUSDT` candles — same schema,
  * other prices. Every file of a symbol and interval is merged by open time.
  *
@@ -100,7 +101,10 @@ const liveSeries = (recorded: readonly Candle[], live: LiveReplay, now: number):
 
 const num = (v: string | null): number | undefined => (v !== null && /^\d+$/.test(v) ? Number(v) : undefined);
 
-export const startBinanceServer = async (options: { live?: LiveReplay } = {}): Promise<BinanceServer> => {
+export const startBinanceServer = async (
+  options: { live?: LiveReplay; host?: string } = {},
+): Promise<BinanceServer> => {
+  const host = options.host ?? '127.0.0.1';
   const cache = new Map<string, Candle[] | undefined>();
   const recorded = (symbol: string, interval: string): Candle[] | undefined => {
     const key = `${recordedSymbol(symbol)}/${interval}`;
@@ -194,10 +198,10 @@ export const startBinanceServer = async (options: { live?: LiveReplay } = {}): P
       if (!res.headersSent) res.writeHead(500).end(String(e));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     requests,
     fail: (fault, times = 1) => {
       for (let i = 0; i < times; i++) faults.push(fault);
