@@ -132,7 +132,7 @@ const indicators = obj(
 const hostPort = '[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:[0-9]{1,5}';
 
 const externalKafka = obj(
-  'A Kafka cluster that runs elsewhere (another Strimzi cluster, Amazon MSK, Confluent, ...). With it the operator creates no Kafka, KafkaNodePool or KafkaTopic: the producers and consumers connect to these brokers and create their topics there at start (prices-<interval> and prices-<interval>-dlq, with kafka.partitions and kafka.retentionHours; existing topics are used as they are).',
+  'A Kafka cluster that runs elsewhere (another Strimzi cluster, Amazon MSK, Confluent, ...). With it the operator creates no Kafka, KafkaNodePool or KafkaTopic: the producers and consumers connect to these brokers and create their topics there at start (cryptostream.<namespace>.<name>.prices-<interval> and its -dlq, with kafka.partitions and kafka.retentionHours; existing topics are used as they are), and the consumer groups are cryptostream.<namespace>.<name>.consumer-<interval>, so streams sharing the Kafka stay apart.',
   {
     bootstrapServers: str(
       'Comma-separated bootstrap servers, host:port each, for example b-1.example.kafka.us-east-1.amazonaws.com:9096,b-2.example.kafka.us-east-1.amazonaws.com:9096.',

@@ -1,7 +1,7 @@
 import type { V1EnvVar, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { CryptoStream, ExternalKafka } from '../../api/v1alpha1/cryptostream.ts';
 import { env, secretEnv } from './env.ts';
-import { endpointsOf, TOPIC_PREFIX } from './names.ts';
+import { endpointsOf, topicPrefixOf } from './names.ts';
 import { partitionsOf, retentionMsOf } from './topics.ts';
 
 /** Where a worker finds the CA certificate of an external Kafka (a Secret volume with one file). */
@@ -41,7 +41,7 @@ export const kafkaEnv = (cr: CryptoStream): V1EnvVar[] => {
   return [
     env('CRYPTOSTREAM_KAFKA_BROKERS', endpointsOf(cr).kafka),
     ...securityEnv(external),
-    env('CRYPTOSTREAM_TOPIC_PREFIX', TOPIC_PREFIX),
+    env('CRYPTOSTREAM_TOPIC_PREFIX', topicPrefixOf(cr)),
     env('CRYPTOSTREAM_TOPIC_PARTITIONS', String(partitionsOf(cr))),
     env('CRYPTOSTREAM_TOPIC_RETENTION_MS', String(retentionMsOf(cr))),
     ...(external?.replicationFactor === undefined
@@ -60,8 +60,8 @@ export const kafkaCaVolume = (cr: CryptoStream): { volumes: V1Volume[]; volumeMo
   };
 };
 
-/** What the status says about an external Kafka: where it is and how the workers connect. */
-export const externalKafkaSummary = (external: ExternalKafka): string => {
+/** What the status says about an external Kafka: where it is, how the workers connect, which topics they use. */
+export const externalKafkaSummary = (cr: CryptoStream, external: ExternalKafka): string => {
   const tls =
     external.tls === undefined
       ? 'no TLS'
@@ -74,5 +74,5 @@ export const externalKafkaSummary = (external: ExternalKafka): string => {
       : external.sasl.username === undefined
         ? `SASL ${external.sasl.mechanism} with the user name and password in Secret ${external.sasl.secret}`
         : `SASL ${external.sasl.mechanism} as ${external.sasl.username} with the password in Secret ${external.sasl.secret}`;
-  return `external Kafka ${external.bootstrapServers} (${tls}, ${sasl}); the producers and consumers create their topics there`;
+  return `external Kafka ${external.bootstrapServers} (${tls}, ${sasl}); the producers and consumers create their topics there (${topicPrefixOf(cr)}<interval> and its -dlq)`;
 };

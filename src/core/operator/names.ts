@@ -29,6 +29,17 @@ export const names = (cr: CryptoStream) => {
 /** Kafka topic names follow the worker contract (docs/configuration.md): prefix + interval, DLQ + `-dlq`. */
 export const TOPIC_PREFIX = 'prices-';
 export const topicName = (i: Interval): string => `${TOPIC_PREFIX}${i}`;
+
+/**
+ * On a Kafka the stream shares with other streams and applications (`kafka.external`), its topics and consumer
+ * groups start with `cryptostream.<namespace>.<name>.`, so two streams never read or resume from each other's
+ * candles; a stream's own Strimzi Kafka needs no prefix.
+ */
+const sharedKafkaPrefix = (cr: CryptoStream): string =>
+  cr.spec.kafka.external === undefined ? '' : `cryptostream.${cr.metadata.namespace}.${cr.metadata.name}.`;
+export const topicPrefixOf = (cr: CryptoStream): string => `${sharedKafkaPrefix(cr)}${TOPIC_PREFIX}`;
+export const consumerGroupOf = (cr: CryptoStream, i: Interval): string =>
+  `${sharedKafkaPrefix(cr)}consumer-${i}`;
 export const dlqTopicName = (i: Interval): string => `${topicName(i)}-dlq`;
 
 export const INFLUX_PORT = 8086;

@@ -67,7 +67,7 @@ export const componentConditions = (
             strimzi('KafkaTopic', n.dlqTopic(i)),
           ]),
         ]
-      : [{ ready: true, reason: 'External', message: externalKafkaSummary(external) }];
+      : [{ ready: true, reason: 'External', message: externalKafkaSummary(cr, external) }];
   const healths = {
     Kafka: kafka,
     InfluxDB: [workload('StatefulSet', n.influxdb)],

@@ -8,7 +8,14 @@ import type { Child } from './child.ts';
 import { SECRET_KEYS } from './credentials.ts';
 import { env, secretEnv } from './env.ts';
 import { kafkaCaVolume, kafkaEnv } from './kafkaConnection.ts';
-import { BUCKET_ENRICHED, BUCKET_RAW, endpointsOf, names, WORKER_HTTP_PORT } from './names.ts';
+import {
+  BUCKET_ENRICHED,
+  BUCKET_RAW,
+  consumerGroupOf,
+  endpointsOf,
+  names,
+  WORKER_HTTP_PORT,
+} from './names.ts';
 import { httpProbes, restrictedContainer, restrictedPod } from './security.ts';
 
 /** The `node` user of the CryptoStream image. */
@@ -38,6 +45,7 @@ const roleEnv = (cr: CryptoStream, role: Role, interval: Interval): V1EnvVar[] =
     ];
   return [
     ...common,
+    env('CRYPTOSTREAM_CONSUMER_GROUP', consumerGroupOf(cr, interval)),
     env('CRYPTOSTREAM_INFLUX_URL', endpointsOf(cr).influxdb),
     secretEnv('CRYPTOSTREAM_INFLUX_TOKEN', names(cr).credentials, SECRET_KEYS.influxToken),
     env('CRYPTOSTREAM_INFLUX_ORG', cr.spec.influxdb.org),

@@ -46,11 +46,32 @@ describe('a stream on an external Kafka', () => {
     for (const name of ['demo-producer-1m', 'demo-consumer-1h']) {
       const env = envOf(children, name);
       assert.equal(env['CRYPTOSTREAM_KAFKA_BROKERS'], 'kafka.example.com:9093', name);
-      assert.equal(env['CRYPTOSTREAM_TOPIC_PREFIX'], 'prices-', name);
+      assert.equal(env['CRYPTOSTREAM_TOPIC_PREFIX'], 'cryptostream.markets.demo.prices-', name);
       assert.equal(env['CRYPTOSTREAM_TOPIC_PARTITIONS'], '6', name);
       assert.equal(env['CRYPTOSTREAM_TOPIC_RETENTION_MS'], String(24 * 3_600_000), name);
       assert.equal(env['CRYPTOSTREAM_TOPIC_REPLICATION_FACTOR'], undefined, "the brokers' default");
     }
+  });
+
+  it("keeps its topics and consumer groups apart from other streams' on the shared Kafka", () => {
+    assert.equal(
+      envOf(children, 'demo-consumer-1h')['CRYPTOSTREAM_CONSUMER_GROUP'],
+      'cryptostream.markets.demo.consumer-1h',
+    );
+    const demo = aCryptoStream({ kafka: { external: { bootstrapServers: 'kafka.example.com:9093' } } });
+    const other = desiredState({ ...demo, metadata: { ...demo.metadata, name: 'other' } }, inputs);
+    assert.equal(
+      envOf(other, 'other-consumer-1m')['CRYPTOSTREAM_TOPIC_PREFIX'],
+      'cryptostream.markets.other.prices-',
+    );
+    assert.equal(
+      envOf(other, 'other-consumer-1m')['CRYPTOSTREAM_CONSUMER_GROUP'],
+      'cryptostream.markets.other.consumer-1m',
+    );
+    // A stream's own Strimzi Kafka keeps the plain names.
+    const own = desiredState(aCryptoStream(), inputs);
+    assert.equal(envOf(own, 'demo-consumer-1m')['CRYPTOSTREAM_TOPIC_PREFIX'], 'prices-');
+    assert.equal(envOf(own, 'demo-consumer-1m')['CRYPTOSTREAM_CONSUMER_GROUP'], 'consumer-1m');
   });
 
   it('uses no TLS, no SASL and mounts nothing when the resource asks for neither', () => {

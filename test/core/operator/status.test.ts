@@ -203,7 +203,7 @@ describe('the status of a CryptoStream on an external Kafka', () => {
     assert.equal(kafka?.reason, 'External');
     assert.equal(
       kafka?.message,
-      "external Kafka b-1.msk.example.com:9096,b-2.msk.example.com:9096 (TLS trusting the system's root certificates, SASL scram-sha-512 with the user name and password in Secret msk-user); the producers and consumers create their topics there",
+      "external Kafka b-1.msk.example.com:9096,b-2.msk.example.com:9096 (TLS trusting the system's root certificates, SASL scram-sha-512 with the user name and password in Secret msk-user); the producers and consumers create their topics there (cryptostream.markets.demo.prices-<interval> and its -dlq)",
     );
   });
 
