@@ -69,6 +69,7 @@ export type CryptoStreamSpec = {
     readonly retentionDays: number;
     readonly org: string;
     readonly nodePort?: number;
+    readonly retainOnDelete: boolean;
   };
   readonly grafana: {
     readonly enabled: boolean;

@@ -280,6 +280,10 @@ const influxdb = obj(
       ],
     }),
     nodePort: nodePort('InfluxDB (port 8086)'),
+    retainOnDelete: bool(
+      "Keep the database when the stream is deleted: its volume claim and the stream's credentials Secret stay, and a stream re-created under the same name opens the same database with the same token. Unset or false: both are deleted with the stream, and a re-created stream starts an empty database.",
+      { default: false },
+    ),
   },
   { default: {} },
 );

@@ -39,12 +39,24 @@ export const credentialsFrom = (
   return { influxPassword, influxToken, grafanaPassword };
 };
 
-/** The stream's Secret. `data` (not `stringData`) so the live object compares equal after convergence. */
+const withoutOwnerWhen = (keep: boolean, meta: Child['metadata']): Child['metadata'] => {
+  if (!keep) return meta;
+  const { ownerReferences: _, ...rest } = meta;
+  return rest;
+};
+
+/**
+ * The stream's Secret. `data` (not `stringData`) so the live object compares equal after convergence. With
+ * `influxdb.retainOnDelete` it has no owner: it outlives the stream, like the database volume it opens.
+ */
 export const credentialsSecret = (cr: CryptoStream, c: Credentials): Child =>
   ({
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: metaFor(cr, names(cr).credentials, 'credentials'),
+    metadata: withoutOwnerWhen(
+      cr.spec.influxdb.retainOnDelete,
+      metaFor(cr, names(cr).credentials, 'credentials'),
+    ),
     type: 'Opaque',
     data: {
       [SECRET_KEYS.influxUser]: base64(INFLUX_ADMIN),

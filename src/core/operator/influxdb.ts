@@ -87,6 +87,12 @@ export const influxdbStatefulSet = (cr: CryptoStream): Child & V1StatefulSet => 
           ],
         },
       },
+      // The volume goes with the stream unless it is kept on purpose, together with the credentials that open it
+      // (credentials.ts): a kept volume with new credentials would lock a re-created stream out of its database.
+      persistentVolumeClaimRetentionPolicy: {
+        whenDeleted: cr.spec.influxdb.retainOnDelete ? 'Retain' : 'Delete',
+        whenScaled: 'Retain',
+      },
       volumeClaimTemplates: [
         {
           metadata: { name: 'data', labels },

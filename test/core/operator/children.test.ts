@@ -100,6 +100,18 @@ describe('the InfluxDB of a stream', () => {
     });
   });
 
+  it('deletes its volume and credentials with the stream unless retainOnDelete keeps both', () => {
+    const policy = (c: Child[]) =>
+      spec(find(c, 'StatefulSet/demo-influxdb'))['persistentVolumeClaimRetentionPolicy'];
+    const owners = (c: Child[]) =>
+      find(c, 'Secret/demo-credentials').metadata.ownerReferences?.map((o) => o.kind);
+    assert.deepEqual(policy(children), { whenDeleted: 'Delete', whenScaled: 'Retain' });
+    assert.deepEqual(owners(children), ['CryptoStream']);
+    const kept = desiredState(aCryptoStream({ influxdb: { retainOnDelete: true } }), inputs);
+    assert.deepEqual(policy(kept), { whenDeleted: 'Retain', whenScaled: 'Retain' });
+    assert.equal(owners(kept), undefined, 'the Secret outlives the stream with the volume it opens');
+  });
+
   it('stores the generated credentials in the Secret, base64 as Kubernetes keeps them', () => {
     const secret = data(find(children, 'Secret/demo-credentials'));
     assert.equal(atob(secret['influxdb-token']!), 'influx-token');
