@@ -65,12 +65,16 @@ export const makeReconcile =
     const raw = deps.streams.get(name, namespace) as CryptoStream | undefined;
     if (raw === undefined || raw.metadata.deletionTimestamp !== undefined) return undefined; // the GC removes the children
     const cr = defaulted(raw);
-    const observed = deps.children.flatMap((i) => i.list(namespace)).filter(ownedBy(cr.metadata.uid));
     const secretKey = childKey({
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: { namespace, name: names(cr).credentials },
     });
+    // With influxdb.retainOnDelete the credentials Secret has no owner (it outlives the stream) but is ours.
+    const kept = (o: KubernetesObject) => cr.spec.influxdb.retainOnDelete && childKey(o) === secretKey;
+    const observed = deps.children
+      .flatMap((i) => i.list(namespace))
+      .filter((o) => ownedBy(cr.metadata.uid)(o) || kept(o));
     const credentials = await credentialsOf(
       deps.kube,
       cr,
