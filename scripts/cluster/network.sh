@@ -15,7 +15,11 @@ up() {
     ip link add "$BRIDGE" type bridge
     log "network: bridge $BRIDGE created"
   fi
-  ip addr show dev "$BRIDGE" | grep -q "inet $NODE_IP/" || ip addr add "$NODE_IP/${POD_CIDR#*/}" dev "$BRIDGE"
+  # Not `ip ... | grep -q`: with pipefail, grep closing the pipe early can fail the check.
+  case "$(ip -4 -o addr show dev "$BRIDGE")" in
+    *" inet $NODE_IP/"*) ;;
+    *) ip addr add "$NODE_IP/${POD_CIDR#*/}" dev "$BRIDGE" ;;
+  esac
   ip link set "$BRIDGE" up
   [ -f "$STATE/ip_forward.before" ] || cat /proc/sys/net/ipv4/ip_forward >"$STATE/ip_forward.before"
   echo 1 >/proc/sys/net/ipv4/ip_forward

@@ -77,7 +77,8 @@ export const streamManifest = (
     intervals: [...INTERVALS],
     binance: { baseUrl: binance.url, backfillFrom: new Date(BACKFILL_FROM).toISOString() },
     kafka: { external: { bootstrapServers: c.kafkaBootstrap }, partitions: 4 },
-    influxdb: { image: c.influxdbImage, storage: '256Mi' },
+    // The recorded candles are from 2024: older than any finite retention, which InfluxDB refuses to store.
+    influxdb: { image: c.influxdbImage, storage: '256Mi', retentionDays: 0 },
     grafana: { enabled: false },
     ...overrides,
   },
