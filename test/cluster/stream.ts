@@ -90,7 +90,13 @@ export const conditionsOf = async (c: NodeCluster, namespace: string, name: stri
   (await tools(c).getJson<{ status?: { conditions?: Condition[] } }>('cryptostream', '-n', namespace, name))
     .status?.conditions ?? [];
 
-export const waitReady = (c: NodeCluster, namespace: string, name: string, timeoutMs = 300_000) =>
+export const waitReady = (
+  c: NodeCluster,
+  namespace: string,
+  name: string,
+  timeoutMs = 300_000,
+  everyMs = 1_000,
+) =>
   until(
     async () => {
       const ready = (await conditionsOf(c, namespace, name)).find((x) => x.type === 'Ready');
@@ -98,6 +104,7 @@ export const waitReady = (c: NodeCluster, namespace: string, name: string, timeo
     },
     `CryptoStream ${namespace}/${name} is Ready`,
     timeoutMs,
+    everyMs,
   );
 
 /** The stream as the core names its children (only `metadata.name` and `namespace` matter to `names`). */
