@@ -42,6 +42,9 @@ clusterDNS: [$DNS_SERVICE_IP]
 resolvConf: $KUBELET_DIR/resolv.conf
 failSwapOn: false
 serializeImagePulls: false
+# Container logs under our folder (the kubelet still links them from /var/log/containers: cluster:down removes
+# those links).
+podLogsDir: $KUBELET_DIR/pod-logs
 # A small shared machine: evict only when the disk is really full.
 evictionHard:
   memory.available: 200Mi
