@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { pino } from 'pino';
@@ -13,6 +12,7 @@ import type { Kube } from '../../../src/shell/operator/kube.ts';
 import { makeMetrics } from '../../../src/shell/operator/metrics.ts';
 import type { Metrics } from '../../../src/shell/operator/metrics.ts';
 import { parse } from 'yaml';
+import { until } from '../../support/cluster.ts';
 import { services } from '../../support/services.ts';
 
 /** The test API server (`npm run services:up`): a client, and helpers to run the operator against it. */
@@ -66,26 +66,12 @@ export const deleteNamespace = async (kube: Kube, name: string): Promise<void> =
   await kube.request('DELETE', `/api/v1/namespaces/${name}`);
 };
 
-/** Polls until `check` returns a truthy value (no timing is asserted: the deadline only ends a hung test). */
-export const eventually = async <T>(
+/** Polls every 100 ms until `check` returns a truthy value (the deadline only ends a hung test). */
+export const eventually = <T>(
   check: () => Promise<T | undefined | false> | T | undefined | false,
   what: string,
   timeoutMs = 30_000,
-): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`gave up waiting until ${what}${last === undefined ? '' : `: ${String(last)}`}`);
-    await sleep(100);
-  }
-};
+): Promise<T> => until(check, what, timeoutMs, 100);
 
 export type Running = {
   readonly controller: Controller;
