@@ -20,6 +20,7 @@ import {
   childNames,
   expectedCount,
   installOperator,
+  removeOperator,
   restrictedNamespace,
   streamInflux,
   streamManifest,
@@ -28,7 +29,7 @@ import {
 } from '../test/cluster/stream.ts';
 
 const c = nodeCluster();
-const { kubectl, apply, getJson, helm } = tools(c);
+const { kubectl, apply, getJson } = tools(c);
 
 type Pod = { metadata: { name: string; uid: string; labels?: Record<string, string> } };
 
@@ -144,6 +145,5 @@ try {
   console.log(`| operator | ${podRssMb(operatorPod.metadata.uid) ?? '-'} (after both runs) |`);
 } finally {
   await server.close();
-  await helm('uninstall', release, '--namespace', operatorNs, '--wait').catch(() => undefined);
-  await kubectl('delete', 'namespace', ns, operatorNs, '--wait=false').catch(() => undefined);
+  await removeOperator(c, release, operatorNs, [ns]);
 }

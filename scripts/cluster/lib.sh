@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Shared helpers of scripts/cluster/*: the one-node cluster's paths, addresses and ranges. Sourced, not run.
 # Builds on scripts/services/lib.sh (pid files, cached builds, waits).
+LOG_TAG=cluster
 # shellcheck source=../services/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../services/lib.sh"
 CLUSTER_SCRIPTS="$SERVICES_ROOT/scripts/cluster"
@@ -54,5 +55,3 @@ FORWARD_CHAIN=CRYPTOSTREAM-FORWARD
 
 kubectl_cluster() { "$KUBE_BIN/kubectl" --kubeconfig "$CLUSTER_KUBECONFIG" "$@"; }
 crictl() { "$CRICTL_BIN/crictl" --runtime-endpoint "unix://$CONTAINERD_SOCK" --timeout 30s "$@"; }
-log() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { printf '[cluster] ERROR: %s\n' "$*" >&2; exit 1; }

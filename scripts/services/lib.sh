@@ -30,8 +30,10 @@ INFLUX_BIN="$CACHE_HOME/influxd/$INFLUXDB_VERSION"
 KAFKA_LIBS="$CACHE_HOME/kafka/$KAFKA_VERSION/libs"
 KUBECONFIG_FILE="$SERVICES_DIR/kubeconfig"
 
-log() { printf '[services %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }
+# LOG_TAG names the messages' source (scripts/cluster/lib.sh sets it to cluster).
+LOG_TAG=${LOG_TAG:-services}
+log() { printf '[%s %s] %s\n' "$LOG_TAG" "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf '[%s] ERROR: %s\n' "$LOG_TAG" "$*" >&2; exit 1; }
 
 # pid_of NAME: prints the pid recorded for NAME if that process is alive, else nothing (exit 1).
 pid_of() {

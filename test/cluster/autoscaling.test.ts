@@ -22,6 +22,7 @@ import { nodeCluster, tools, until } from '../support/cluster.ts';
 import {
   childNames,
   installOperator,
+  removeOperator,
   restrictedNamespace,
   streamInflux,
   streamManifest,
@@ -30,7 +31,7 @@ import {
 } from './stream.ts';
 
 const c = nodeCluster();
-const { kubectl, apply, getJson, helm } = tools(c);
+const { apply, getJson } = tools(c);
 
 const FROM = Date.UTC(2030, 0, 1);
 const MINUTE = 60_000;
@@ -80,8 +81,7 @@ describe('consumer autoscaling on the one-node cluster', () => {
 
   after(async () => {
     await binance?.close();
-    await helm('uninstall', release, '--namespace', operatorNs, '--wait').catch(() => undefined);
-    await kubectl('delete', 'namespace', ns, operatorNs, '--wait=false').catch(() => undefined);
+    await removeOperator(c, release, operatorNs, [ns]);
   });
 
   it('scales the consumers up under load and down after it, and stores every candle exactly', async () => {

@@ -16,6 +16,7 @@ import {
   childNames,
   expectedCount,
   installOperator,
+  removeOperator,
   restrictedNamespace,
   streamInflux,
   streamManifest,
@@ -24,7 +25,7 @@ import {
 } from './stream.ts';
 
 const c = nodeCluster();
-const { kubectl, apply, getJson, helm } = tools(c);
+const { kubectl, apply, getJson } = tools(c);
 
 type Pod = {
   metadata: { name: string; deletionTimestamp?: string; labels?: Record<string, string> };
@@ -70,8 +71,7 @@ describe('a CryptoStream on the one-node cluster', () => {
 
   after(async () => {
     await binance?.close();
-    await helm('uninstall', release, '--namespace', operatorNs, '--wait').catch(() => undefined);
-    await kubectl('delete', 'namespace', ns, operatorNs, '--wait=false').catch(() => undefined);
+    await removeOperator(c, release, operatorNs, [ns]);
   });
 
   it('helm install: the operator pod is Running and Ready in a restricted namespace', async () => {

@@ -12,8 +12,8 @@ import type { CryptoStream } from '../../src/api/v1alpha1/cryptostream.ts';
 import type { BinanceServer } from '../support/binanceServer.ts';
 import { portForward, splitImage, tools, until } from '../support/cluster.ts';
 import type { NodeCluster, PortForward } from '../support/cluster.ts';
-import { asRow, expectedPoints, storedPoints, SYMBOLS } from '../shell/pipeline/harness.ts';
-import type { Run, StoredKind } from '../shell/pipeline/harness.ts';
+import { asRow, countStored, expectedPoints, storedPoints, SYMBOLS } from '../shell/pipeline/harness.ts';
+import type { Run } from '../shell/pipeline/harness.ts';
 
 export const CHART = join(import.meta.dirname, '..', '..', 'charts', 'cryptostream');
 export const BACKFILL_FROM = Date.UTC(2024, 8, 16);
@@ -59,6 +59,19 @@ export const installOperator = async (
     '5m',
     ...extra,
   );
+};
+
+/** `helm uninstall` of the release and deletion of the namespaces (best effort, in a test's clean-up). */
+export const removeOperator = async (
+  c: NodeCluster,
+  release: string,
+  operatorNamespace: string,
+  namespaces: readonly string[],
+): Promise<void> => {
+  const { helm, kubectl } = tools(c);
+  await helm('uninstall', release, '--namespace', operatorNamespace, '--wait').catch(() => undefined);
+  const all = [...new Set([...namespaces, operatorNamespace])];
+  await kubectl('delete', 'namespace', ...all, '--wait=false').catch(() => undefined);
 };
 
 /** The stream the cluster tests run: 4 symbols, 15m and 1h, from the Binance test server, external Kafka. */
@@ -150,12 +163,6 @@ export const expectedFor = (binance: BinanceServer, symbol: string, interval: In
       .map((k) => ({ ...k, symbol, interval })),
   );
 
-export const storedCount = async (run: Run, interval: Interval, kind: StoredKind): Promise<number> => {
-  let total = 0;
-  for (const symbol of SYMBOLS) total += (await storedPoints(run, symbol, interval, kind)).length;
-  return total;
-};
-
 export const expectedCount = (binance: BinanceServer, interval: Interval): number =>
   SYMBOLS.reduce((sum, s) => sum + expectedFor(binance, s, interval).raw.length, 0);
 
@@ -164,7 +171,7 @@ export const assertStreamExact = async (run: Run, binance: BinanceServer): Promi
   for (const interval of INTERVALS) {
     const want = expectedCount(binance, interval);
     await until(
-      async () => (await storedCount(run, interval, 'enriched')) >= want || undefined,
+      async () => (await countStored(run, interval, 'enriched')) >= want || undefined,
       `${want} enriched ${interval} points are stored`,
       300_000,
       2_000,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { nodeCluster, splitImage, tools, until } from '../support/cluster.ts';
-import { CHART, installOperator, restrictedNamespace, uniqueName } from './stream.ts';
+import { CHART, installOperator, removeOperator, restrictedNamespace, uniqueName } from './stream.ts';
 
 const c = nodeCluster();
 const { kubectl, getJson, helm } = tools(c);
@@ -50,8 +50,7 @@ describe('helm upgrade of the operator on the one-node cluster', () => {
   });
 
   after(async () => {
-    await helm('uninstall', release, '--namespace', ns, '--wait').catch(() => undefined);
-    await kubectl('delete', 'namespace', ns, '--wait=false').catch(() => undefined);
+    await removeOperator(c, release, ns, [ns]);
   });
 
   it('rolls 2 replicas to a newly built image: the rollout completes and one new pod leads', async () => {
