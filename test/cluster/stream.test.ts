@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { countStored } from '../shell/pipeline/harness.ts';
 import { startBinanceServer } from '../support/binanceServer.ts';
 import type { BinanceServer } from '../support/binanceServer.ts';
 import { nodeCluster, tools, until } from '../support/cluster.ts';
@@ -15,7 +14,10 @@ import {
   assertStreamExact,
   childNames,
   expectedCount,
+  firstStored,
   installOperator,
+  isReady,
+  podsIn,
   removeOperator,
   restrictedNamespace,
   streamInflux,
@@ -27,21 +29,7 @@ import {
 const c = nodeCluster();
 const { kubectl, apply, getJson } = tools(c);
 
-type Pod = {
-  metadata: { name: string; deletionTimestamp?: string; labels?: Record<string, string> };
-  status: { phase: string; conditions?: { type: string; status: string }[] };
-};
-const pods = async (namespace: string, selector?: string): Promise<Pod[]> =>
-  (
-    await getJson<{ items: Pod[] }>(
-      'pods',
-      '-n',
-      namespace,
-      ...(selector === undefined ? [] : ['-l', selector]),
-    )
-  ).items;
-const isReady = (p: Pod) =>
-  p.status.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ?? false;
+const pods = (namespace: string, selector?: string) => podsIn(c, namespace, selector);
 
 /** Pods the API server refused (Pod Security admission reports FailedCreate on the owner). */
 const refusedPods = async (namespace: string): Promise<string[]> =>
@@ -103,17 +91,7 @@ describe('a CryptoStream on the one-node cluster', () => {
   });
 
   it('a consumer pod force-deleted and the InfluxDB pod deleted mid-stream: every point stored exactly once', async () => {
-    const first = await streamInflux(c, ns, name);
-    const stored = await until(
-      async () => {
-        const count = await countStored(first.run, '15m', 'enriched');
-        return count > 0 ? count : undefined;
-      },
-      'the first 15m points are stored',
-      180_000,
-      250,
-    );
-    await first.forward.stop();
+    const stored = await firstStored(c, ns, name, '15m', 180_000, 250);
     assert.ok(stored < expectedCount(binance, '15m'), `mid-stream: ${stored} points stored so far`);
     const [consumer] = await pods(ns, `app.kubernetes.io/component=consumer,cryptostream.io/interval=15m`);
     assert.ok(consumer !== undefined, 'a 15m consumer pod');

@@ -97,6 +97,27 @@ export const streamManifest = (
   },
 });
 
+/** What the cluster tests read of a pod. */
+export type Pod = {
+  metadata: { name: string; uid: string; labels?: Record<string, string>; deletionTimestamp?: string };
+  spec: { containers: { image: string; env?: { name: string; value?: string }[] }[] };
+  status: { phase: string; conditions?: { type: string; status: string }[] };
+};
+
+/** The pods of a namespace (matching a label selector, if given). */
+export const podsIn = async (c: NodeCluster, namespace: string, selector?: string): Promise<Pod[]> =>
+  (
+    await tools(c).getJson<{ items: Pod[] }>(
+      'pods',
+      '-n',
+      namespace,
+      ...(selector === undefined ? [] : ['-l', selector]),
+    )
+  ).items;
+
+export const isReady = (p: Pod): boolean =>
+  p.status.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ?? false;
+
 type Condition = { type: string; status: string; reason?: string; message?: string };
 
 export const conditionsOf = async (c: NodeCluster, namespace: string, name: string): Promise<Condition[]> =>
@@ -154,30 +175,68 @@ export const streamInflux = async (
   return { run, forward };
 };
 
-/** The candles a stream backfilled from BACKFILL_FROM stores for a market: all the test server has from then. */
-export const expectedFor = (binance: BinanceServer, symbol: string, interval: Interval) =>
+/** Waits for the stream's first enriched points of an interval (polling every `everyMs`); returns their count. */
+export const firstStored = async (
+  c: NodeCluster,
+  namespace: string,
+  name: string,
+  interval: Interval,
+  timeoutMs: number,
+  everyMs: number,
+): Promise<number> => {
+  const { run, forward } = await streamInflux(c, namespace, name);
+  try {
+    return await until(
+      async () => {
+        const count = await countStored(run, interval, 'enriched');
+        return count > 0 ? count : undefined;
+      },
+      `the first ${interval} points are stored`,
+      timeoutMs,
+      everyMs,
+    );
+  } finally {
+    await forward.stop();
+  }
+};
+
+/** The markets a test stream covers and the first open time it stores (what the test server has from then). */
+export type Markets = {
+  readonly symbols: readonly string[];
+  readonly intervals: readonly Interval[];
+  readonly from: number;
+};
+/** The cluster tests' stream of `streamManifest`: 4 symbols, 15m and 1h, backfilled from BACKFILL_FROM. */
+export const MAJORS: Markets = { symbols: SYMBOLS, intervals: INTERVALS, from: BACKFILL_FROM };
+
+/** The points a stream stores for a market: every candle the test server has from `markets.from` on. */
+export const expectedFor = (binance: BinanceServer, symbol: string, interval: Interval, markets = MAJORS) =>
   expectedPoints(
     binance
       .candles(symbol, interval)
-      .filter((k) => k.openTime >= BACKFILL_FROM)
+      .filter((k) => k.openTime >= markets.from)
       .map((k) => ({ ...k, symbol, interval })),
   );
 
-export const expectedCount = (binance: BinanceServer, interval: Interval): number =>
-  SYMBOLS.reduce((sum, s) => sum + expectedFor(binance, s, interval).raw.length, 0);
+export const expectedCount = (binance: BinanceServer, interval: Interval, markets = MAJORS): number =>
+  markets.symbols.reduce((sum, s) => sum + expectedFor(binance, s, interval, markets).raw.length, 0);
 
 /** Waits until every expected point is stored, then compares raw and enriched points exactly. */
-export const assertStreamExact = async (run: Run, binance: BinanceServer): Promise<void> => {
-  for (const interval of INTERVALS) {
-    const want = expectedCount(binance, interval);
+export const assertStreamExact = async (
+  run: Run,
+  binance: BinanceServer,
+  markets = MAJORS,
+): Promise<void> => {
+  for (const interval of markets.intervals) {
+    const want = expectedCount(binance, interval, markets);
     await until(
       async () => (await countStored(run, interval, 'enriched')) >= want || undefined,
       `${want} enriched ${interval} points are stored`,
       300_000,
       2_000,
     );
-    for (const symbol of SYMBOLS) {
-      const expected = expectedFor(binance, symbol, interval);
+    for (const symbol of markets.symbols) {
+      const expected = expectedFor(binance, symbol, interval, markets);
       assert.deepEqual(
         await storedPoints(run, symbol, interval, 'raw'),
         expected.raw.map(asRow),

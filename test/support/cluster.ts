@@ -25,6 +25,10 @@ export type NodeCluster = {
   readonly debianImage: string;
   readonly nodeName: string;
   readonly storageClass: string;
+  /** Where the Strimzi cluster operator runs (it watches every namespace). */
+  readonly strimziNamespace: string;
+  /** The Kafka image that Strimzi runs for the default Kafka version. */
+  readonly strimziKafkaImage: string;
 };
 
 export const clusterEnvPath = join(import.meta.dirname, '..', '..', '.services', 'cluster.env');
@@ -50,6 +54,8 @@ export const nodeCluster = (envPath: string = clusterEnvPath): NodeCluster => {
     debianImage: get('CLUSTER_DEBIAN_IMAGE'),
     nodeName: get('CLUSTER_NODE_NAME'),
     storageClass: get('CLUSTER_STORAGE_CLASS'),
+    strimziNamespace: get('STRIMZI_OPERATOR_NAMESPACE'),
+    strimziKafkaImage: get('STRIMZI_KAFKA_IMAGE'),
   };
 };
 

@@ -2,6 +2,7 @@ import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
 import { metaFor, podsOf } from './child.ts';
 import type { Child } from './child.ts';
 import { KAFKA_PORT, names } from './names.ts';
+import { restrictedStandardContainer } from './security.ts';
 
 export const STRIMZI_API = 'kafka.strimzi.io/v1';
 export const STRIMZI_CLUSTER_LABEL = 'strimzi.io/cluster';
@@ -16,6 +17,15 @@ export const replicationOf = (replicas: number): { factor: number; minInSync: nu
  * The Strimzi `Kafka` (KRaft; the nodes come from the KafkaNodePool). Its plain listener admits only this
  * stream's producers and consumers (`networkPolicyPeers`): Strimzi writes that NetworkPolicy itself, and
  * always lets its own operator and the cluster's nodes in.
+ *
+ * Strimzi's default (baseline) pod security leaves its containers' securityContext empty, which a namespace
+ * enforcing the `restricted` Pod Security Standard refuses: the Kafka and Topic Operator containers carry the
+ * restricted settings here, whatever the Strimzi installation is configured with.
+ *
+ * The Topic Operator runs without finalizers on the KafkaTopics: when the stream (or its namespace) is deleted,
+ * garbage collection deletes the topics together with the Kafka that runs the Topic Operator, and a finalizer
+ * that only a running Topic Operator can remove would leave them, and the namespace, stuck in Terminating. The
+ * topics go with the brokers anyway; a topic of a removed interval is still deleted by the running Topic Operator.
  */
 export const kafka = (cr: CryptoStream): Child => {
   const { factor, minInSync } = replicationOf(cr.spec.kafka.replicas);
@@ -43,8 +53,17 @@ export const kafka = (cr: CryptoStream): Child => {
           'min.insync.replicas': minInSync,
           'auto.create.topics.enable': false,
         },
+        template: { kafkaContainer: { securityContext: restrictedStandardContainer } },
       },
-      entityOperator: { topicOperator: {} },
+      entityOperator: {
+        topicOperator: {},
+        template: {
+          topicOperatorContainer: {
+            securityContext: restrictedStandardContainer,
+            env: [{ name: 'STRIMZI_USE_FINALIZERS', value: 'false' }],
+          },
+        },
+      },
     },
   };
 };

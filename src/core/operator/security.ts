@@ -9,13 +9,21 @@ export const restrictedPod = (uid: number): V1PodSecurityContext => ({
   seccompProfile: { type: 'RuntimeDefault' },
 });
 
-/** Pod Security Standard "restricted" (container level), plus a read-only root filesystem. */
-export const restrictedContainer: V1SecurityContext = {
+/**
+ * What the Pod Security Standard "restricted" asks of a container; the same as Strimzi's own
+ * RestrictedPodSecurityProvider sets when its operator is configured with it.
+ */
+export const restrictedStandardContainer: V1SecurityContext = {
   allowPrivilegeEscalation: false,
-  readOnlyRootFilesystem: true,
   runAsNonRoot: true,
   capabilities: { drop: ['ALL'] },
   seccompProfile: { type: 'RuntimeDefault' },
+};
+
+/** Pod Security Standard "restricted" (container level), plus a read-only root filesystem. */
+export const restrictedContainer: V1SecurityContext = {
+  ...restrictedStandardContainer,
+  readOnlyRootFilesystem: true,
 };
 
 /** HTTP probes on a named port: readiness and liveness, the way every component here exposes health. */

@@ -60,6 +60,26 @@ describe('the Kafka of a stream', () => {
     ]);
   });
 
+  it('runs the Kafka and Topic Operator containers as the restricted Pod Security Standard asks; no topic finalizers', () => {
+    const restricted = {
+      allowPrivilegeEscalation: false,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    };
+    const kafka = spec(find(children, 'Kafka/demo')) as {
+      kafka: { template: unknown };
+      entityOperator: { template: unknown };
+    };
+    assert.deepEqual(kafka.kafka.template, { kafkaContainer: { securityContext: restricted } });
+    assert.deepEqual(kafka.entityOperator.template, {
+      topicOperatorContainer: {
+        securityContext: restricted,
+        env: [{ name: 'STRIMZI_USE_FINALIZERS', value: 'false' }],
+      },
+    });
+  });
+
   it('gives each interval a topic with a partition per consumer replica at least, and a one-partition DLQ', () => {
     assert.deepEqual(spec(find(children, 'KafkaTopic/demo-prices-1m')), {
       topicName: 'prices-1m',
