@@ -55,7 +55,7 @@ describe('a stream on its own Kafka, run by the real Strimzi operator on the nod
   const name = uniqueName('minimal');
   const n = childNames(ns, name);
   // Strimzi names a node pool's pods <cluster>-<pool>-<node id>, and labels them with the pool.
-  const broker = `${n.kafka}-${n.kafkaNodePool}-0`;
+  const broker = n.kafkaNodePod(0);
   const brokers = `strimzi.io/cluster=${n.kafka},strimzi.io/pool-name=${n.kafkaNodePool}`;
   const epoch = Math.floor(Date.now() / MINUTE) * MINUTE - (RECORDED_MINUTES - LIVE_MINUTES) * MINUTE;
   const end = epoch + RECORDED_MINUTES * MINUTE;
@@ -168,6 +168,24 @@ describe('a stream on its own Kafka, run by the real Strimzi operator on the nod
       );
       assert.match(described, /cleanup\.policy=delete/, described);
     }
+
+    // Strimzi's NetworkPolicy opens the plain listener to this stream's producers and consumers only (this
+    // node's CNI does not enforce NetworkPolicies; clusters that do, enforce this one).
+    const policy = await getJson<{ spec: { ingress: { ports?: { port: number }[]; from?: unknown[] }[] } }>(
+      'networkpolicy',
+      '-n',
+      ns,
+      `${n.kafka}-network-policy-kafka`,
+    );
+    const peersOf = (component: string) => ({
+      podSelector: {
+        matchLabels: { 'app.kubernetes.io/component': component, 'cryptostream.io/stream': name },
+      },
+    });
+    assert.deepEqual(policy.spec.ingress.find((rule) => rule.ports?.some((p) => p.port === 9092))?.from, [
+      peersOf('producer'),
+      peersOf('consumer'),
+    ]);
 
     // The producer and the consumer reach Kafka through the Kafka's bootstrap Service.
     for (const component of ['producer', 'consumer']) {
