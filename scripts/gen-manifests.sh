@@ -19,5 +19,7 @@ render() {
 }
 # --stdout: print instead of writing (the test compares it with the committed file).
 if [ "${1:-}" = "--stdout" ]; then render; exit 0; fi
-render >"$root/manifests/install.yaml"
+# Written whole or not at all: a failing helm leaves the committed file as it was.
+render >"$root/manifests/install.yaml.tmp" || { rm -f "$root/manifests/install.yaml.tmp"; exit 1; }
+mv "$root/manifests/install.yaml.tmp" "$root/manifests/install.yaml"
 echo "wrote manifests/install.yaml"

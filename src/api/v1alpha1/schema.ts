@@ -1,4 +1,5 @@
 import { intervals } from '../../core/kline/interval.ts';
+import { MAX_STREAM_NAME } from '../../core/operator/names.ts';
 import { SASL_MECHANISMS } from './cryptostream.ts';
 import { arr, bool, completeDefaults, int, num, obj, str } from './openapi.ts';
 import type { Schema } from './openapi.ts';
@@ -505,9 +506,8 @@ export const rootSchema: Schema = obj(
     required: ['spec'],
     'x-kubernetes-validations': [
       {
-        rule: "self.metadata.name.size() <= 40 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
-        message:
-          'metadata.name must be a DNS label of at most 40 characters starting with a letter: it prefixes the names of Services and other children',
+        rule: `self.metadata.name.size() <= ${MAX_STREAM_NAME} && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')`,
+        message: `metadata.name must be a DNS label of at most ${MAX_STREAM_NAME} characters starting with a letter: it prefixes the names of Services and other children, and Strimzi names the Kafka pods <name>-<name>-pool-<id>`,
       },
     ],
   },

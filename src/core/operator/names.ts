@@ -1,16 +1,30 @@
 import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
 import type { Interval } from '../kline/interval.ts';
 
+/** Kubernetes' limit for a DNS label: a Service's name, a pod's hostname, a label's value. */
+export const DNS_LABEL_MAX = 63;
+const POOL_SUFFIX = '-pool';
+/** Node IDs of a pool of at most 9 nodes stay below 100 (Strimzi may skip IDs as a pool scales). */
+const NODE_ID_DIGITS = 2;
+
 /**
- * Predictable child names, all prefixed with the stream's name (at most 40 characters, so every name
- * stays a valid DNS label). The Strimzi `Kafka` takes the stream's own name, so its bootstrap Service
- * is `<name>-kafka-bootstrap`.
+ * The longest stream name. The tightest of the names built from it is Strimzi's: a node pool's pods are
+ * `<kafka>-<pool>-<node id>`, that name is each pod's hostname (a DNS label), and both the Kafka and its
+ * pool carry the stream's name. Every other child's name and label value is shorter.
+ */
+export const MAX_STREAM_NAME = Math.floor((DNS_LABEL_MAX - POOL_SUFFIX.length - 1 - NODE_ID_DIGITS) / 2);
+
+/**
+ * Predictable child names, all prefixed with the stream's name (at most MAX_STREAM_NAME characters).
+ * The Strimzi `Kafka` takes the stream's own name, so its bootstrap Service is `<name>-kafka-bootstrap`.
  */
 export const names = (cr: CryptoStream) => {
   const n = cr.metadata.name;
   return {
     kafka: n,
-    kafkaNodePool: `${n}-pool`,
+    kafkaNodePool: `${n}${POOL_SUFFIX}`,
+    /** The pod in which Strimzi runs Kafka node `id` of the pool. */
+    kafkaNodePod: (id: number) => `${n}-${n}${POOL_SUFFIX}-${id}`,
     kafkaBootstrap: `${n}-kafka-bootstrap`,
     topic: (i: Interval) => `${n}-prices-${i}`,
     dlqTopic: (i: Interval) => `${n}-prices-${i}-dlq`,

@@ -173,13 +173,13 @@ const invalid: readonly Case[] = [
     title: 'a name that starts with a digit',
     spec: base,
     name: '1stream',
-    message: /metadata\.name must be a DNS label of at most 40 characters starting with a letter/,
+    message: /metadata\.name must be a DNS label of at most 27 characters starting with a letter/,
   },
   {
     title: 'a name too long to prefix its children',
     spec: base,
-    name: 'a'.repeat(41),
-    message: /metadata\.name must be a DNS label of at most 40 characters/,
+    name: 'a'.repeat(28),
+    message: /metadata\.name must be a DNS label of at most 27 characters/,
   },
 ];
 
