@@ -2,13 +2,26 @@ import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
 import { metaFor, selectorLabels } from './child.ts';
 import type { Child } from './child.ts';
+import { contentHash } from './contentHash.ts';
 import { SECRET_KEYS } from './credentials.ts';
 import { secretEnv } from './env.ts';
+import { grafanaDashboards, grafanaProvisioning } from './grafanaProvisioning.ts';
 import { GRAFANA_PORT, names } from './names.ts';
 import { httpProbes, restrictedContainer, restrictedPod } from './security.ts';
 
 /** The `grafana` user of the official image. */
 const GRAFANA_UID = 472;
+
+/** On Grafana's pod template: the fingerprint of its generated configuration. */
+export const CONFIG_HASH_ANNOTATION = 'cryptostream.io/config-hash';
+
+/**
+ * Grafana reads its datasources and alert rules only when it starts, and files mounted with subPath never
+ * see a ConfigMap's updates: a change of the generated configuration (e.g. of `spec.alerts`) changes this
+ * hash on the pod template, so the Deployment rolls Grafana onto it.
+ */
+export const grafanaConfigHash = (cr: CryptoStream): string =>
+  contentHash(JSON.stringify([grafanaProvisioning(cr).data, grafanaDashboards(cr).data]));
 
 /** Grafana with provisioned datasource, dashboards and alert rules; all state on emptyDirs (it is all provisioned). */
 export const grafanaDeployment = (cr: CryptoStream): Child & V1Deployment => {
@@ -29,7 +42,10 @@ export const grafanaDeployment = (cr: CryptoStream): Child & V1Deployment => {
       replicas: 1,
       selector: { matchLabels: selectorLabels(cr, 'grafana') },
       template: {
-        metadata: { labels: metaFor(cr, n.grafana, 'grafana').labels! },
+        metadata: {
+          labels: metaFor(cr, n.grafana, 'grafana').labels!,
+          annotations: { [CONFIG_HASH_ANNOTATION]: grafanaConfigHash(cr) },
+        },
         spec: {
           serviceAccountName: n.grafana,
           automountServiceAccountToken: false,

@@ -201,6 +201,33 @@ describe('the Grafana of a stream', () => {
     assert.deepEqual(threshold, [{ evaluator: { type: 'gt', params: [100000] } }]);
   });
 
+  it('rolls Grafana when its generated configuration changes, and only then', () => {
+    const hashOf = (stream: ReturnType<typeof aCryptoStream>) =>
+      (
+        spec(find(desiredState(stream, inputs), 'Deployment/demo-grafana'))['template'] as {
+          metadata: { annotations: Record<string, string> };
+        }
+      ).metadata.annotations['cryptostream.io/config-hash'];
+    const alert = { name: 'btc-high', symbol: 'BTCUSDC', field: 'close', above: 100000 };
+    const before = hashOf(aCryptoStream({ alerts: [alert] }));
+    assert.match(before ?? '', /^[0-9a-f]{16}$/);
+    assert.notEqual(
+      hashOf(aCryptoStream({ alerts: [{ ...alert, above: 120000 }] })),
+      before,
+      'an alert changed',
+    );
+    assert.notEqual(
+      hashOf(aCryptoStream({ alerts: [alert], intervals: ['1m', '1h'] })),
+      before,
+      'a dashboard changed',
+    );
+    assert.equal(
+      hashOf(aCryptoStream({ alerts: [alert], producer: { resources: { requests: { cpu: '200m' } } } })),
+      before,
+      'nothing of Grafana changed',
+    );
+  });
+
   it('takes the administrator from adminSecret when given', () => {
     const own = desiredState(aCryptoStream({ grafana: { adminSecret: 'grafana-admin' } }), inputs);
     const deployment = find(own, 'Deployment/demo-grafana');
