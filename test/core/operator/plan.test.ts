@@ -35,8 +35,8 @@ describe('planning a reconcile', () => {
     );
     assert.deepEqual(
       apply.map(kindAndName),
-      ['ConfigMap/demo-grafana-dashboards', 'Deployment/demo-consumer-1m'],
-      'the interval picker shrinks; the 1m consumer no longer derives 1h',
+      ['ConfigMap/demo-grafana-dashboards', 'Deployment/demo-grafana', 'Deployment/demo-consumer-1m'],
+      'the interval picker shrinks (Grafana rolls onto the new dashboards); the 1m consumer no longer derives 1h',
     );
     assert.deepEqual(prune.map(kindAndName), [
       'KafkaTopic/demo-prices-1h',
@@ -56,6 +56,7 @@ describe('planning a reconcile', () => {
     const { apply } = plan(moreSymbols, children.map(asServerReturns));
     assert.deepEqual(apply.map(kindAndName), [
       'ConfigMap/demo-grafana-dashboards',
+      'Deployment/demo-grafana',
       'Deployment/demo-producer-1m',
       'Deployment/demo-producer-1h',
     ]);
