@@ -38,8 +38,9 @@ up() {
   if [ ! -f "$DIR/data/meta.properties" ]; then
     [ -f "$DIR/cluster-id" ] || head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$DIR/cluster-id"
     log "kafka: formatting storage (cluster id $(cat "$DIR/cluster-id"))"
+    # --cluster-id=ID, not -t ID: a random ID may start with "-", which the tool would read as an option.
     # shellcheck disable=SC2046
-    java $(java_opts) -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format -t "$(cat "$DIR/cluster-id")" \
+    java $(java_opts) -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format --cluster-id="$(cat "$DIR/cluster-id")" \
       -c "$DIR/server.properties" --ignore-formatted >"$DIR/format.log" 2>&1 ||
       { cat "$DIR/format.log" >&2; die "kafka: storage format failed"; }
   fi
