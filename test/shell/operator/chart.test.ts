@@ -93,6 +93,38 @@ describe('the Helm chart', () => {
     assert.ok(rendered.some((d) => d.kind === 'Pod' && d.metadata?.annotations?.['helm.sh/hook'] === 'test'));
   });
 
+  it('with watchNamespace grants a Role in that namespace only, finalizers included (checked by the API server)', async () => {
+    const watched = await freshNamespace(kube, 'chart-watched');
+    const other = await freshNamespace(kube, 'chart-other');
+    const scoped = `${release}-scoped`;
+    try {
+      const rendered = docs(helm('template', scoped, chart, '-n', ns, '--set', `watchNamespace=${watched}`));
+      assert.deepEqual(
+        rendered.filter((d) => d.kind === 'ClusterRole' || d.kind === 'ClusterRoleBinding'),
+        [],
+        'no cluster-wide grant',
+      );
+      helm('install', scoped, chart, '-n', ns, '--set', `watchNamespace=${watched}`);
+      const sa = makeKube(await asServiceAccount(ns, scoped));
+      const can = async (namespace: string, verb: string, resource: string, subresource = '', group = '') => {
+        const res = await sa.request('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SelfSubjectAccessReview',
+          spec: { resourceAttributes: { namespace, verb, group, resource, subresource } },
+        });
+        return (res.body as { status: { allowed: boolean } }).status.allowed;
+      };
+      assert.equal(await can(watched, 'get', 'secrets'), true, 'Secrets of the watched namespace');
+      assert.equal(await can(other, 'get', 'secrets'), false, 'no Secret elsewhere');
+      assert.equal(await can(other, 'list', 'cryptostreams', '', 'cryptostream.io'), false);
+      assert.equal(await can(watched, 'update', 'cryptostreams', 'finalizers', 'cryptostream.io'), true);
+    } finally {
+      helm('uninstall', scoped, '-n', ns);
+      await deleteNamespace(kube, watched);
+      await deleteNamespace(kube, other);
+    }
+  });
+
   it('renders manifests/install.yaml exactly (npm run gen:manifests)', () => {
     const out = execFileSync('bash', [join(root, 'scripts', 'gen-manifests.sh'), '--stdout'], {
       encoding: 'utf8',
