@@ -64,7 +64,8 @@ export type CryptoStreamSpec = {
     readonly external?: ExternalKafka;
   };
   readonly influxdb: {
-    readonly image: string;
+    /** Unset: the operator's default, resolved at every reconcile. */
+    readonly image?: string;
     readonly storage: Quantity;
     readonly retentionDays: number;
     readonly org: string;
@@ -73,7 +74,8 @@ export type CryptoStreamSpec = {
   };
   readonly grafana: {
     readonly enabled: boolean;
-    readonly image: string;
+    /** Unset: the operator's default, resolved at every reconcile. */
+    readonly image?: string;
     readonly adminSecret?: string;
     readonly nodePort?: number;
   };

@@ -211,11 +211,21 @@ const kafka = obj(
       maxLength: 16,
       pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$',
     }),
-    replicas: int('Number of Kafka nodes (each both broker and KRaft controller), 1 to 9.', {
-      default: KAFKA_REPLICAS,
-      minimum: 1,
-      maximum: 9,
-    }),
+    replicas: int(
+      "Number of Kafka nodes (each both broker and KRaft controller), 1 to 9. The topics' replication factor is the smaller of it and 3, so it can change only between values of 3 or more.",
+      {
+        default: KAFKA_REPLICAS,
+        minimum: 1,
+        maximum: 9,
+        'x-kubernetes-validations': [
+          {
+            rule: 'self == oldSelf || (self >= 3 && oldSelf >= 3)',
+            message:
+              "kafka.replicas can change only between values of 3 or more: below 3 it sets the topics' replication factor, which Strimzi's Topic Operator cannot change (that takes Cruise Control)",
+          },
+        ],
+      },
+    ),
     storage: quantity('Persistent volume size of each Kafka node.', KAFKA_STORAGE),
     partitions: int(
       "Partitions of each interval's topic. The operator raises it to consumer.autoscaling.maxReplicas when lower, so every consumer replica gets a partition. Partitions can only grow.",
@@ -258,7 +268,9 @@ const kafka = obj(
 const influxdb = obj(
   'The InfluxDB 2 database the consumers write raw and enriched candles to (buckets marketdata_raw and marketdata_enriched).',
   {
-    image: image('InfluxDB 2.x container image.', 'influxdb:2.7.12'),
+    image: image(
+      "InfluxDB 2.x container image. Unset: the operator's default (influxdb:2.7.12 unless the operator was installed with another), applied at every reconcile, so upgrading the operator moves the stream.",
+    ),
     storage: immutable(
       quantity(
         'Persistent volume size of the database. Fixed at creation (a StatefulSet cannot change its volume claim template).',
@@ -293,7 +305,9 @@ const grafana = obj(
   'Grafana with the InfluxDB datasource and the candle dashboards provisioned.',
   {
     enabled: bool('Run Grafana for this stream.', { default: true }),
-    image: image('Grafana container image.', 'grafana/grafana:12.1.1'),
+    image: image(
+      "Grafana container image. Unset: the operator's default (grafana/grafana:12.1.1 unless the operator was installed with another), applied at every reconcile, so upgrading the operator moves the stream.",
+    ),
     adminSecret: secretName(
       "Name of a Secret in this namespace with keys admin-user and admin-password for the Grafana administrator. Unset: user admin with a password generated into the stream's Secret.",
     ),
@@ -449,6 +463,14 @@ export const specSchema: Schema = completeDefaults(
         {
           rule: '!has(self.influxdb.nodePort) || !has(self.grafana.nodePort) || self.influxdb.nodePort != self.grafana.nodePort',
           message: 'influxdb.nodePort and grafana.nodePort must differ',
+        },
+        {
+          // partitionsOf in core/operator/topics.ts: the larger of the two.
+          rule:
+            '(self.kafka.partitions >= oldSelf.kafka.partitions || self.consumer.autoscaling.maxReplicas >= oldSelf.kafka.partitions) && ' +
+            '(self.kafka.partitions >= oldSelf.consumer.autoscaling.maxReplicas || self.consumer.autoscaling.maxReplicas >= oldSelf.consumer.autoscaling.maxReplicas)',
+          message:
+            "the topics' partition count, the larger of kafka.partitions and consumer.autoscaling.maxReplicas, cannot decrease: Kafka cannot remove partitions",
         },
       ],
     },

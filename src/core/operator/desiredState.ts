@@ -7,12 +7,21 @@ import type { Credentials } from './credentials.ts';
 import { grafanaDeployment, grafanaService } from './grafana.ts';
 import { grafanaDashboards, grafanaProvisioning } from './grafanaProvisioning.ts';
 import { influxdbInit, influxdbService, influxdbStatefulSet } from './influxdb.ts';
+import { DEFAULT_IMAGES } from './images.ts';
+import type { DefaultImages } from './images.ts';
 import { kafka, kafkaNodePool } from './kafka.ts';
 import { dlqTopic, intervalTopic } from './topics.ts';
 import { consumer, producer } from './workers.ts';
 
-/** What the reconcile reads besides the resource: the operator's own image and the stream's credentials. */
-export type Inputs = { readonly image: string; readonly credentials: Credentials };
+/**
+ * What the reconcile reads besides the resource: the operator's own image (the workers'), the stream's
+ * credentials, and the operator's default InfluxDB and Grafana images (DEFAULT_IMAGES when not given).
+ */
+export type Inputs = {
+  readonly image: string;
+  readonly credentials: Credentials;
+  readonly defaultImages?: DefaultImages;
+};
 
 /** The in-cluster Kafka: Strimzi's Kafka, its node pool and the topics (none with `kafka.external`). */
 const strimziKafka = (cr: CryptoStream): Child[] => [
@@ -25,16 +34,24 @@ const strimziKafka = (cr: CryptoStream): Child[] => [
  * Every child of a (defaulted) CryptoStream. Equal input, equal output: no clocks, no random names; what
  * the cluster holds (the generated credentials) comes in as an argument.
  */
-export const desiredState = (cr: CryptoStream, { image, credentials }: Inputs): Child[] => [
+export const desiredState = (
+  cr: CryptoStream,
+  { image, credentials, defaultImages = DEFAULT_IMAGES }: Inputs,
+): Child[] => [
   credentialsSecret(cr, credentials),
   ...serviceAccounts(cr),
   ...(cr.spec.kafka.external === undefined ? strimziKafka(cr) : []),
   influxdbInit(cr),
   influxdbService(cr),
-  influxdbStatefulSet(cr),
+  influxdbStatefulSet(cr, defaultImages.influxdb),
   influxdbNetworkPolicy(cr),
   ...(cr.spec.grafana.enabled
-    ? [grafanaProvisioning(cr), grafanaDashboards(cr), grafanaService(cr), grafanaDeployment(cr)]
+    ? [
+        grafanaProvisioning(cr),
+        grafanaDashboards(cr),
+        grafanaService(cr),
+        grafanaDeployment(cr, defaultImages.grafana),
+      ]
     : []),
   ...cr.spec.intervals.flatMap((i) => [
     producer(cr, image, i),

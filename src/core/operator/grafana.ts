@@ -24,7 +24,7 @@ export const grafanaConfigHash = (cr: CryptoStream): string =>
   contentHash(JSON.stringify([grafanaProvisioning(cr).data, grafanaDashboards(cr).data]));
 
 /** Grafana with provisioned datasource, dashboards and alert rules; all state on emptyDirs (it is all provisioned). */
-export const grafanaDeployment = (cr: CryptoStream): Child & V1Deployment => {
+export const grafanaDeployment = (cr: CryptoStream, defaultImage: string): Child & V1Deployment => {
   const n = names(cr);
   const admin = cr.spec.grafana.adminSecret ?? n.credentials;
   const emptyDir = (name: string) => ({ name, emptyDir: {} });
@@ -53,7 +53,7 @@ export const grafanaDeployment = (cr: CryptoStream): Child & V1Deployment => {
           containers: [
             {
               name: 'grafana',
-              image: cr.spec.grafana.image,
+              image: cr.spec.grafana.image ?? defaultImage,
               ports: [{ name: 'http', containerPort: GRAFANA_PORT, protocol: 'TCP' }],
               env: [
                 secretEnv('GF_SECURITY_ADMIN_USER', admin, SECRET_KEYS.grafanaUser),

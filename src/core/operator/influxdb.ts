@@ -33,7 +33,7 @@ export const influxdbInit = (cr: CryptoStream): Child =>
   }) as Child;
 
 /** InfluxDB 2 as a one-replica StatefulSet with its volume from a claim template. */
-export const influxdbStatefulSet = (cr: CryptoStream): Child & V1StatefulSet => {
+export const influxdbStatefulSet = (cr: CryptoStream, defaultImage: string): Child & V1StatefulSet => {
   const n = names(cr);
   const labels = selectorLabels(cr, 'influxdb');
   const emptyDir = (name: string) => ({ name, emptyDir: {} });
@@ -54,7 +54,7 @@ export const influxdbStatefulSet = (cr: CryptoStream): Child & V1StatefulSet => 
           containers: [
             {
               name: 'influxdb',
-              image: cr.spec.influxdb.image,
+              image: cr.spec.influxdb.image ?? defaultImage,
               ports: [{ name: 'http', containerPort: INFLUX_PORT, protocol: 'TCP' }],
               env: [
                 { name: 'DOCKER_INFLUXDB_INIT_MODE', value: 'setup' },

@@ -10,8 +10,15 @@ import { endpointsOf, names } from './names.ts';
 import type { Pod } from './pods.ts';
 import type { Child } from './child.ts';
 
-/** A child the last apply could not write, with the API server's message. */
-export type Failure = { readonly child: Child; readonly message: string };
+/**
+ * A child the last reconcile could not write: the API server refused it (ApplyFailed, with its message), or
+ * its name is taken by an object the stream does not own (NameConflict, with the whole message).
+ */
+export type Failure = {
+  readonly child: Child;
+  readonly message: string;
+  readonly reason?: 'ApplyFailed' | 'NameConflict';
+};
 
 export const COMPONENTS = ['Kafka', 'InfluxDB', 'Grafana', 'Producers', 'Consumers'] as const;
 export type ComponentType = (typeof COMPONENTS)[number];
@@ -28,11 +35,14 @@ const componentOf = (c: Child): ComponentType => {
   return 'InfluxDB';
 };
 
-const failed = (f: Failure): Health => ({
-  ready: false,
-  reason: 'ApplyFailed',
-  message: `${f.child.kind} ${f.child.metadata.name} could not be applied: ${f.message}`,
-});
+const failed = (f: Failure): Health =>
+  f.reason === 'NameConflict'
+    ? { ready: false, reason: 'NameConflict', message: f.message }
+    : {
+        ready: false,
+        reason: 'ApplyFailed',
+        message: `${f.child.kind} ${f.child.metadata.name} could not be applied: ${f.message}`,
+      };
 
 /**
  * One condition per component, from what the children report about themselves, what failed to apply
@@ -81,9 +91,18 @@ export const componentConditions = (
 /**
  * Ready when every component of the data path is (Grafana's own condition says whether the dashboards
  * run; a Grafana whose image cannot be pulled does not hold the pipeline back); otherwise the first
- * component that is not, and why.
+ * component that is not, and why. A name taken by someone else's object (NameConflict) is named first,
+ * whichever component it is in: only the user can resolve it.
  */
 export const readyCondition = (components: readonly ConditionValue[]): ConditionValue => {
+  const conflicts = components.filter((c) => c.reason === 'NameConflict');
+  if (conflicts.length > 0)
+    return {
+      type: 'Ready',
+      status: 'False',
+      reason: 'NameConflict',
+      message: conflicts.map((c) => `${c.type}: ${c.message}`).join('\n'),
+    };
   const notReady = components.filter(
     (c) => DATA_PATH.includes(c.type as ComponentType) && c.status !== 'True',
   );

@@ -69,6 +69,7 @@ export const run = async (argv: readonly string[]): Promise<number> => {
       kube,
       ...(o.namespace === undefined ? {} : { namespace: o.namespace }),
       image: o.image,
+      defaultImages: o.defaultImages,
       identity: o.identity,
       concurrency: o.concurrency,
       resyncMs: 5 * 60_000,

@@ -1,4 +1,5 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { DefaultImages } from '../../core/operator/images.ts';
 import type { Logger } from 'pino';
 import { MANAGED_BY_LABEL, MANAGER } from '../../core/operator/child.ts';
 import { makeRecorder } from './events.ts';
@@ -19,6 +20,8 @@ export type ControllerOptions = {
   /** Watch one namespace; undefined: all namespaces. */
   readonly namespace?: string;
   readonly image: string;
+  /** The InfluxDB and Grafana images of streams that name none (default: DEFAULT_IMAGES). */
+  readonly defaultImages?: DefaultImages;
   readonly identity: string;
   readonly concurrency: number;
   /** Re-queue every stream this often, to catch anything a watch missed (converged reconciles write nothing). */
@@ -96,6 +99,7 @@ export const startController = (o: ControllerOptions): Controller => {
     children,
     pods,
     image: o.image,
+    ...(o.defaultImages === undefined ? {} : { defaultImages: o.defaultImages }),
     now: () => new Date(),
     record,
   });

@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import { DEFAULT_IMAGES } from '../../core/operator/images.ts';
+import type { DefaultImages } from '../../core/operator/images.ts';
 import { LEASE_TIMING } from './leader.ts';
 
 export const usage = `Usage: cryptostream operator [options]
@@ -10,6 +12,10 @@ and consumers. Uses the in-cluster service account, or $KUBECONFIG (or ~/.kube/c
 Options (environment variable in brackets):
   --namespace <ns>        watch only this namespace [CRYPTOSTREAM_WATCH_NAMESPACE] (default: all)
   --image <image>         image of the producers and consumers [CRYPTOSTREAM_IMAGE] (default: cryptostream:0.1.0)
+  --influxdb-image <image>  InfluxDB image of streams that name none [CRYPTOSTREAM_INFLUXDB_IMAGE]
+                          (default: ${DEFAULT_IMAGES.influxdb})
+  --grafana-image <image>   Grafana image of streams that name none [CRYPTOSTREAM_GRAFANA_IMAGE]
+                          (default: ${DEFAULT_IMAGES.grafana})
   --http-port <port>      /metrics, /healthz and /readyz [CRYPTOSTREAM_HTTP_PORT] (default: 8080)
   --http-host <host>      address to listen on (default: 0.0.0.0)
   --no-leader-elect       run without the leader Lease (only one replica may run then)
@@ -25,6 +31,8 @@ export type OperatorOptions = {
   /** undefined: every namespace */
   readonly namespace: string | undefined;
   readonly image: string;
+  /** The InfluxDB and Grafana images of streams whose spec names none. */
+  readonly defaultImages: DefaultImages;
   readonly port: number;
   readonly host: string;
   readonly leaderElect: boolean;
@@ -50,6 +58,8 @@ export const parseOptions = (
       options: {
         namespace: { type: 'string' },
         image: { type: 'string' },
+        'influxdb-image': { type: 'string' },
+        'grafana-image': { type: 'string' },
         'http-port': { type: 'string' },
         'http-host': { type: 'string' },
         'leader-elect': { type: 'boolean', default: true },
@@ -90,6 +100,11 @@ export const parseOptions = (
     // empty (the chart's default) means every namespace, like unset
     namespace: (args.namespace ?? env['CRYPTOSTREAM_WATCH_NAMESPACE']) || undefined,
     image: args.image ?? env['CRYPTOSTREAM_IMAGE'] ?? 'cryptostream:0.1.0',
+    // empty (the chart's default) means the built-in default, like unset
+    defaultImages: {
+      influxdb: (args['influxdb-image'] ?? env['CRYPTOSTREAM_INFLUXDB_IMAGE']) || DEFAULT_IMAGES.influxdb,
+      grafana: (args['grafana-image'] ?? env['CRYPTOSTREAM_GRAFANA_IMAGE']) || DEFAULT_IMAGES.grafana,
+    },
     port,
     host: args['http-host'] ?? '0.0.0.0',
     leaderElect: args['leader-elect'],

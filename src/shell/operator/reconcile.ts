@@ -10,10 +10,14 @@ import { names } from '../../core/operator/names.ts';
 import { childKey, plan } from '../../core/operator/plan.ts';
 import { nextStatus } from '../../core/operator/status.ts';
 import type { Failure } from '../../core/operator/status.ts';
+import { conflictMessage, isOwnedBy, nameConflicts } from '../../core/operator/ownership.ts';
+import type { Credentials } from '../../core/operator/credentials.ts';
+import type { DefaultImages } from '../../core/operator/images.ts';
 import { credentialsOf } from './credentials.ts';
 import type { Recorder } from './events.ts';
 import type { Informer } from './informers.ts';
 import type { Kube } from './kube.ts';
+import { resourceOf } from './resources.ts';
 
 export type ReconcileDeps = {
   readonly kube: Kube;
@@ -22,6 +26,8 @@ export type ReconcileDeps = {
   /** The pods of the stream's workloads (labelled like them), read only for the status. */
   readonly pods: Informer;
   readonly image: string;
+  /** The InfluxDB and Grafana images of streams that name none (default: DEFAULT_IMAGES). */
+  readonly defaultImages?: DefaultImages;
   readonly now: () => Date;
   readonly record: Recorder;
 };
@@ -33,9 +39,13 @@ export type Outcome = {
   readonly statusWritten: boolean;
 };
 
-const ownedBy = (uid: string | undefined) => (o: KubernetesObject) =>
-  o.metadata?.ownerReferences?.some((r) => r.controller === true && r.kind === KIND && r.uid === uid) ===
-  true;
+const inputsOf = (deps: ReconcileDeps) => ({
+  image: deps.image,
+  ...(deps.defaultImages === undefined ? {} : { defaultImages: deps.defaultImages }),
+});
+
+/** Stands in for the credentials while their Secret's name is taken: that Secret is never written then. */
+const UNUSED_CREDENTIALS: Credentials = { influxPassword: '', influxToken: '', grafanaPassword: '' };
 
 /**
  * The queue key of a CryptoStream, of the CryptoStream that controls a child, and of the stream whose
@@ -70,23 +80,45 @@ export const makeReconcile =
       kind: 'Secret',
       metadata: { namespace, name: names(cr).credentials },
     });
-    // With influxdb.retainOnDelete the credentials Secret has no owner (it outlives the stream) but is ours.
-    const kept = (o: KubernetesObject) => cr.spec.influxdb.retainOnDelete && childKey(o) === secretKey;
-    const observed = deps.children
-      .flatMap((i) => i.list(namespace))
-      .filter((o) => ownedBy(cr.metadata.uid)(o) || kept(o));
-    const credentials = await credentialsOf(
-      deps.kube,
-      cr,
-      observed.find((o) => childKey(o) === secretKey),
+    // The informers see only objects labelled as ours; among those, the stream's own (isOwnedBy).
+    const observed = deps.children.flatMap((i) => i.list(namespace)).filter(isOwnedBy(cr));
+    // A child about to be created whose name an object of someone else's takes (invisible to the informers,
+    // or labelled and owned by another): never applied over, never adopted, reported as NameConflict.
+    const observedKeys = new Set(observed.map(childKey));
+    const toCreate = desiredState(cr, { ...inputsOf(deps), credentials: UNUSED_CREDENTIALS }).filter(
+      (d) => !observedKeys.has(childKey(d)),
     );
-    const desired = desiredState(cr, { image: deps.image, credentials });
+    const holders = await Promise.all(
+      toCreate.map((d) => deps.kube.get(resourceOf(d.apiVersion, d.kind), namespace, d.metadata.name)),
+    );
+    const conflicts = nameConflicts(
+      cr,
+      toCreate.map((d, i) => [d, holders[i]] as const),
+    );
+    const taken = new Set(conflicts.map((c) => childKey(c.child)));
+    const credentials = taken.has(secretKey)
+      ? UNUSED_CREDENTIALS
+      : await credentialsOf(
+          deps.kube,
+          cr,
+          observed.find((o) => childKey(o) === secretKey),
+        );
+    const desired = desiredState(cr, { ...inputsOf(deps), credentials }).filter(
+      (d) => !taken.has(childKey(d)),
+    );
     const { apply, prune } = plan(desired, observed);
 
     const applied = await Promise.allSettled(apply.map((o) => deps.kube.apply(o)));
-    const failures: Failure[] = applied.flatMap((r, i) =>
-      r.status === 'rejected' ? [{ child: apply[i]!, message: message(r.reason) }] : [],
-    );
+    const failures: Failure[] = [
+      ...conflicts.map((c) => ({
+        child: c.child,
+        message: conflictMessage(c),
+        reason: 'NameConflict' as const,
+      })),
+      ...applied.flatMap((r, i) =>
+        r.status === 'rejected' ? [{ child: apply[i]!, message: message(r.reason) }] : [],
+      ),
+    ];
     const fresh = applied.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const pruned = await Promise.allSettled(prune.map((o) => deps.kube.remove(o)));
     const pruneErrors = pruned.flatMap((r, i) =>
@@ -100,7 +132,13 @@ export const makeReconcile =
     if (prune.length > pruneErrors.length)
       await deps.record(cr, 'Normal', 'Pruned', 'Delete', `deleted ${prune.map(kindAndName).join(', ')}`);
     for (const f of failures)
-      await deps.record(cr, 'Warning', 'ApplyFailed', 'Apply', `${kindAndName(f.child)}: ${f.message}`);
+      await deps.record(
+        cr,
+        'Warning',
+        f.reason ?? 'ApplyFailed',
+        'Apply',
+        `${kindAndName(f.child)}: ${f.message}`,
+      );
 
     const freshKeys = new Set(fresh.map(childKey));
     const live = [...observed.filter((o) => !freshKeys.has(childKey(o))), ...fresh];

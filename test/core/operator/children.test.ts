@@ -160,6 +160,43 @@ describe('the InfluxDB of a stream', () => {
   });
 });
 
+describe('the InfluxDB and Grafana images', () => {
+  const imagesOf = (children: Child[]) =>
+    ['StatefulSet/demo-influxdb', 'Deployment/demo-grafana'].map(
+      (id) =>
+        (spec(find(children, id))['template'] as { spec: { containers: { image: string }[] } }).spec
+          .containers[0]!.image,
+    );
+
+  it("are the operator's defaults when the spec names none", () => {
+    assert.deepEqual(imagesOf(desiredState(aCryptoStream(), inputs)), [
+      'influxdb:2.7.12',
+      'grafana/grafana:12.1.1',
+    ]);
+    const upgraded = { influxdb: 'influxdb:2.7.13', grafana: 'grafana/grafana:12.2.0' };
+    assert.deepEqual(imagesOf(desiredState(aCryptoStream(), { ...inputs, defaultImages: upgraded })), [
+      'influxdb:2.7.13',
+      'grafana/grafana:12.2.0',
+    ]);
+  });
+
+  it("are the spec's when it names them, whatever the operator's defaults", () => {
+    const own = aCryptoStream({
+      influxdb: { image: 'mirror/influxdb:2.7' },
+      grafana: { image: 'mirror/grafana:12' },
+    });
+    assert.deepEqual(
+      imagesOf(desiredState(own, { ...inputs, defaultImages: { influxdb: 'x', grafana: 'y' } })),
+      ['mirror/influxdb:2.7', 'mirror/grafana:12'],
+    );
+  });
+
+  it('are not stored in the resource as defaults', () => {
+    assert.equal(aCryptoStream().spec.influxdb.image, undefined);
+    assert.equal(aCryptoStream().spec.grafana.image, undefined);
+  });
+});
+
 describe('the Grafana of a stream', () => {
   const children = desiredState(
     aCryptoStream({ alerts: [{ name: 'btc-high', symbol: 'BTCUSDC', field: 'close', above: 100000 }] }),

@@ -117,6 +117,18 @@ describe('the status of a CryptoStream', () => {
     );
   });
 
+  it('names a name conflict in Ready, whichever component it is in (Grafana too)', () => {
+    const grafana = children.find((c) => c.kind === 'Deployment' && c.metadata.name === 'demo-grafana')!;
+    const message = 'Deployment demo-grafana already exists (not created by this stream); …';
+    const status = nextStatus(cr, allReady, [{ child: grafana, message, reason: 'NameConflict' }], T0);
+    const ready = status.conditions?.find((c) => c.type === 'Ready');
+    assert.deepEqual(
+      [ready?.status, ready?.reason, ready?.message],
+      ['False', 'NameConflict', `Grafana: ${message}`],
+    );
+    assert.equal(status.conditions?.find((c) => c.type === 'Grafana')?.reason, 'NameConflict');
+  });
+
   it('is unchanged when nothing changed, so a converged stream gets no status write', () => {
     const first = nextStatus(cr, allReady, [], T0);
     assert.deepEqual(nextStatus({ ...cr, status: first }, allReady, [], T1), first);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { DefaultImages } from '../../../src/core/operator/images.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -80,7 +81,7 @@ export type Running = {
 };
 
 /** Runs the operator in this process for one namespace. */
-export const runOperator = (kc: KubeConfig, namespace: string): Running => {
+export const runOperator = (kc: KubeConfig, namespace: string, defaultImages?: DefaultImages): Running => {
   const metrics = makeMetrics();
   const kube = makeKube(kc);
   let writes = 0;
@@ -90,6 +91,7 @@ export const runOperator = (kc: KubeConfig, namespace: string): Running => {
     kube,
     namespace,
     image: IMAGE,
+    ...(defaultImages === undefined ? {} : { defaultImages }),
     identity: 'test',
     concurrency: 4,
     resyncMs: 3_600_000,

@@ -242,6 +242,89 @@ describe('the operator on a real API server', () => {
     assert.equal((await condition(ns, 'demo', 'Ready'))?.reason, 'KafkaNotReady');
   });
 
+  it("moves a stream that names no InfluxDB or Grafana image to an upgraded operator's defaults", async () => {
+    await kube.apply(aStream(ns, 'follows', { symbols: ['BTCUSDC'] }));
+    const imageOf = async (kind: string, name: string) =>
+      (
+        (await get('apps/v1', kind, ns, name))?.['spec'] as
+          { template: { spec: { containers: { image: string }[] } } } | undefined
+      )?.template.spec.containers[0]?.image;
+    await eventually(
+      async () => (await imageOf('StatefulSet', 'follows-influxdb')) === 'influxdb:2.7.12',
+      'the built-in default InfluxDB image',
+    );
+    assert.equal(
+      (await stream(ns, 'follows'))?.spec.influxdb.image,
+      undefined,
+      'no image stored in the stream',
+    );
+    // The operator upgraded (restarted) with other defaults, as `helm upgrade --set defaultImages...` does.
+    await op.controller.stop();
+    op = runOperator(kc, ns, { influxdb: 'influxdb:2.7.13', grafana: 'grafana/grafana:12.2.0' });
+    await eventually(
+      async () =>
+        (await imageOf('StatefulSet', 'follows-influxdb')) === 'influxdb:2.7.13' &&
+        (await imageOf('Deployment', 'follows-grafana')) === 'grafana/grafana:12.2.0',
+      'the new defaults',
+    );
+    await kube.remove((await stream(ns, 'follows'))!);
+  });
+
+  it("refuses names taken by a user's objects: NameConflict, never overwritten, adopted or deleted", async () => {
+    // A user's Secret and Strimzi Kafka with the names the stream `taken` would give its children.
+    const userSecret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'taken-credentials', namespace: ns },
+      stringData: { note: 'mine' },
+    };
+    const userKafka = {
+      apiVersion: 'kafka.strimzi.io/v1',
+      kind: 'Kafka',
+      metadata: { name: 'taken', namespace: ns, labels: { team: 'payments' } },
+      spec: { kafka: { listeners: [{ name: 'tls', port: 9093, type: 'internal', tls: true }] } },
+    };
+    await kube.create(userSecret);
+    await kube.create(userKafka);
+    const before = {
+      secret: await get('v1', 'Secret', ns, 'taken-credentials'),
+      kafka: await get('kafka.strimzi.io/v1', 'Kafka', ns, 'taken'),
+    };
+    await kube.apply(aStream(ns, 'taken', { symbols: ['BTCUSDC'] }));
+    const ready = await eventually(async () => {
+      const c = await condition(ns, 'taken', 'Ready');
+      return c?.reason === 'NameConflict' ? c : undefined;
+    }, 'Ready=False, reason NameConflict');
+    assert.equal(ready.status, 'False');
+    assert.match(
+      ready.message ?? '',
+      /Secret taken-credentials already exists \(not created by this stream\)/,
+    );
+    assert.match(ready.message ?? '', /Kafka taken already exists \(not created by this stream\)/);
+    // The other children are there; the user's objects are exactly as they were (no new resourceVersion).
+    await eventually(
+      async () => (await get('apps/v1', 'Deployment', ns, 'taken-producer-1m')) !== undefined,
+      'the producer is created',
+    );
+    assert.equal(
+      (await get('v1', 'Secret', ns, 'taken-credentials'))?.metadata?.resourceVersion,
+      before.secret?.metadata?.resourceVersion,
+    );
+    assert.equal(
+      (await get('kafka.strimzi.io/v1', 'Kafka', ns, 'taken'))?.metadata?.resourceVersion,
+      before.kafka?.metadata?.resourceVersion,
+    );
+    // Deleting the stream leaves them too.
+    await kube.remove((await stream(ns, 'taken'))!);
+    await eventually(
+      async () => (await get('apps/v1', 'Deployment', ns, 'taken-producer-1m')) === undefined,
+      "the stream's own children are garbage-collected",
+      60_000,
+    );
+    assert.ok(await get('v1', 'Secret', ns, 'taken-credentials'), "the user's Secret is still there");
+    assert.ok(await get('kafka.strimzi.io/v1', 'Kafka', ns, 'taken'), "the user's Kafka is still there");
+  });
+
   it('leaves the children to the garbage collector when the CryptoStream is deleted', async () => {
     await kube.remove((await stream(ns, 'demo'))!);
     await eventually(

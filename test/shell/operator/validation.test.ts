@@ -10,6 +10,8 @@ type Case = {
   readonly spec: Record<string, unknown>;
   readonly message: RegExp;
   readonly name?: string;
+  /** For a change: the stream before it (default: base with 4 partitions). */
+  readonly from?: Record<string, unknown>;
   /** 422 Invalid, except a body that does not decode at all (400 Bad Request). */
   readonly status?: number;
 };
@@ -191,6 +193,18 @@ const invalidChanges: readonly Case[] = [
     message: /kafka\.partitions cannot decrease/,
   },
   {
+    title: "a Kafka size that changes the topics' replication factor",
+    spec: { ...base, kafka: { partitions: 4, replicas: 2 } },
+    message: /kafka\.replicas can change only between values of 3 or more/,
+  },
+  {
+    title: 'fewer partitions through a lower consumer.autoscaling.maxReplicas',
+    from: { ...base, kafka: { partitions: 4 }, consumer: { autoscaling: { maxReplicas: 8 } } },
+    spec: { ...base, kafka: { partitions: 4 }, consumer: { autoscaling: { maxReplicas: 6 } } },
+    message:
+      /the topics' partition count, the larger of kafka\.partitions and consumer\.autoscaling\.maxReplicas, cannot decrease/,
+  },
+  {
     title: 'another InfluxDB organisation',
     spec: { ...base, influxdb: { org: 'other' } },
     message: /influxdb\.org cannot change/,
@@ -258,22 +272,38 @@ describe('the API server rejects an invalid CryptoStream with a clear message', 
       assert.match(messageOf(res.body), c.message);
     });
 
+  /** Creates a stream as `from`, then answers a dry-run update of it to `to`. */
+  const change = async (name: string, from: Record<string, unknown>, to: Record<string, unknown>) => {
+    const created = await kube.request('POST', path(), aStream(ns, name, from));
+    assert.equal(created.status, 201, messageOf(created.body));
+    const current = created.body as { metadata: { resourceVersion: string } };
+    const update = {
+      ...aStream(ns, name, to),
+      metadata: { name, namespace: ns, resourceVersion: current.metadata.resourceVersion },
+    };
+    return kube.request('PUT', `${path()}/${name}?dryRun=All`, update);
+  };
+
   for (const c of invalidChanges)
     it(`rejects changing to ${c.title}`, async () => {
-      const name = `change-${invalidChanges.indexOf(c)}`;
-      const created = await kube.request(
-        'POST',
-        path(),
-        aStream(ns, name, { ...base, kafka: { partitions: 4 } }),
-      );
-      assert.equal(created.status, 201, messageOf(created.body));
-      const current = created.body as { metadata: { resourceVersion: string } };
-      const update = {
-        ...aStream(ns, name, c.spec),
-        metadata: { name, namespace: ns, resourceVersion: current.metadata.resourceVersion },
-      };
-      const res = await kube.request('PUT', `${path()}/${name}?dryRun=All`, update);
+      const from = c.from ?? { ...base, kafka: { partitions: 4 } };
+      const res = await change(`change-${invalidChanges.indexOf(c)}`, from, c.spec);
       assert.equal(res.status, 422, messageOf(res.body));
       assert.match(messageOf(res.body), c.message);
     });
+
+  it('accepts a Kafka growing from 3 nodes to 5, and a lower maxReplicas that keeps the partitions', async () => {
+    const grow = await change(
+      'grow',
+      { ...base, kafka: { replicas: 3 } },
+      { ...base, kafka: { replicas: 5 } },
+    );
+    assert.equal(grow.status, 200, messageOf(grow.body));
+    const fewer = await change(
+      'fewer-replicas',
+      { ...base, kafka: { partitions: 8 }, consumer: { autoscaling: { maxReplicas: 8 } } },
+      { ...base, kafka: { partitions: 8 }, consumer: { autoscaling: { maxReplicas: 4 } } },
+    );
+    assert.equal(fewer.status, 200, messageOf(fewer.body));
+  });
 });
