@@ -9,6 +9,15 @@ import { httpProbes, restrictedContainer, restrictedPod } from './security.ts';
 
 /** The `influxdb` user of the official image. */
 const INFLUX_UID = 1000;
+/** The container's memory limit, written as the API server writes it back (so the plan sees no change). */
+const MEMORY_LIMIT = '1Gi';
+const MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024;
+/**
+ * influxd's write cache (storage-cache-max-memory-size) defaults to 1 GiB, the whole container limit: a write
+ * burst would get the pod OOM-killed before influxd refuses writes. A quarter of the limit leaves room for the
+ * index, queries and the Go runtime.
+ */
+const CACHE_MAX_BYTES = MEMORY_LIMIT_BYTES / 4;
 
 const retention = (cr: CryptoStream): string =>
   cr.spec.influxdb.retentionDays === 0 ? '0' : `${cr.spec.influxdb.retentionDays}d`;
@@ -67,10 +76,21 @@ export const influxdbStatefulSet = (cr: CryptoStream, defaultImage: string): Chi
                   ? []
                   : [{ name: 'DOCKER_INFLUXDB_INIT_RETENTION', value: retention(cr) }]),
                 { name: 'INFLUXD_REPORTING_DISABLED', value: 'true' },
+                { name: 'INFLUXD_STORAGE_CACHE_MAX_MEMORY_SIZE', value: String(CACHE_MAX_BYTES) },
                 { name: 'HOME', value: '/tmp' },
               ],
               ...httpProbes('http', '/health', '/health'),
-              resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+              // The first start (setup, the init script) and the start over a large volume (loading the index)
+              // take longer than liveness allows: liveness begins once /health has answered, within 5 minutes.
+              startupProbe: {
+                httpGet: { path: '/health', port: 'http' },
+                periodSeconds: 5,
+                failureThreshold: 60,
+              },
+              resources: {
+                requests: { cpu: '100m', memory: '256Mi' },
+                limits: { cpu: '1', memory: MEMORY_LIMIT },
+              },
               securityContext: restrictedContainer,
               volumeMounts: [
                 { name: 'data', mountPath: '/var/lib/influxdb2' },

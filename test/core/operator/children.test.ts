@@ -110,6 +110,27 @@ describe('the InfluxDB of a stream', () => {
     );
   });
 
+  it('has a start-up probe before liveness, and a write cache well inside its memory limit', () => {
+    const container = (
+      spec(find(children, 'StatefulSet/demo-influxdb'))['template'] as {
+        spec: {
+          containers: {
+            startupProbe?: { httpGet: { path: string }; periodSeconds: number; failureThreshold: number };
+            env: { name: string; value?: string }[];
+            resources: { limits: { memory: string } };
+          }[];
+        };
+      }
+    ).spec.containers[0]!;
+    assert.equal(container.startupProbe?.httpGet.path, '/health');
+    assert.equal(container.startupProbe.periodSeconds * container.startupProbe.failureThreshold, 300);
+    const cache = Number(
+      container.env.find((e) => e.name === 'INFLUXD_STORAGE_CACHE_MAX_MEMORY_SIZE')?.value,
+    );
+    assert.equal(container.resources.limits.memory, '1Gi');
+    assert.ok(cache > 0 && cache <= (1024 * 1024 * 1024) / 4, `cache ${cache} bytes`);
+  });
+
   it('keeps its data on a volume claimed from a template', () => {
     const claims = spec(find(children, 'StatefulSet/demo-influxdb'))['volumeClaimTemplates'] as {
       spec: unknown;
