@@ -15,7 +15,10 @@ render() {
   echo "  name: cryptostream-system"
   echo "  labels:"
   echo "    pod-security.kubernetes.io/enforce: restricted"
-  "$HELM" template cryptostream "$root/charts/cryptostream" --namespace cryptostream-system --include-crds --skip-tests
+  # Applied with kubectl, not installed by Helm: the labels must not claim that Helm manages the objects (helm
+  # would then refuse to install over them, and tools would look for a release that does not exist).
+  "$HELM" template cryptostream "$root/charts/cryptostream" --namespace cryptostream-system --include-crds --skip-tests |
+    sed -e 's|app.kubernetes.io/managed-by: Helm|app.kubernetes.io/managed-by: kubectl|' -e '/^ *helm\.sh\/chart: /d'
 }
 # --stdout: print instead of writing (the test compares it with the committed file).
 if [ "${1:-}" = "--stdout" ]; then render; exit 0; fi

@@ -131,6 +131,11 @@ describe('the Helm chart', () => {
       env: { ...process.env, HELM: services.kube.helm },
     });
     assert.equal(out, readFileSync(join(root, 'manifests', 'install.yaml'), 'utf8'));
+    assert.doesNotMatch(
+      out,
+      /managed-by: Helm|helm\.sh\//,
+      'applied with kubectl, the objects are not Helm-managed',
+    );
   });
 
   it('installs into the API server', () => {
