@@ -17,7 +17,8 @@ set -euo pipefail
 STRIMZI_JDK=${STRIMZI_JDK:-/usr/lib/jvm/temurin-25-jdk-amd64}
 MAVEN_FLAGS=(
   -B -Dmaven.repo.local="$MAVEN_REPO"
-  -Dmaven.test.skip=true -Dcheckstyle.skip -Dspotbugs.skip -Djacoco.skip -Dmaven.javadoc.skip -Dmaven.source.skip -Dmdep.analyze.skip
+  -Dmaven.test.skip=true -Dcheckstyle.skip -Dspotbugs.skip -Djacoco.skip -Dmaven.javadoc.skip -Dmaven.source.skip
+  -Dmdep.analyze.skip
   -Dmaven.compiler.version=3.13.0 -Dmaven.compiler.proc=full -Dlombok.version=1.18.42
   -Dfabric8.kubernetes-client.version=7.7.0 -Dfabric8.openshift-client.version=7.7.0
   -Dfabric8.kubernetes-model.version=7.7.0 -Dfabric8.zjsonpatch.version=7.7.0
@@ -63,9 +64,9 @@ compile_operator() {
   cd "$src"
   # The vendored tree has no systemtest/ (nothing of the operator needs it).
   sed -i '/<module>systemtest<\/module>/d' pom.xml
+  stub_test_dependencies "$1/work"
   # The operator validates Kafka configurations against a model of each supported version's broker configs.
   # Upstream's build-config-models.sh reads kafka-versions.yaml with mikefarah's yq; this is its loop.
-  stub_test_dependencies "$1/work"
   strimzi_mvn -pl config-model -am install
   while read -r v m; do
     (cd config-model-generator && strimzi_mvn -Pgenerate-model verify exec:java -Dkafka-metadata-version="$m" \
