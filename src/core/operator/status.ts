@@ -7,6 +7,7 @@ import { componentCondition, strimziHealth, workloadHealth } from './health.ts';
 import type { Health } from './health.ts';
 import { externalKafkaSummary } from './kafkaConnection.ts';
 import { endpointsOf, names } from './names.ts';
+import { PAUSED_CONDITION } from './pause.ts';
 import type { Pod } from './pods.ts';
 import type { Child } from './child.ts';
 
@@ -133,9 +134,10 @@ export const nextStatus = (
 ): CryptoStreamStatus => {
   const components = componentConditions(cr, observed, failures);
   const generation = cr.metadata.generation;
+  // A pause that ended leaves no ReconciliationPaused condition behind.
   const conditions = [readyCondition(components), ...components].reduce(
     (list, c) => setCondition(list, c, generation, now),
-    cr.status?.conditions ?? [],
+    (cr.status?.conditions ?? []).filter((c) => c.type !== PAUSED_CONDITION),
   );
   return {
     ...(generation === undefined ? {} : { observedGeneration: generation }),

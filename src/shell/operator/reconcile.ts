@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import * as R from 'ramda';
 import { KIND } from '../../api/v1alpha1/cryptostream.ts';
-import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
+import type { CryptoStream, CryptoStreamStatus } from '../../api/v1alpha1/cryptostream.ts';
 import { defaulted } from '../../api/v1alpha1/defaults.ts';
 import { kindAndName, STREAM_LABEL } from '../../core/operator/child.ts';
 import type { Child } from '../../core/operator/child.ts';
@@ -11,6 +11,7 @@ import { childKey, plan } from '../../core/operator/plan.ts';
 import { nextStatus } from '../../core/operator/status.ts';
 import type { Failure } from '../../core/operator/status.ts';
 import { conflictMessage, isOwnedBy, nameConflicts } from '../../core/operator/ownership.ts';
+import { isPaused, pausedStatus } from '../../core/operator/pause.ts';
 import type { Credentials } from '../../core/operator/credentials.ts';
 import type { DefaultImages } from '../../core/operator/images.ts';
 import { credentialsOf } from './credentials.ts';
@@ -60,6 +61,17 @@ export const streamKey = (o: KubernetesObject): string | undefined => {
   return owner === undefined ? undefined : `${namespace}/${owner.name}`;
 };
 
+const writeStatus = (kube: Kube, cr: CryptoStream, status: CryptoStreamStatus) =>
+  kube.apply(
+    {
+      apiVersion: cr.apiVersion,
+      kind: cr.kind,
+      metadata: { name: cr.metadata.name, namespace: cr.metadata.namespace },
+      status,
+    } as KubernetesObject,
+    { subresource: 'status' },
+  );
+
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -75,6 +87,12 @@ export const makeReconcile =
     const raw = deps.streams.get(name, namespace) as CryptoStream | undefined;
     if (raw === undefined || raw.metadata.deletionTimestamp !== undefined) return undefined; // the GC removes the children
     const cr = defaulted(raw);
+    if (isPaused(cr)) {
+      const status = pausedStatus(cr, rfc3339(deps.now()));
+      const statusWritten = !R.equals(status, raw.status ?? {});
+      if (statusWritten) await writeStatus(deps.kube, cr, status);
+      return { applied: 0, pruned: 0, failed: 0, statusWritten };
+    }
     const secretKey = childKey({
       apiVersion: 'v1',
       kind: 'Secret',
@@ -145,16 +163,7 @@ export const makeReconcile =
     const pods = deps.pods.list(namespace).filter((p) => p.metadata?.labels?.[STREAM_LABEL] === name);
     const status = nextStatus(cr, [...live, ...pods], failures, rfc3339(deps.now()));
     const statusWritten = !R.equals(status, raw.status ?? {});
-    if (statusWritten)
-      await deps.kube.apply(
-        {
-          apiVersion: cr.apiVersion,
-          kind: cr.kind,
-          metadata: { name, namespace },
-          status,
-        } as KubernetesObject,
-        { subresource: 'status' },
-      );
+    if (statusWritten) await writeStatus(deps.kube, cr, status);
     if (failures.length > 0 || pruneErrors.length > 0)
       throw new Error(
         [...failures.map((f) => `${kindAndName(f.child)}: ${f.message}`), ...pruneErrors].join('; '),

@@ -242,6 +242,39 @@ describe('the operator on a real API server', () => {
     assert.equal((await condition(ns, 'demo', 'Ready'))?.reason, 'KafkaNotReady');
   });
 
+  it('changes nothing of a stream paused with cryptostream.io/pause-reconciliation, and catches up after', async () => {
+    const manifest = (intervals: string[], annotations: Record<string, string>) => {
+      const s = aStream(ns, 'paused', { symbols: ['BTCUSDC'], intervals });
+      return { ...s, metadata: { ...s.metadata, annotations } };
+    };
+    await kube.apply(manifest(['1m'], {}));
+    await converged(ns, 'paused');
+    // Paused, and an interval added meanwhile.
+    await kube.apply(manifest(['1m', '1h'], { 'cryptostream.io/pause-reconciliation': 'true' }));
+    const pausedCondition = await eventually(async () => {
+      const c = await condition(ns, 'paused', 'ReconciliationPaused');
+      return c?.status === 'True' ? c : undefined;
+    }, 'ReconciliationPaused=True');
+    assert.equal(pausedCondition.reason, 'Paused');
+    await op.controller.queue.idle();
+    assert.equal(
+      await get('apps/v1', 'Deployment', ns, 'paused-producer-1h'),
+      undefined,
+      'nothing created while paused',
+    );
+    const cr = await stream(ns, 'paused');
+    assert.ok(
+      (cr?.status?.observedGeneration ?? 0) < (cr?.metadata.generation ?? 0),
+      'the change is not observed',
+    );
+    // Unpaused (server-side apply drops the annotation): the 1h workers come, the condition goes.
+    await kube.apply(manifest(['1m', '1h'], {}));
+    await converged(ns, 'paused');
+    assert.ok(await get('apps/v1', 'Deployment', ns, 'paused-producer-1h'));
+    assert.equal(await condition(ns, 'paused', 'ReconciliationPaused'), undefined);
+    await kube.remove((await stream(ns, 'paused'))!);
+  });
+
   it("moves a stream that names no InfluxDB or Grafana image to an upgraded operator's defaults", async () => {
     await kube.apply(aStream(ns, 'follows', { symbols: ['BTCUSDC'] }));
     const imageOf = async (kind: string, name: string) =>
