@@ -51,6 +51,9 @@ const roleEnv = (cr: CryptoStream, role: Role, interval: Interval): V1EnvVar[] =
     env('CRYPTOSTREAM_INFLUX_ORG', cr.spec.influxdb.org),
     env('CRYPTOSTREAM_INFLUX_BUCKET_RAW', BUCKET_RAW),
     env('CRYPTOSTREAM_INFLUX_BUCKET_ENRICHED', BUCKET_ENRICHED),
+    // The buckets get their retention at InfluxDB's first start; a later change reaches them through the
+    // consumers (a changed value rolls them, and each applies it when it starts).
+    env('CRYPTOSTREAM_INFLUX_RETENTION_DAYS', String(cr.spec.influxdb.retentionDays)),
     env('CRYPTOSTREAM_INDICATORS', JSON.stringify(cr.spec.indicators)),
     // Data quality: each listed interval is derived from its nearest finer one and compared.
     ...derivedFrom(cr, interval),

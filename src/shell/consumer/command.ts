@@ -10,6 +10,9 @@ import { serveWorkerHttp } from '../observability/http.ts';
 import { positiveInt, readSettings, settingsUsage, type SettingSpec } from '../observability/settings.ts';
 import { onShutdown } from '../observability/shutdown.ts';
 import { DEFAULT_SNAPSHOT_EVERY, startConsumer, type ConsumerConfig } from './consumer.ts';
+import type { InfluxTarget } from '../influx/influx.ts';
+import { applyRetention } from '../influx/retention.ts';
+import type { Logger } from 'pino';
 
 export const consumerSpec = {
   interval: { env: 'CRYPTOSTREAM_INTERVAL' },
@@ -20,6 +23,7 @@ export const consumerSpec = {
   'influx-org': { env: 'CRYPTOSTREAM_INFLUX_ORG', default: 'cryptostream' },
   'bucket-raw': { env: 'CRYPTOSTREAM_INFLUX_BUCKET_RAW', default: 'marketdata_raw' },
   'bucket-enriched': { env: 'CRYPTOSTREAM_INFLUX_BUCKET_ENRICHED', default: 'marketdata_enriched' },
+  'retention-days': { env: 'CRYPTOSTREAM_INFLUX_RETENTION_DAYS' },
   indicators: { env: 'CRYPTOSTREAM_INDICATORS' },
   derive: { env: 'CRYPTOSTREAM_DERIVE' },
   'max-batch-bytes': { env: 'CRYPTOSTREAM_MAX_BATCH_BYTES', default: '1048576' },
@@ -37,7 +41,8 @@ state is saved with its points every --snapshot-every candles; a consumer taking
 replays the enriched points stored after it. With --derive it also
 aggregates its candles into the coarser intervals listed, stores them (type=derived) and compares each
 with the exchange's candle of that interval in the raw bucket (metrics cryptostream_derived_candles_total,
-cryptostream_derivation_mismatches_total). Every flag has an
+cryptostream_derivation_mismatches_total). With --retention-days it gives both buckets that retention
+(0: forever) when it starts, so a changed retention reaches buckets created before. Every flag has an
 environment variable; the flag wins.
 
 ${settingsUsage(consumerSpec)}`;
@@ -56,7 +61,7 @@ export const deriveSetting = (interval: Interval, text: string | undefined): Res
 
 export const consumerConfig = (
   values: Readonly<Record<keyof typeof consumerSpec, string | undefined>>,
-): Result<ConsumerConfig & { httpPort: number; logLevel: string }, string> => {
+): Result<ConsumerConfig & { httpPort: number; logLevel: string; retentionDays?: number }, string> => {
   const interval = intervalSetting(values.interval);
   if (!interval.ok) return interval;
   const token = values['influx-token'];
@@ -74,6 +79,11 @@ export const consumerConfig = (
   const snapshotEvery = positiveInt('snapshot-every', values['snapshot-every']);
   if (!snapshotEvery.ok) return snapshotEvery;
   if (snapshotEvery.value < 1) return err('--snapshot-every must be at least 1 (candles per symbol), got 0');
+  const retention =
+    values['retention-days'] === undefined
+      ? ok(undefined)
+      : positiveInt('retention-days', values['retention-days']);
+  if (!retention.ok) return retention;
   const kafka = kafkaSettings(values);
   if (!kafka.ok) return kafka;
   return ok({
@@ -89,6 +99,7 @@ export const consumerConfig = (
     derive: derive.value,
     httpPort: port.value,
     logLevel: values['log-level'] ?? 'info',
+    ...(retention.value === undefined ? {} : { retentionDays: retention.value }),
   });
 };
 
@@ -109,6 +120,7 @@ export const run = async (argv: readonly string[]): Promise<number> => {
   let stopped: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (stopped = resolve));
   const release = onShutdown(log, () => stopped());
+  const retention = keepRetention(config.value, log);
   try {
     handle = await startConsumer(config.value, log);
     log.info({ interval: config.value.interval, group: config.value.groupId }, 'consumer running');
@@ -120,9 +132,42 @@ export const run = async (argv: readonly string[]): Promise<number> => {
     log.fatal({ err: e }, 'consumer failed');
     return 3;
   } finally {
+    retention.stop();
     release();
     server.close();
   }
+};
+
+const RETENTION_RETRY_MS = 30_000;
+
+/**
+ * With --retention-days: gives both buckets that retention, in the background, trying again every 30 s
+ * until InfluxDB took it (it may not be up yet when the consumer starts); the data path does not wait.
+ */
+const keepRetention = (
+  config: { influx: InfluxTarget; bucketRaw: string; bucketEnriched: string; retentionDays?: number },
+  log: Logger,
+): { stop: () => void } => {
+  const days = config.retentionDays;
+  if (days === undefined) return { stop: () => undefined };
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const attempt = async (): Promise<void> => {
+    try {
+      const changed = await applyRetention(config.influx, [config.bucketRaw, config.bucketEnriched], days);
+      log.info({ retentionDays: days, changed }, 'bucket retention applied');
+    } catch (e) {
+      log.warn({ err: e, retentionDays: days }, 'bucket retention not applied yet; trying again in 30 s');
+      if (!stopped) timer = setTimeout(() => void attempt(), RETENTION_RETRY_MS).unref();
+    }
+  };
+  void attempt();
+  return {
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 };
 
 const fail = (message: string): number => {

@@ -185,6 +185,11 @@ describe('the workers of each interval', () => {
     assert.equal(env['CRYPTOSTREAM_INFLUX_ORG'], 'cryptostream');
     assert.equal(env['CRYPTOSTREAM_INFLUX_BUCKET_RAW'], 'marketdata_raw');
     assert.equal(env['CRYPTOSTREAM_INFLUX_BUCKET_ENRICHED'], 'marketdata_enriched');
+    assert.equal(
+      env['CRYPTOSTREAM_INFLUX_RETENTION_DAYS'],
+      '30',
+      "the stream's retention reaches existing buckets",
+    );
     assert.deepEqual(JSON.parse(env['CRYPTOSTREAM_INDICATORS']!), {
       sma: [7, 21],
       ema: [12],

@@ -20,6 +20,7 @@ const values = {
   'influx-org': 'cryptostream',
   'bucket-raw': 'marketdata_raw',
   'bucket-enriched': 'marketdata_enriched',
+  'retention-days': undefined,
   indicators: undefined,
   derive: undefined,
   'max-batch-bytes': '1048576',
@@ -42,6 +43,15 @@ describe('consumer settings', () => {
     assert.equal(every.ok && every.value.snapshotEvery, 1);
     const none = consumerConfig({ ...values, 'snapshot-every': '0' });
     assert.ok(!none.ok && none.error.includes('--snapshot-every'), JSON.stringify(none));
+  });
+
+  it("leaves the buckets' retention alone unless --retention-days (0: forever) is given", () => {
+    const none = consumerConfig(values);
+    assert.equal(none.ok && 'retentionDays' in none.value, false);
+    const forever = consumerConfig({ ...values, 'retention-days': '0' });
+    assert.equal(forever.ok && forever.value.retentionDays, 0);
+    const bad = consumerConfig({ ...values, 'retention-days': '7d' });
+    assert.ok(!bad.ok && bad.error.includes('--retention-days'), JSON.stringify(bad));
   });
 
   it('names what is wrong with --derive and --max-batch-bytes', () => {
