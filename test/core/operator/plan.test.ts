@@ -62,6 +62,27 @@ describe('planning a reconcile', () => {
     ]);
   });
 
+  it("writes nothing when the server holds the stream's quantities in canonical form (1000m as 1, 1024Mi as 1Gi)", () => {
+    const written = aCryptoStream({
+      intervals: ['1m', '1h'],
+      consumer: { resources: { limits: { cpu: '1000m', memory: '1024Mi' } } },
+    });
+    const canonical = aCryptoStream({
+      intervals: ['1m', '1h'],
+      consumer: { resources: { limits: { cpu: '1', memory: '1Gi' } } },
+    });
+    const live = desiredState(canonical, inputs).map(asServerReturns);
+    assert.deepEqual(plan(desiredState(written, inputs), live).apply.map(kindAndName), []);
+    const more = aCryptoStream({
+      intervals: ['1m', '1h'],
+      consumer: { resources: { limits: { cpu: '1500m', memory: '1024Mi' } } },
+    });
+    assert.deepEqual(plan(desiredState(more, inputs), live).apply.map(kindAndName), [
+      'Deployment/demo-consumer-1m',
+      'Deployment/demo-consumer-1h',
+    ]);
+  });
+
   it('recreates a deleted child', () => {
     const live = children
       .filter((c) => kindAndName(c) !== 'Deployment/demo-consumer-1m')
