@@ -30,6 +30,12 @@ const strimziKafka = (cr: CryptoStream): Child[] => [
   ...cr.spec.intervals.flatMap((i) => [intervalTopic(cr, i), dlqTopic(cr, i)]),
 ];
 
+/** Grafana, rolled by its Deployment whenever its generated configuration (the two ConfigMaps) changes. */
+const grafana = (cr: CryptoStream, defaultImage: string): Child[] => {
+  const config = [grafanaProvisioning(cr), grafanaDashboards(cr)];
+  return [...config, grafanaService(cr), grafanaDeployment(cr, defaultImage, config)];
+};
+
 /**
  * Every child of a (defaulted) CryptoStream. Equal input, equal output: no clocks, no random names; what
  * the cluster holds (the generated credentials) comes in as an argument.
@@ -45,14 +51,7 @@ export const desiredState = (
   influxdbService(cr),
   influxdbStatefulSet(cr, defaultImages.influxdb),
   influxdbNetworkPolicy(cr),
-  ...(cr.spec.grafana.enabled
-    ? [
-        grafanaProvisioning(cr),
-        grafanaDashboards(cr),
-        grafanaService(cr),
-        grafanaDeployment(cr, defaultImages.grafana),
-      ]
-    : []),
+  ...(cr.spec.grafana.enabled ? grafana(cr, defaultImages.grafana) : []),
   ...cr.spec.intervals.flatMap((i) => [
     producer(cr, image, i),
     consumer(cr, image, i),

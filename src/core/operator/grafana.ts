@@ -5,7 +5,6 @@ import type { Child } from './child.ts';
 import { contentHash } from './contentHash.ts';
 import { SECRET_KEYS } from './credentials.ts';
 import { secretEnv } from './env.ts';
-import { grafanaDashboards, grafanaProvisioning } from './grafanaProvisioning.ts';
 import { GRAFANA_PORT, names } from './names.ts';
 import { httpProbes, restrictedContainer, restrictedPod } from './security.ts';
 
@@ -16,15 +15,16 @@ const GRAFANA_UID = 472;
 export const CONFIG_HASH_ANNOTATION = 'cryptostream.io/config-hash';
 
 /**
- * Grafana reads its datasources and alert rules only when it starts, and files mounted with subPath never
- * see a ConfigMap's updates: a change of the generated configuration (e.g. of `spec.alerts`) changes this
- * hash on the pod template, so the Deployment rolls Grafana onto it.
+ * Grafana with provisioned datasource, dashboards and alert rules; all state on emptyDirs (it is all
+ * provisioned). Grafana reads its datasources and alert rules only when it starts, and files mounted with
+ * subPath never see a ConfigMap's updates: the data of its generated `config` ConfigMaps (provisioning and
+ * dashboards) is hashed onto the pod template, so a change (e.g. of `spec.alerts`) rolls Grafana onto it.
  */
-export const grafanaConfigHash = (cr: CryptoStream): string =>
-  contentHash(JSON.stringify([grafanaProvisioning(cr).data, grafanaDashboards(cr).data]));
-
-/** Grafana with provisioned datasource, dashboards and alert rules; all state on emptyDirs (it is all provisioned). */
-export const grafanaDeployment = (cr: CryptoStream, defaultImage: string): Child & V1Deployment => {
+export const grafanaDeployment = (
+  cr: CryptoStream,
+  defaultImage: string,
+  config: readonly Child[],
+): Child & V1Deployment => {
   const n = names(cr);
   const admin = cr.spec.grafana.adminSecret ?? n.credentials;
   const emptyDir = (name: string) => ({ name, emptyDir: {} });
@@ -44,7 +44,9 @@ export const grafanaDeployment = (cr: CryptoStream, defaultImage: string): Child
       template: {
         metadata: {
           labels: metaFor(cr, n.grafana, 'grafana').labels!,
-          annotations: { [CONFIG_HASH_ANNOTATION]: grafanaConfigHash(cr) },
+          annotations: {
+            [CONFIG_HASH_ANNOTATION]: contentHash(JSON.stringify(config.map((c) => c['data']))),
+          },
         },
         spec: {
           serviceAccountName: n.grafana,
