@@ -50,9 +50,6 @@ build_kafka() {
     "strimzi_version=$STRIMZI_VERSION" "KAFKA_VERSION=$STRIMZI_KAFKA_VERSION"
 }
 
-# tree_hash DIR...: one hash of every file's path and content.
-tree_hash() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum) | hash_of; }
-
 build_strimzi_images() {
   local trixie trixie_id base operator kafka base_id
   bash "$STRIMZI_SCRIPTS/build.sh" all
@@ -67,12 +64,12 @@ build_strimzi_images() {
   base_id=$(use_archive "$base")
   operator=$(image_build "strimzi-operator-$STRIMZI_VERSION" "$STRIMZI_OPERATOR_REF" "$(
     { recipe_of build_operator containerfile_build save_image; echo "$base_id"
-      file_hash "$STRIMZI_SCRIPTS/operator.Containerfile"; tree_hash "$STRIMZI_BUILD/operator"; } | hash_of
+      file_hash "$STRIMZI_SCRIPTS/operator.Containerfile"; context_hash "$STRIMZI_BUILD/operator"; } | hash_of
   )" build_operator)
   kafka=$(image_build "strimzi-kafka-$STRIMZI_VERSION-$STRIMZI_KAFKA_VERSION" "$STRIMZI_KAFKA_REF" "$(
     { recipe_of build_kafka containerfile_build save_image; echo "$base_id"
-      file_hash "$STRIMZI_SCRIPTS/kafka.Containerfile"; tree_hash "$STRIMZI_KAFKA_LIBS"; tree_hash "$STRIMZI_BUILD/agents"
-      tree_hash "$STRIMZI_BUILD/kafka-scripts"; tree_hash "$KAFKA_SCRIPTS"; } | hash_of
+      file_hash "$STRIMZI_SCRIPTS/kafka.Containerfile"; context_hash "$STRIMZI_KAFKA_LIBS"; context_hash "$STRIMZI_BUILD/agents"
+      context_hash "$STRIMZI_BUILD/kafka-scripts"; context_hash "$KAFKA_SCRIPTS"; } | hash_of
   )" build_kafka)
   write_env "$CLUSTER_DIR/strimzi-images.env" \
     "STRIMZI_OPERATOR_IMAGE=$STRIMZI_OPERATOR_REF" "STRIMZI_OPERATOR_IMAGE_ARCHIVE=$operator" \
