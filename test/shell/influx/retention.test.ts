@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { applyRetention } from '../../../src/shell/influx/retention.ts';
-import { dropRun, newRun, type Run } from '../pipeline/harness.ts';
+import { dropRun, influxApi, newRun, type Run } from '../pipeline/harness.ts';
 
 describe('bucket retention on the real InfluxDB', () => {
   let run: Run;
@@ -18,11 +18,9 @@ describe('bucket retention on the real InfluxDB', () => {
     assert.deepEqual(await applyRetention(target, [run.raw, run.enriched], 0), []);
     assert.deepEqual(await applyRetention(target, [run.raw, run.enriched], 30), [run.raw, run.enriched]);
     assert.deepEqual(await applyRetention(target, [run.raw, run.enriched], 30), []);
-    const listed = (await (
-      await fetch(new URL(`/api/v2/buckets?org=${target.org}&name=${run.raw}`, target.url), {
-        headers: { authorization: `Token ${target.token}` },
-      })
-    ).json()) as { buckets: { retentionRules: { everySeconds: number }[] }[] };
+    const listed = (await influxApi(target, 'GET', `/api/v2/buckets?org=${target.org}&name=${run.raw}`)) as {
+      buckets: { retentionRules: { everySeconds: number }[] }[];
+    };
     assert.equal(listed.buckets[0]!.retentionRules[0]!.everySeconds, 30 * 86_400);
     assert.deepEqual(await applyRetention(target, [run.raw], 0), [run.raw]);
     await assert.rejects(applyRetention(target, ['no_such_bucket'], 0), /no bucket no_such_bucket/);

@@ -44,7 +44,8 @@ export type Run = {
   readonly endpoints: Endpoints;
 };
 
-const influxApi = async (
+/** A call to the InfluxDB HTTP API of the tests' endpoints; the answer's JSON (failing on any other status). */
+export const influxApi = async (
   influx: Endpoints['influx'],
   method: string,
   path: string,
