@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { dashboardFiles } from '../src/core/operator/exampleDashboards.ts';
+import { dashboardFiles } from '../src/core/operator/grafana/exampleDashboards.ts';
 
 const root = join(import.meta.dirname, '..');
 const example = parse(

@@ -465,7 +465,7 @@ export const specSchema: Schema = completeDefaults(
           message: 'influxdb.nodePort and grafana.nodePort must differ',
         },
         {
-          // partitionsOf in core/operator/topics.ts: the larger of the two.
+          // partitionsOf in core/operator/kafka/topics.ts: the larger of the two.
           rule:
             '(self.kafka.partitions >= oldSelf.kafka.partitions || self.consumer.autoscaling.maxReplicas >= oldSelf.kafka.partitions) && ' +
             '(self.kafka.partitions >= oldSelf.consumer.autoscaling.maxReplicas || self.consumer.autoscaling.maxReplicas >= oldSelf.consumer.autoscaling.maxReplicas)',

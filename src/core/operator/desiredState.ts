@@ -1,17 +1,17 @@
 import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
 import { influxdbNetworkPolicy, serviceAccounts } from './access.ts';
-import { consumerHpa, consumerPdb } from './autoscaling.ts';
+import { consumerHpa, consumerPdb } from './workers/autoscaling.ts';
 import type { Child } from './child.ts';
-import { credentialsSecret } from './credentials.ts';
-import type { Credentials } from './credentials.ts';
-import { grafanaDeployment, grafanaService } from './grafana.ts';
-import { grafanaDashboards, grafanaProvisioning } from './grafanaProvisioning.ts';
-import { influxdbInit, influxdbService, influxdbStatefulSet } from './influxdb.ts';
+import { credentialsSecret } from './influxdb/credentials.ts';
+import type { Credentials } from './influxdb/credentials.ts';
+import { grafanaDeployment, grafanaService } from './grafana/grafana.ts';
+import { grafanaDashboards, grafanaProvisioning } from './grafana/provisioning.ts';
+import { influxdbInit, influxdbService, influxdbStatefulSet } from './influxdb/influxdb.ts';
 import { DEFAULT_IMAGES } from './images.ts';
 import type { DefaultImages } from './images.ts';
-import { kafka, kafkaNodePool } from './kafka.ts';
-import { dlqTopic, intervalTopic } from './topics.ts';
-import { consumer, producer } from './workers.ts';
+import { kafka, kafkaNodePool } from './kafka/kafka.ts';
+import { dlqTopic, intervalTopic } from './kafka/topics.ts';
+import { consumer, producer } from './workers/workers.ts';
 
 /**
  * What the reconcile reads besides the resource: the operator's own image (the workers'), the stream's

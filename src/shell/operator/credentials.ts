@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
-import { credentialsFrom, credentialsSecret } from '../../core/operator/credentials.ts';
-import type { Credentials } from '../../core/operator/credentials.ts';
+import { credentialsFrom, credentialsSecret } from '../../core/operator/influxdb/credentials.ts';
+import type { Credentials } from '../../core/operator/influxdb/credentials.ts';
 import { names } from '../../core/operator/names.ts';
 import { ApiError } from './kube.ts';
 import type { Kube } from './kube.ts';

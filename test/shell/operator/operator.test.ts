@@ -4,7 +4,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { CryptoStream } from '../../../src/api/v1alpha1/cryptostream.ts';
 import { defaulted } from '../../../src/api/v1alpha1/defaults.ts';
 import { kindAndName } from '../../../src/core/operator/child.ts';
-import { credentialsFrom } from '../../../src/core/operator/credentials.ts';
+import { credentialsFrom } from '../../../src/core/operator/influxdb/credentials.ts';
 import { desiredState } from '../../../src/core/operator/desiredState.ts';
 import { CHILD_RESOURCES, CRYPTOSTREAM, resourceOf } from '../../../src/shell/operator/resources.ts';
 import {

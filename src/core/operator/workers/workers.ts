@@ -1,13 +1,13 @@
 import type { V1Deployment, V1EnvVar } from '@kubernetes/client-node';
-import type { CryptoStream, Resources } from '../../api/v1alpha1/cryptostream.ts';
-import type { Interval } from '../kline/interval.ts';
-import { derivationPlan } from '../pipeline/derivation.ts';
+import type { CryptoStream, Resources } from '../../../api/v1alpha1/cryptostream.ts';
+import type { Interval } from '../../kline/interval.ts';
+import { derivationPlan } from '../../pipeline/derivation.ts';
 import { nodeOptionsFor } from './memory.ts';
-import { metaFor, selectorLabels } from './child.ts';
-import type { Child } from './child.ts';
-import { SECRET_KEYS } from './credentials.ts';
-import { env, secretEnv } from './env.ts';
-import { kafkaCaVolume, kafkaEnv } from './kafkaConnection.ts';
+import { metaFor, selectorLabels } from '../child.ts';
+import type { Child } from '../child.ts';
+import { SECRET_KEYS } from '../influxdb/credentials.ts';
+import { env, secretEnv } from '../env.ts';
+import { kafkaCaVolume, kafkaEnv } from '../kafka/connection.ts';
 import {
   BUCKET_ENRICHED,
   BUCKET_RAW,
@@ -15,8 +15,8 @@ import {
   endpointsOf,
   names,
   WORKER_HTTP_PORT,
-} from './names.ts';
-import { httpProbes, restrictedContainer, restrictedPod } from './security.ts';
+} from '../names.ts';
+import { httpProbes, restrictedContainer, restrictedPod } from '../security.ts';
 
 /** The `node` user of the CryptoStream image. */
 const WORKER_UID = 1000;

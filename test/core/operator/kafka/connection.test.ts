@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
-import { kindAndName } from '../../../src/core/operator/child.ts';
-import type { Child } from '../../../src/core/operator/child.ts';
-import { desiredState } from '../../../src/core/operator/desiredState.ts';
-import { aCryptoStream, inputs } from './aCryptoStream.ts';
+import { kindAndName } from '../../../../src/core/operator/child.ts';
+import type { Child } from '../../../../src/core/operator/child.ts';
+import { desiredState } from '../../../../src/core/operator/desiredState.ts';
+import { aCryptoStream, inputs } from '../aCryptoStream.ts';
 
 const podSpecOf = (children: Child[], name: string): V1PodSpec => {
   const found = children.find((c) => kindAndName(c) === `Deployment/${name}`);

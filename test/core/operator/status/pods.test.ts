@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { kindAndName } from '../../../src/core/operator/child.ts';
-import { desiredState } from '../../../src/core/operator/desiredState.ts';
-import { podTrouble, selectedBy, troubleOf } from '../../../src/core/operator/pods.ts';
-import type { Pod } from '../../../src/core/operator/pods.ts';
-import { aCryptoStream, aPod, inputs } from './aCryptoStream.ts';
+import { kindAndName } from '../../../../src/core/operator/child.ts';
+import { desiredState } from '../../../../src/core/operator/desiredState.ts';
+import { podTrouble, selectedBy, troubleOf } from '../../../../src/core/operator/status/pods.ts';
+import type { Pod } from '../../../../src/core/operator/status/pods.ts';
+import { aCryptoStream, aPod, inputs } from '../aCryptoStream.ts';
 
 const children = desiredState(aCryptoStream({ intervals: ['1m'] }), inputs);
 const grafana = children.find((c) => kindAndName(c) === 'Deployment/demo-grafana')!;

@@ -1,4 +1,4 @@
-import type { CryptoStream, CryptoStreamStatus } from '../../api/v1alpha1/cryptostream.ts';
+import type { CryptoStream, CryptoStreamStatus } from '../../../api/v1alpha1/cryptostream.ts';
 import { setCondition } from './conditions.ts';
 
 /** As Strimzi's strimzi.io/pause-reconciliation: "true" stops the operator from changing the stream's children. */

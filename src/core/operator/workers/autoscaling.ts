@@ -1,9 +1,9 @@
 import type { V1PodDisruptionBudget, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
-import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
-import type { Interval } from '../kline/interval.ts';
-import { metaFor, selectorLabels } from './child.ts';
-import type { Child } from './child.ts';
-import { names } from './names.ts';
+import type { CryptoStream } from '../../../api/v1alpha1/cryptostream.ts';
+import type { Interval } from '../../kline/interval.ts';
+import { metaFor, selectorLabels } from '../child.ts';
+import type { Child } from '../child.ts';
+import { names } from '../names.ts';
 
 /** Scales an interval's consumers on CPU between the stream's min and max replicas. */
 export const consumerHpa = (cr: CryptoStream, interval: Interval): Child & V2HorizontalPodAutoscaler => {

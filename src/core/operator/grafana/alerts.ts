@@ -1,5 +1,5 @@
-import type { Alert, CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
-import { intervalMs } from '../kline/interval.ts';
+import type { Alert, CryptoStream } from '../../../api/v1alpha1/cryptostream.ts';
+import { intervalMs } from '../../kline/interval.ts';
 import { DATASOURCE_UID, enrichedCandles, shortHash } from './flux.ts';
 
 /** close and volume are candle fields; indicators are matched by prefix (rsi_14, volatility_20, ...). */

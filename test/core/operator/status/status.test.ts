@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { CryptoStream } from '../../../src/api/v1alpha1/cryptostream.ts';
-import { kindAndName } from '../../../src/core/operator/child.ts';
-import type { Child } from '../../../src/core/operator/child.ts';
-import { desiredState } from '../../../src/core/operator/desiredState.ts';
-import { nextStatus } from '../../../src/core/operator/status.ts';
-import { aCryptoStream, aPod, inputs } from './aCryptoStream.ts';
+import type { CryptoStream } from '../../../../src/api/v1alpha1/cryptostream.ts';
+import { kindAndName } from '../../../../src/core/operator/child.ts';
+import type { Child } from '../../../../src/core/operator/child.ts';
+import { desiredState } from '../../../../src/core/operator/desiredState.ts';
+import { nextStatus } from '../../../../src/core/operator/status/status.ts';
+import { aCryptoStream, aPod, inputs } from '../aCryptoStream.ts';
 
 const T0 = '2026-01-01T00:00:00Z';
 const T1 = '2026-01-01T00:05:00Z';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { nodeOptionsFor, quantityBytes } from '../../../src/core/operator/memory.ts';
+import { nodeOptionsFor, quantityBytes } from '../../../../src/core/operator/workers/memory.ts';
 
 describe('worker memory', () => {
   it('reads Kubernetes memory quantities in bytes', () => {

@@ -1,7 +1,7 @@
-import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
-import { metaFor } from './child.ts';
-import type { Child } from './child.ts';
-import { names } from './names.ts';
+import type { CryptoStream } from '../../../api/v1alpha1/cryptostream.ts';
+import { metaFor } from '../child.ts';
+import type { Child } from '../child.ts';
+import { names } from '../names.ts';
 
 /**
  * Generated secrets of a stream. The shell generates them once, when the Secret does not exist yet, and

@@ -1,4 +1,4 @@
-import { BUCKET_ENRICHED } from './names.ts';
+import { BUCKET_ENRICHED } from '../names.ts';
 
 /** Flux over the enriched candles (measurement `kline`, tags coin/interval/type; see src/core/points). */
 export const enrichedCandles = (symbol: string, interval: string, range: string): string =>

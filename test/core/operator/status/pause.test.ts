@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CryptoStream } from '../../../src/api/v1alpha1/cryptostream.ts';
-import { isPaused, PAUSE_ANNOTATION, pausedStatus } from '../../../src/core/operator/pause.ts';
-import { nextStatus } from '../../../src/core/operator/status.ts';
-import { aCryptoStream } from './aCryptoStream.ts';
+import type { CryptoStream } from '../../../../src/api/v1alpha1/cryptostream.ts';
+import { isPaused, PAUSE_ANNOTATION, pausedStatus } from '../../../../src/core/operator/status/pause.ts';
+import { nextStatus } from '../../../../src/core/operator/status/status.ts';
+import { aCryptoStream } from '../aCryptoStream.ts';
 
 const T0 = '2026-11-30T00:00:00Z';
 const T1 = '2026-11-30T00:01:00Z';

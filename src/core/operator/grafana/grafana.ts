@@ -1,12 +1,12 @@
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
-import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
-import { metaFor, selectorLabels } from './child.ts';
-import type { Child } from './child.ts';
-import { contentHash } from './contentHash.ts';
-import { SECRET_KEYS } from './credentials.ts';
-import { secretEnv } from './env.ts';
-import { GRAFANA_PORT, names } from './names.ts';
-import { httpProbes, restrictedContainer, restrictedPod } from './security.ts';
+import type { CryptoStream } from '../../../api/v1alpha1/cryptostream.ts';
+import { metaFor, selectorLabels } from '../child.ts';
+import type { Child } from '../child.ts';
+import { contentHash } from '../contentHash.ts';
+import { SECRET_KEYS } from '../influxdb/credentials.ts';
+import { secretEnv } from '../env.ts';
+import { GRAFANA_PORT, names } from '../names.ts';
+import { httpProbes, restrictedContainer, restrictedPod } from '../security.ts';
 
 /** The `grafana` user of the official image. */
 const GRAFANA_UID = 472;

@@ -1,15 +1,15 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { CryptoStream, CryptoStreamStatus } from '../../api/v1alpha1/cryptostream.ts';
-import { childKey } from './plan.ts';
+import type { CryptoStream, CryptoStreamStatus } from '../../../api/v1alpha1/cryptostream.ts';
+import { childKey } from '../plan.ts';
 import { setCondition } from './conditions.ts';
 import type { ConditionValue } from './conditions.ts';
 import { componentCondition, strimziHealth, workloadHealth } from './health.ts';
 import type { Health } from './health.ts';
-import { externalKafkaSummary } from './kafkaConnection.ts';
-import { endpointsOf, names } from './names.ts';
+import { externalKafkaSummary } from '../kafka/connection.ts';
+import { endpointsOf, names } from '../names.ts';
 import { PAUSED_CONDITION } from './pause.ts';
 import type { Pod } from './pods.ts';
-import type { Child } from './child.ts';
+import type { Child } from '../child.ts';
 
 /**
  * A child the last reconcile could not write: the API server refused it (ApplyFailed, with its message), or

@@ -1,11 +1,11 @@
 import { stringify } from 'yaml';
-import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
-import { metaFor } from './child.ts';
-import type { Child } from './child.ts';
-import { alertRules } from './grafanaAlerts.ts';
-import { dashboards } from './grafanaDashboards.ts';
+import type { CryptoStream } from '../../../api/v1alpha1/cryptostream.ts';
+import { metaFor } from '../child.ts';
+import type { Child } from '../child.ts';
+import { alertRules } from './alerts.ts';
+import { dashboards } from './dashboards.ts';
 import { DATASOURCE_UID } from './flux.ts';
-import { BUCKET_ENRICHED, INFLUX_PORT, names } from './names.ts';
+import { BUCKET_ENRICHED, INFLUX_PORT, names } from '../names.ts';
 const DASHBOARD_DIR = '/var/lib/grafana-dashboards';
 
 /** InfluxDB 2 with Flux; `$INFLUX_ORG` and `$INFLUX_TOKEN` are expanded by Grafana from its environment. */

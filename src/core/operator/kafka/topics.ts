@@ -1,9 +1,9 @@
-import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
-import type { Interval } from '../kline/interval.ts';
-import { metaFor } from './child.ts';
-import type { Child } from './child.ts';
+import type { CryptoStream } from '../../../api/v1alpha1/cryptostream.ts';
+import type { Interval } from '../../kline/interval.ts';
+import { metaFor } from '../child.ts';
+import type { Child } from '../child.ts';
 import { replicationOf, STRIMZI_API, STRIMZI_CLUSTER_LABEL } from './kafka.ts';
-import { dlqTopicName, names, topicName } from './names.ts';
+import { dlqTopicName, names, topicName } from '../names.ts';
 
 const HOUR_MS = 3_600_000;
 

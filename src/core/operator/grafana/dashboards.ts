@@ -1,4 +1,4 @@
-import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
+import type { CryptoStream } from '../../../api/v1alpha1/cryptostream.ts';
 import { CANDLE_FIELDS, DASHBOARD_RANGE, DATASOURCE_UID, enrichedCandles, shortHash } from './flux.ts';
 
 const datasource = { type: 'influxdb', uid: DATASOURCE_UID };

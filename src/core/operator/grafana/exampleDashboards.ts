@@ -1,5 +1,5 @@
-import { defaulted } from '../../api/v1alpha1/defaults.ts';
-import { dashboards } from './grafanaDashboards.ts';
+import { defaulted } from '../../../api/v1alpha1/defaults.ts';
+import { dashboards } from './dashboards.ts';
 
 /**
  * The dashboards the operator provisions, for a stream given as a parsed manifest (namespace `default`

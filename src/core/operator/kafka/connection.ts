@@ -1,7 +1,7 @@
 import type { V1EnvVar, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import type { CryptoStream, ExternalKafka } from '../../api/v1alpha1/cryptostream.ts';
-import { env, secretEnv } from './env.ts';
-import { endpointsOf, topicPrefixOf } from './names.ts';
+import type { CryptoStream, ExternalKafka } from '../../../api/v1alpha1/cryptostream.ts';
+import { env, secretEnv } from '../env.ts';
+import { endpointsOf, topicPrefixOf } from '../names.ts';
 import { partitionsOf, retentionMsOf } from './topics.ts';
 
 /** Where a worker finds the CA certificate of an external Kafka (a Secret volume with one file). */

@@ -1,8 +1,8 @@
-import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
-import { metaFor, podsOf } from './child.ts';
-import type { Child } from './child.ts';
-import { KAFKA_PORT, names } from './names.ts';
-import { restrictedStandardContainer } from './security.ts';
+import type { CryptoStream } from '../../../api/v1alpha1/cryptostream.ts';
+import { metaFor, podsOf } from '../child.ts';
+import type { Child } from '../child.ts';
+import { KAFKA_PORT, names } from '../names.ts';
+import { restrictedStandardContainer } from '../security.ts';
 
 export const STRIMZI_API = 'kafka.strimzi.io/v1';
 export const STRIMZI_CLUSTER_LABEL = 'strimzi.io/cluster';

@@ -1,4 +1,4 @@
-import type { Condition } from '../../api/v1alpha1/cryptostream.ts';
+import type { Condition } from '../../../api/v1alpha1/cryptostream.ts';
 
 /** A condition as computed, before it gets its generation and transition time. */
 export type ConditionValue = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;

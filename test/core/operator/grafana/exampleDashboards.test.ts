@@ -3,9 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { dashboardFiles } from '../../../src/core/operator/exampleDashboards.ts';
+import { dashboardFiles } from '../../../../src/core/operator/grafana/exampleDashboards.ts';
 
-const root = join(import.meta.dirname, '..', '..', '..');
+const root = join(import.meta.dirname, '..', '..', '..', '..');
 
 describe('grafana/dashboards', () => {
   const example = parse(

@@ -1,11 +1,11 @@
 import type { V1Service, V1StatefulSet } from '@kubernetes/client-node';
-import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
-import { metaFor, selectorLabels } from './child.ts';
-import type { Child } from './child.ts';
+import type { CryptoStream } from '../../../api/v1alpha1/cryptostream.ts';
+import { metaFor, selectorLabels } from '../child.ts';
+import type { Child } from '../child.ts';
 import { SECRET_KEYS } from './credentials.ts';
-import { secretEnv } from './env.ts';
-import { BUCKET_ENRICHED, BUCKET_RAW, INFLUX_PORT, names } from './names.ts';
-import { httpProbes, restrictedContainer, restrictedPod } from './security.ts';
+import { secretEnv } from '../env.ts';
+import { BUCKET_ENRICHED, BUCKET_RAW, INFLUX_PORT, names } from '../names.ts';
+import { httpProbes, restrictedContainer, restrictedPod } from '../security.ts';
 
 /** The `influxdb` user of the official image. */
 const INFLUX_UID = 1000;
