@@ -1,19 +1,33 @@
 #!/usr/bin/env bash
 # kube-apiserver $KUBERNETES_VERSION on https://127.0.0.1:$APISERVER_PORT (etcd storage, token auth: the admin token
 # is in group system:masters; self-signed serving cert in .services/kube-apiserver/pki). Writes the kubeconfig
-# .services/kubeconfig and applies the Strimzi CRDs. Usage: kube-apiserver.sh build|up|down|status
+# .services/kubeconfig and applies the Strimzi and KEDA CRDs. Usage: kube-apiserver.sh build|up|down|status
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 NAME=kube-apiserver
 DIR="$SERVICES_DIR/$NAME"
 URL="https://127.0.0.1:$APISERVER_PORT"
 STRIMZI_CRDS="$SERVICES_ROOT/../shared/vendor/strimzi/$STRIMZI_VERSION/install/cluster-operator"
+KEDA_CRDS="$CACHE_HOME/keda-crds/$KEDA_VERSION"
+# The KEDA CRDs the operator creates objects of (KEDA's other CRDs are not needed).
+KEDA_CRD_FILES=(keda.sh_scaledobjects.yaml keda.sh_triggerauthentications.yaml)
 
 compile() { compile_kubernetes "$1" kube-apiserver kube-controller-manager kubectl; }
+# KEDA's module from the Go module proxy (checked against the checksum database), its CRDs copied out.
+fetch_keda_crds() {
+  local out=$1 dir f
+  dir=$(cd "$(mktemp -d)" && go mod download -json "github.com/kedacore/keda/v2@v$KEDA_VERSION" |
+    sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  [ -n "$dir" ] || die "the Go module proxy did not serve github.com/kedacore/keda/v2@v$KEDA_VERSION"
+  for f in "${KEDA_CRD_FILES[@]}"; do cp "$dir/config/crd/bases/$f" "$out/"; done
+}
+
 build() {
   cached_build "$KUBE_BIN" "Kubernetes v$KUBERNETES_VERSION (kube-apiserver, kube-controller-manager, kubectl; 6-10 min)" \
     compile
+  keda_crds
 }
+keda_crds() { cached_build "$KEDA_CRDS" "KEDA $KEDA_VERSION CRDs (Go module download)" fetch_keda_crds; }
 
 ready() { curl -sfk -H "Authorization: Bearer $KUBE_ADMIN_TOKEN" "$URL/readyz" >/dev/null; }
 
@@ -55,6 +69,18 @@ apply_strimzi_crds() {
   log "kube-apiserver: Strimzi $STRIMZI_VERSION CRDs applied (server-side) and Established"
 }
 
+apply_keda_crds() {
+  local files=() f
+  keda_crds
+  for f in "${KEDA_CRD_FILES[@]}"; do files+=(-f "$KEDA_CRDS/$f"); done
+  "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" apply --server-side --field-manager=services-up \
+    --force-conflicts "${files[@]}" >"$DIR/keda-crds.log" 2>&1 &&
+    "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" wait --for condition=Established --timeout=60s \
+      "${files[@]}" >>"$DIR/keda-crds.log" 2>&1 ||
+    { cat "$DIR/keda-crds.log" >&2; die "kube-apiserver: applying the KEDA CRDs failed"; }
+  log "kube-apiserver: KEDA $KEDA_VERSION CRDs applied (server-side) and Established"
+}
+
 up() {
   if ! keep_running; then
     build
@@ -76,6 +102,7 @@ up() {
   fi
   write_kubeconfig
   apply_strimzi_crds
+  apply_keda_crds
 }
 
 status() {

@@ -1,8 +1,8 @@
 /**
  * The consumers' HorizontalPodAutoscaler on real CPU metrics (metrics-server): candles published at a steady
  * rate into a stream's 1m topic load its consumers, the HPA scales them up, and back down once the load stops;
- * every candle is stored exactly once and enriched exactly as an uninterrupted run of the core, across the
- * consumer group's rebalances.
+ * while scaled up, every replica in the consumer group reads a partition that carries a symbol; every candle
+ * is stored exactly once and enriched exactly as an uninterrupted run of the core, across the rebalances.
  *
  * The candles come from the test, not from Binance: a steady load for a minute or two needs more candles than
  * the recorded data holds, so the recorded 15m week of each market is re-timed into a longer 1m series (from 2030 on,
@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel } from 'kafkajs';
+import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import type { MarketCandle } from '../../src/core/kline/candle.ts';
 import { encodeCandle } from '../../src/core/kline/message.ts';
 import { fifteenMinuteWeek } from '../fixtures/binance.ts';
@@ -49,7 +49,11 @@ const series = (symbol: string, count: number): MarketCandle[] => {
   });
 };
 
-type Hpa = { status: { currentReplicas?: number; desiredReplicas?: number; currentMetrics?: unknown[] } };
+type Hpa = {
+  spec: { maxReplicas: number };
+  status: { currentReplicas?: number; desiredReplicas?: number; currentMetrics?: unknown[] };
+};
+type Env = { name: string; value?: string }[];
 
 describe('consumer autoscaling on the one-node cluster', () => {
   const operatorNs = uniqueName('cs-hpa-operator');
@@ -90,13 +94,39 @@ describe('consumer autoscaling on the one-node cluster', () => {
       async () => ((await hpa()).status.currentMetrics?.length ?? 0) > 0,
       'the HPA reads CPU metrics',
     );
-    const deployment = await getJson<{
-      spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
-    }>('deployment', '-n', ns, consumer);
-    const prefix = deployment.spec.template.spec.containers[0]!.env.find(
-      (e) => e.name === 'CRYPTOSTREAM_TOPIC_PREFIX',
-    )?.value;
-    assert.ok(prefix !== undefined, 'the consumer names its topic prefix');
+    const envOf = async (deployment: string): Promise<Env> =>
+      (
+        await getJson<{ spec: { template: { spec: { containers: { env: Env }[] } } } }>(
+          'deployment',
+          '-n',
+          ns,
+          deployment,
+        )
+      ).spec.template.spec.containers[0]!.env;
+    const consumerEnv = await envOf(consumer);
+    const prefix = consumerEnv.find((e) => e.name === 'CRYPTOSTREAM_TOPIC_PREFIX')?.value;
+    const group = consumerEnv.find((e) => e.name === 'CRYPTOSTREAM_CONSUMER_GROUP')?.value;
+    assert.ok(prefix !== undefined && group !== undefined, 'the consumer names its topic prefix and group');
+    // The test publishes as the stream's producers do: each symbol on the partition the stream assigned it.
+    const { status } = await getJson<{ status: { symbolPartitions: Record<string, number> } }>(
+      'cryptostream',
+      '-n',
+      ns,
+      name,
+    );
+    const partitionOf = status.symbolPartitions;
+    assert.deepEqual(
+      new Set(SYMBOLS.map((s) => partitionOf[s])),
+      new Set([0, 1, 2, 3]),
+      `every symbol has a partition of its own: ${JSON.stringify(partitionOf)}`,
+    );
+    assert.equal((await hpa()).spec.maxReplicas, 4, 'the HPA may scale up to one replica per symbol');
+    const producerEnv = await envOf(childNames(ns, name).producer('1m'));
+    assert.equal(
+      producerEnv.find((e) => e.name === 'CRYPTOSTREAM_SYMBOL_PARTITIONS')?.value,
+      SYMBOLS.map((s) => `${s}:${partitionOf[s]}`).join(','),
+      "the producers publish by the stream's assignment",
+    );
 
     const kafka = new Kafka({
       clientId: 'autoscaling-test',
@@ -105,11 +135,27 @@ describe('consumer autoscaling on the one-node cluster', () => {
     });
     const producer = kafka.producer();
     await producer.connect();
+    const admin = kafka.admin();
+    await admin.connect();
+    // For each look at the stable group: how many members it has, and how many read a symbol's partition.
+    const loaded = new Set(Object.values(partitionOf));
+    const groupsSeen: { members: number; working: number }[] = [];
+    const lookAtGroup = async () => {
+      const described = (await admin.describeGroups([group])).groups[0];
+      if (described?.state !== 'Stable') return;
+      const working = described.members.filter((m) =>
+        Object.values(AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {}).some(
+          (partitions) => partitions.some((p) => loaded.has(p)),
+        ),
+      ).length;
+      groupsSeen.push({ members: described.members.length, working });
+    };
     const watch = setInterval(() => {
       void hpa().then(
         (h) => replicasSeen.push(h.status.currentReplicas ?? 0),
         () => undefined,
       );
+      void lookAtGroup().catch(() => undefined);
     }, 5_000);
     try {
       // RATE candles a second, one batch every 250 ms, in time order per symbol.
@@ -124,7 +170,7 @@ describe('consumer autoscaling on the one-node cluster', () => {
               .slice(tick * perTick, (tick + 1) * perTick)
               .map((k) => {
                 const m = encodeCandle(k, 'autoscaling-test');
-                return { key: m.key, value: m.value, headers: { ...m.headers } };
+                return { key: m.key, value: m.value, headers: { ...m.headers }, partition: partitionOf[s]! };
               }),
           ),
         });
@@ -133,19 +179,32 @@ describe('consumer autoscaling on the one-node cluster', () => {
     } finally {
       await producer.disconnect();
     }
-    const scaledUp = Math.max(...replicasSeen, (await hpa()).status.currentReplicas ?? 0);
-    assert.ok(
-      scaledUp > 1,
-      `the HPA scaled the consumers up under load (replicas seen: ${replicasSeen.join(', ')})`,
-    );
+    try {
+      const scaledUp = Math.max(...replicasSeen, (await hpa()).status.currentReplicas ?? 0);
+      assert.ok(
+        scaledUp > 1,
+        `the HPA scaled the consumers up under load (replicas seen: ${replicasSeen.join(', ')})`,
+      );
+      const scaledGroups = groupsSeen.filter((g) => g.members > 1);
+      assert.ok(
+        scaledGroups.length > 0,
+        `the consumer group had several members: ${JSON.stringify(groupsSeen)}`,
+      );
+      assert.ok(
+        scaledGroups.every((g) => g.working === g.members),
+        `every member of the scaled group read a symbol's partition: ${JSON.stringify(groupsSeen)}`,
+      );
 
-    await until(
-      async () => ((await hpa()).status.currentReplicas === 1 ? true : undefined),
-      'the HPA scaled the consumers back down to 1',
-      600_000,
-      5_000,
-    );
-    clearInterval(watch);
+      await until(
+        async () => ((await hpa()).status.currentReplicas === 1 ? true : undefined),
+        'the HPA scaled the consumers back down to 1',
+        600_000,
+        5_000,
+      );
+    } finally {
+      clearInterval(watch);
+      await admin.disconnect();
+    }
 
     const { run, forward } = await streamInflux(c, ns, name);
     try {

@@ -23,6 +23,16 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
 {{- end -}}
 
+{{- /* Names of the pull secrets of the streams' pods, comma-separated: streamDefaults.imagePullSecrets, or when
+it is null (unset) the operator's own imagePullSecrets. */ -}}
+{{- define "cryptostream.streamImagePullSecrets" -}}
+{{- $secrets := (.Values.streamDefaults | default dict).imagePullSecrets -}}
+{{- if kindIs "invalid" $secrets }}{{ $secrets = .Values.imagePullSecrets }}{{ end -}}
+{{- $names := list -}}
+{{- range $secrets }}{{ $names = append $names .name }}{{ end -}}
+{{- join "," $names -}}
+{{- end -}}
+
 {{- define "cryptostream.restrictedContainer" -}}
 allowPrivilegeEscalation: false
 readOnlyRootFilesystem: true

@@ -1,4 +1,4 @@
-import { GROUP, KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './cryptostream.ts';
+import { CATEGORIES, GROUP, KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './cryptostream.ts';
 import { rootSchema } from './schema.ts';
 
 const conditionColumn = (type: string) => `.status.conditions[?(@.type=="${type}")]`;
@@ -18,6 +18,7 @@ export const crd = {
       plural: PLURAL,
       singular: SINGULAR,
       shortNames: [...SHORT_NAMES],
+      categories: [...CATEGORIES],
     },
     versions: [
       {
@@ -26,8 +27,19 @@ export const crd = {
         storage: true,
         subresources: { status: {} },
         additionalPrinterColumns: [
-          { name: 'Symbols', type: 'string', jsonPath: '.spec.symbols', description: 'Binance symbols' },
-          { name: 'Intervals', type: 'string', jsonPath: '.spec.intervals', description: 'Kline intervals' },
+          // A column's JSONPath prints a list as JSON (["BTCUSDC","ETHUSDC"]): the operator writes them joined.
+          {
+            name: 'Symbols',
+            type: 'string',
+            jsonPath: '.status.symbols',
+            description: 'Binance symbols, comma-separated (the first 4 and a count of the others)',
+          },
+          {
+            name: 'Intervals',
+            type: 'string',
+            jsonPath: '.status.intervals',
+            description: 'Kline intervals, comma-separated',
+          },
           {
             name: 'Ready',
             type: 'string',

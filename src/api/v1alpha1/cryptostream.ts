@@ -1,4 +1,4 @@
-import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { V1Affinity, V1LocalObjectReference, V1ObjectMeta, V1Toleration } from '@kubernetes/client-node';
 import type { IndicatorConfig } from '../../core/indicators/config.ts';
 import type { Interval } from '../../core/kline/interval.ts';
 
@@ -10,6 +10,12 @@ export const KIND = 'CryptoStream';
 export const PLURAL = 'cryptostreams';
 export const SINGULAR = 'cryptostream';
 export const SHORT_NAMES = ['cstream'] as const;
+/**
+ * `kubectl get cryptostream` lists every kind of the project (one so far), as `kubectl get strimzi` does for
+ * Strimzi. Not `all`: `kubectl delete all --all` would delete the streams and their InfluxDB volumes, and
+ * `kubectl get all` would fail for users who may not list CryptoStreams.
+ */
+export const CATEGORIES = ['cryptostream'] as const;
 
 export type Quantity = string;
 export type ResourceList = { readonly cpu: Quantity; readonly memory: Quantity };
@@ -48,9 +54,25 @@ export type ExternalKafka = {
   readonly replicationFactor?: number;
 };
 
+/**
+ * What every pod of the stream gets (`spec.template`, as Strimzi's `template.pod`): where it may run and
+ * which Secrets pull its images. Each field is copied as it is into the workers', InfluxDB's and Grafana's
+ * pod specs and into Strimzi's pod templates of the Kafka nodes and the entity operator (Strimzi has no
+ * `nodeSelector`: it becomes a required node affinity there).
+ */
+export type PodTemplate = {
+  readonly imagePullSecrets?: readonly V1LocalObjectReference[];
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  readonly tolerations?: readonly V1Toleration[];
+  readonly affinity?: V1Affinity;
+  readonly priorityClassName?: string;
+};
+
 /** The spec after defaulting: what the API server stores (see `schema.ts` for every default). */
 export type CryptoStreamSpec = {
   readonly image?: string;
+  /** Unset: the pods get none of its fields (the operator's image pull secrets aside, see desiredState). */
+  readonly template?: PodTemplate;
   readonly symbols: readonly string[];
   readonly intervals: readonly Interval[];
   readonly binance: { readonly baseUrl: string; readonly backfillFrom?: string };
@@ -59,6 +81,8 @@ export type CryptoStreamSpec = {
     readonly version?: string;
     readonly replicas: number;
     readonly storage: Quantity;
+    /** Unset: the cluster's default StorageClass. */
+    readonly storageClassName?: string;
     readonly partitions: number;
     readonly retentionHours: number;
     readonly external?: ExternalKafka;
@@ -67,6 +91,8 @@ export type CryptoStreamSpec = {
     /** Unset: the operator's default, resolved at every reconcile. */
     readonly image?: string;
     readonly storage: Quantity;
+    /** Unset: the cluster's default StorageClass. */
+    readonly storageClassName?: string;
     readonly retentionDays: number;
     readonly org: string;
     readonly nodePort?: number;
@@ -79,6 +105,8 @@ export type CryptoStreamSpec = {
     readonly adminSecret?: string;
     readonly nodePort?: number;
   };
+  /** The stream's NetworkPolicies (src/core/operator/network/policies.ts). */
+  readonly networkPolicies: { readonly enabled: boolean };
   readonly producer: { readonly resources: Resources };
   readonly consumer: {
     readonly resources: Resources;
@@ -86,6 +114,8 @@ export type CryptoStreamSpec = {
       readonly minReplicas: number;
       readonly maxReplicas: number;
       readonly targetCPUUtilizationPercentage: number;
+      /** Candles of lag per replica; scaling on lag needs KEDA (src/core/operator/workers/lagScaling.ts). */
+      readonly lagThreshold?: number;
     };
   };
   readonly alerts: readonly Alert[];
@@ -106,7 +136,13 @@ export type Condition = {
 export type CryptoStreamStatus = {
   readonly observedGeneration?: number;
   readonly conditions?: readonly Condition[];
+  /** The partition of each symbol's candles in every interval's topic (src/core/kline/partitions.ts). */
+  readonly symbolPartitions?: Readonly<Record<string, number>>;
   readonly endpoints?: Endpoints;
+  /** spec.symbols as the Symbols column of `kubectl get` shows them: `BTCUSDC,ETHUSDC`, long lists counted. */
+  readonly symbols?: string;
+  /** spec.intervals for the Intervals column: `1m,1h`. */
+  readonly intervals?: string;
 };
 
 export type CryptoStream = {

@@ -3,6 +3,7 @@ import { MAX_STREAM_NAME } from '../../core/operator/names.ts';
 import { SASL_MECHANISMS } from './cryptostream.ts';
 import { arr, bool, completeDefaults, int, num, obj, str } from './openapi.ts';
 import type { Schema } from './openapi.ts';
+import { DNS_SUBDOMAIN, podTemplate } from './podTemplate.ts';
 
 /**
  * The OpenAPI schema of CryptoStream: validation, defaults and `kubectl explain` text in one place.
@@ -86,6 +87,16 @@ const image = (description: string, fallback?: string): Schema =>
   str(description, { maxLength: 512, ...(fallback === undefined ? {} : { default: fallback }) });
 
 const dnsLabel = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+
+const storageClassName = (what: string): Schema =>
+  str(
+    `StorageClass of ${what}. Unset: the cluster's default StorageClass. Fixed at creation, like the volume.`,
+    { minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN },
+  );
+
+/** An optional field that may be neither set, changed nor removed once the stream exists. */
+const fixedOnceSet = (field: string) =>
+  `has(self.${field}) == has(oldSelf.${field}) && (!has(self.${field}) || self.${field} == oldSelf.${field})`;
 
 const secretName = (description: string): Schema =>
   str(description, { maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' });
@@ -227,6 +238,9 @@ const kafka = obj(
       },
     ),
     storage: quantity('Persistent volume size of each Kafka node.', KAFKA_STORAGE),
+    storageClassName: storageClassName(
+      "each Kafka node's volume (the KafkaNodePool's storage class; Strimzi cannot move a volume to another class)",
+    ),
     partitions: int(
       "Partitions of each interval's topic. The operator raises it to consumer.autoscaling.maxReplicas when lower, so every consumer replica gets a partition. Partitions can only grow.",
       {
@@ -261,6 +275,17 @@ const kafka = obj(
         message:
           'kafka.replicas and kafka.storage size the in-cluster Kafka: remove them when kafka.external is set',
       },
+      {
+        rule: '!has(self.external) || !has(self.storageClassName)',
+        message:
+          'kafka.storageClassName chooses the volumes of the in-cluster Kafka: remove it when kafka.external is set',
+      },
+      {
+        // Moving to or from an external Kafka deletes or creates the in-cluster one, volumes and all.
+        rule: `has(self.external) || has(oldSelf.external) || (${fixedOnceSet('storageClassName')})`,
+        message:
+          "kafka.storageClassName cannot change: Strimzi cannot move a Kafka node's volume to another StorageClass",
+      },
     ],
   },
 );
@@ -278,6 +303,7 @@ const influxdb = obj(
       ),
       'influxdb.storage cannot change: the volume claim template of a StatefulSet is immutable',
     ),
+    storageClassName: storageClassName('the database volume'),
     retentionDays: int('Retention of both buckets in days; 0 keeps data forever.', {
       default: 30,
       minimum: 0,
@@ -298,7 +324,16 @@ const influxdb = obj(
       { default: false },
     ),
   },
-  { default: {} },
+  {
+    default: {},
+    'x-kubernetes-validations': [
+      {
+        rule: fixedOnceSet('storageClassName'),
+        message:
+          'influxdb.storageClassName cannot change: the volume claim template of a StatefulSet is immutable',
+      },
+    ],
+  },
 );
 
 const grafana = obj(
@@ -312,6 +347,17 @@ const grafana = obj(
       "Name of a Secret in this namespace with keys admin-user and admin-password for the Grafana administrator. Unset: user admin with a password generated into the stream's Secret.",
     ),
     nodePort: nodePort('Grafana (port 3000)'),
+  },
+  { default: {} },
+);
+
+const networkPolicies = obj(
+  "NetworkPolicies of the pods the operator runs for this stream (producers, consumers, InfluxDB, Grafana): everything in and out is denied except DNS (port 53), the producers to Binance (the port of binance.baseUrl) and Kafka, the consumers to Kafka and InfluxDB, Grafana to InfluxDB, and in: InfluxDB from the consumers and Grafana (and from anywhere with influxdb.nodePort), Grafana's port and the workers' metrics port 8080 from anywhere. Strimzi's own policy guards the Kafka pods. They take effect where the cluster's network plugin enforces NetworkPolicies; policies add up, so your own can open more.",
+  {
+    enabled: bool(
+      "Create the stream's NetworkPolicies. false: the operator creates none (not even InfluxDB's) and deletes those it made.",
+      { default: true },
+    ),
   },
   { default: {} },
 );
@@ -347,10 +393,13 @@ const alert = obj(
 );
 
 const autoscaling = obj(
-  "Horizontal autoscaling of each interval's consumers on CPU (autoscaling/v2).",
+  "Horizontal autoscaling of each interval's consumers: on CPU (an autoscaling/v2 HorizontalPodAutoscaler, which needs metrics-server), and also on consumer lag with lagThreshold where KEDA is installed.",
   {
     minReplicas: int('Fewest consumer replicas per interval.', { default: 1, minimum: 1, maximum: 100 }),
-    maxReplicas: int('Most consumer replicas per interval.', { default: 4, minimum: 1, maximum: 100 }),
+    maxReplicas: int(
+      "Most consumer replicas per interval. Each symbol's candles go to one partition, so at most one replica per symbol has work: the autoscaler is capped at the number of symbols (minReplicas too).",
+      { default: 4, minimum: 1, maximum: 100 },
+    ),
     targetCPUUtilizationPercentage: int(
       'Average CPU utilisation (percent of requests) the autoscaler aims for.',
       {
@@ -358,6 +407,10 @@ const autoscaling = obj(
         minimum: 1,
         maximum: 100,
       },
+    ),
+    lagThreshold: int(
+      "Also scale on the consumer group's lag: one replica per this many candles not yet consumed. Needs KEDA (keda.sh/v1alpha1): the operator then creates a ScaledObject with a CPU and a Kafka trigger instead of the HorizontalPodAutoscaler, and KEDA runs the autoscaler. Without KEDA the consumers scale on CPU only, and the Consumers condition says so. Unset: CPU only.",
+      { minimum: 1, maximum: 100_000_000 },
     ),
   },
   {
@@ -378,6 +431,7 @@ export const specSchema: Schema = completeDefaults(
       image: image(
         'CryptoStream image of the producers and consumers. Unset: the image the operator was installed with.',
       ),
+      template: podTemplate,
       symbols: arr(
         'Binance symbols to follow, upper case (for example BTCUSDC).',
         str('A Binance symbol.', {
@@ -428,6 +482,7 @@ export const specSchema: Schema = completeDefaults(
       kafka,
       influxdb,
       grafana,
+      networkPolicies,
       producer: obj(
         'The producers: one Deployment per interval that backfills and follows Binance.',
         {
@@ -506,6 +561,19 @@ export const statusSchema: Schema = obj('Observed state, written by the operator
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['type'],
     },
+  ),
+  symbolPartitions: {
+    type: 'object',
+    description:
+      "The partition of every interval's topic that carries each symbol's candles, kept for the life of the topics so that a symbol's candles stay in order: a new symbol goes to the partition with the fewest symbols. Written by the operator, read by the producers.",
+    additionalProperties: int('A partition number.', { minimum: 0 }),
+    maxProperties: 1000,
+  } as Schema,
+  symbols: str(
+    'spec.symbols as the operator last reconciled them, comma-separated, for the Symbols column of kubectl get: the first 4 and a count of the others (`BTCUSDC,ETHUSDC,XRPUSDC,SOLUSDC +2 more`).',
+  ),
+  intervals: str(
+    'spec.intervals as the operator last reconciled them, comma-separated (`1m,1h`), for the Intervals column of kubectl get.',
   ),
   endpoints: obj("In-cluster addresses of the stream's services.", {
     kafka: str('Kafka bootstrap servers: the in-cluster Kafka, or kafka.external.bootstrapServers.'),

@@ -30,13 +30,22 @@ export const names = (cr: CryptoStream) => {
     dlqTopic: (i: Interval) => `${n}-prices-${i}-dlq`,
     credentials: `${n}-credentials`,
     influxdb: `${n}-influxdb`,
+    /** The headless Service that governs the InfluxDB StatefulSet (its pods' DNS names). */
+    influxdbHeadless: `${n}-influxdb-headless`,
     influxdbInit: `${n}-influxdb-init`,
+    /** The NetworkPolicy that lets the operator ask InfluxDB for Grafana's token (network/operator.ts). */
+    influxdbFromOperator: `${n}-influxdb-operator`,
     grafana: `${n}-grafana`,
     grafanaProvisioning: `${n}-grafana-provisioning`,
     grafanaDashboards: `${n}-grafana-dashboards`,
     producer: (i: Interval) => `${n}-producer-${i}`,
     consumer: (i: Interval) => `${n}-consumer-${i}`,
     workers: `${n}-workers`,
+    /** NetworkPolicies of all the stream's pods and of the workers (InfluxDB's and Grafana's take their names). */
+    defaultDeny: `${n}-default-deny`,
+    dns: `${n}-dns`,
+    producers: `${n}-producers`,
+    consumers: `${n}-consumers`,
   };
 };
 

@@ -70,6 +70,8 @@ export const run = async (argv: readonly string[]): Promise<number> => {
       ...(o.namespace === undefined ? {} : { namespace: o.namespace }),
       image: o.image,
       defaultImages: o.defaultImages,
+      imagePullSecrets: o.imagePullSecrets,
+      ...(o.operatorNamespace === undefined ? {} : { operatorNamespace: o.operatorNamespace }),
       identity: o.identity,
       concurrency: o.concurrency,
       resyncMs: 5 * 60_000,

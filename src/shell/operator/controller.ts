@@ -1,4 +1,5 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
 import type { DefaultImages } from '../../core/operator/images.ts';
 import type { Logger } from 'pino';
 import { MANAGED_BY_LABEL, MANAGER } from '../../core/operator/child.ts';
@@ -10,6 +11,7 @@ import type { Kube } from './kube.ts';
 import type { Metrics } from './metrics.ts';
 import { makeQueue } from './queue.ts';
 import type { Queue } from './queue.ts';
+import { makeGrafanaTokens } from './grafanaToken.ts';
 import { makeReconcile, streamKey } from './reconcile.ts';
 import { CHILD_RESOURCES, CRYPTOSTREAM, POD } from './resources.ts';
 import type { Resource } from './resources.ts';
@@ -22,6 +24,12 @@ export type ControllerOptions = {
   readonly image: string;
   /** The InfluxDB and Grafana images of streams that name none (default: DEFAULT_IMAGES). */
   readonly defaultImages?: DefaultImages;
+  /** Image pull secrets of the pods of streams whose spec.template names none (default: none). */
+  readonly imagePullSecrets?: readonly string[];
+  /** The namespace the operator's pods run in; unset outside the cluster (no NetworkPolicy admits it then). */
+  readonly operatorNamespace?: string;
+  /** Where the operator reaches a stream's InfluxDB API (default: its Service's cluster DNS name). */
+  readonly influxdbUrl?: (cr: CryptoStream) => string;
   readonly identity: string;
   readonly concurrency: number;
   /** Re-queue every stream this often, to catch anything a watch missed (converged reconciles write nothing). */
@@ -54,7 +62,10 @@ export const startController = (o: ControllerOptions): Controller => {
       try {
         const outcome = await reconcile(key); // defined below, before any key can be queued
         o.metrics.reconciles.inc({ result: 'success' });
-        if (outcome !== undefined && (outcome.applied > 0 || outcome.pruned > 0 || outcome.statusWritten))
+        if (
+          outcome !== undefined &&
+          (outcome.applied > 0 || outcome.replaced > 0 || outcome.pruned > 0 || outcome.statusWritten)
+        )
           o.log.info({ stream: key, ...outcome }, 'reconciled');
       } catch (e) {
         o.metrics.reconciles.inc({ result: 'error' });
@@ -100,6 +111,13 @@ export const startController = (o: ControllerOptions): Controller => {
     pods,
     image: o.image,
     ...(o.defaultImages === undefined ? {} : { defaultImages: o.defaultImages }),
+    ...(o.imagePullSecrets === undefined ? {} : { imagePullSecrets: o.imagePullSecrets }),
+    ...(o.operatorNamespace === undefined ? {} : { operatorNamespace: o.operatorNamespace }),
+    grafanaTokens: makeGrafanaTokens({
+      kube,
+      record,
+      ...(o.influxdbUrl === undefined ? {} : { influxdbUrl: o.influxdbUrl }),
+    }),
     now: () => new Date(),
     record,
   });
@@ -112,11 +130,13 @@ export const startController = (o: ControllerOptions): Controller => {
     }, 50);
   });
   const resync = setInterval(() => streams.list().forEach(enqueue), o.resyncMs);
-  // Strimzi's CRDs may be missing (the Kafka condition then says so); the caches of the core kinds must be synced.
+  // Strimzi's and KEDA's CRDs may be missing (the Kafka and Consumers conditions then say so); the caches of
+  // the core kinds must be synced.
+  const optional = ['kafka.strimzi.io/', 'keda.sh/'];
   const required = [
     streams,
     pods,
-    ...children.filter((i) => !i.resource.apiVersion.startsWith('kafka.strimzi.io/')),
+    ...children.filter((i) => !optional.some((group) => i.resource.apiVersion.startsWith(group))),
   ];
   return {
     kube,

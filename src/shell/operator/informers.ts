@@ -12,6 +12,8 @@ export type Informer = {
   readonly synced: () => boolean;
   /** Synced, or failed at least once (a kind whose CRD is not installed never syncs). */
   readonly settled: () => boolean;
+  /** Listed at least once since it started: the API serves the kind (a later watch error does not unsay it). */
+  readonly served: () => boolean;
   readonly stop: () => Promise<void>;
 };
 
@@ -42,6 +44,7 @@ export const startInformer = (
   };
   const lw = new ListWatch<KubernetesObject>(path, new Watch(kc), listFn, false, opts.labelSelector);
   let synced = false;
+  let listedOnce = false;
   let failedOnce = false;
   let stopped = false;
   let attempt = 0;
@@ -56,6 +59,7 @@ export const startInformer = (
     lw.off('error', markFailed);
     if (!failed) {
       synced = true;
+      listedOnce = true;
       attempt = 0;
     }
   };
@@ -77,6 +81,7 @@ export const startInformer = (
     get: (name, namespace) => lw.get(name, namespace),
     synced: () => synced,
     settled: () => synced || failedOnce,
+    served: () => listedOnce,
     stop: async () => {
       stopped = true;
       clearTimeout(timer);

@@ -29,6 +29,11 @@ export type Response = {
   readonly warnings: readonly string[];
 };
 
+export type RemoveOptions = {
+  readonly propagationPolicy?: 'Background' | 'Orphan';
+  readonly uid?: string;
+};
+
 export type Kube = {
   readonly request: (method: string, path: string, body?: unknown, contentType?: string) => Promise<Response>;
   /** Server-side apply with the operator's field manager, taking over conflicting fields (`force`). */
@@ -36,7 +41,12 @@ export type Kube = {
     o: T,
     opts?: { dryRun?: boolean; subresource?: 'status' },
   ) => Promise<T>;
-  readonly remove: (o: KubernetesObject) => Promise<void>;
+  /**
+   * Deletes, the dependents in the background (default) or orphaned (`Orphan`: they stay, without the owner
+   * reference). With `uid`, only that very object: one re-created under the name since (409) is left, as one
+   * already gone (404).
+   */
+  readonly remove: (o: KubernetesObject, opts?: RemoveOptions) => Promise<void>;
   readonly get: <T extends KubernetesObject>(
     res: Resource,
     namespace: string | undefined,
@@ -137,13 +147,15 @@ export const makeKube = (kc: KubeConfig): Kube => {
       if (opts.dryRun !== true) wrote(opts.subresource === 'status' ? 'apply-status' : 'apply', o);
       return result as typeof o;
     },
-    remove: async (o) => {
+    remove: async (o, opts = {}) => {
       const res = await request('DELETE', objectPath(o), {
         apiVersion: 'v1',
         kind: 'DeleteOptions',
-        propagationPolicy: 'Background',
+        propagationPolicy: opts.propagationPolicy ?? 'Background',
+        ...(opts.uid === undefined ? {} : { preconditions: { uid: opts.uid } }),
       });
-      if (res.status !== 404 && (res.status < 200 || res.status > 299))
+      const gone = res.status === 404 || (opts.uid !== undefined && res.status === 409);
+      if (!gone && (res.status < 200 || res.status > 299))
         throw new ApiError(res.status, res.body, `delete ${describe(o)}`);
       wrote('delete', o);
     },

@@ -16,6 +16,9 @@ Options (environment variable in brackets):
                           (default: ${DEFAULT_IMAGES.influxdb})
   --grafana-image <image>   Grafana image of streams that name none [CRYPTOSTREAM_GRAFANA_IMAGE]
                           (default: ${DEFAULT_IMAGES.grafana})
+  --image-pull-secrets <names>  comma-separated Secrets that pull the images of the workers, InfluxDB and
+                          Grafana of streams whose spec.template names none [CRYPTOSTREAM_IMAGE_PULL_SECRETS]
+                          (default: none)
   --http-port <port>      /metrics, /healthz and /readyz [CRYPTOSTREAM_HTTP_PORT] (default: 8080)
   --http-host <host>      address to listen on (default: 0.0.0.0)
   --no-leader-elect       run without the leader Lease (only one replica may run then)
@@ -33,10 +36,14 @@ export type OperatorOptions = {
   readonly image: string;
   /** The InfluxDB and Grafana images of streams whose spec names none. */
   readonly defaultImages: DefaultImages;
+  /** Image pull secrets (names) of the pods of streams whose spec.template names none. */
+  readonly imagePullSecrets: readonly string[];
   readonly port: number;
   readonly host: string;
   readonly leaderElect: boolean;
   readonly leaseNamespace: string;
+  /** The namespace of the operator's own pod ($POD_NAMESPACE, set by the chart); undefined outside the cluster. */
+  readonly operatorNamespace: string | undefined;
   readonly identity: string;
   readonly leaseDurationSeconds: number;
   readonly renewDeadlineSeconds: number;
@@ -60,6 +67,7 @@ export const parseOptions = (
         image: { type: 'string' },
         'influxdb-image': { type: 'string' },
         'grafana-image': { type: 'string' },
+        'image-pull-secrets': { type: 'string' },
         'http-port': { type: 'string' },
         'http-host': { type: 'string' },
         'leader-elect': { type: 'boolean', default: true },
@@ -105,10 +113,16 @@ export const parseOptions = (
       influxdb: (args['influxdb-image'] ?? env['CRYPTOSTREAM_INFLUXDB_IMAGE']) || DEFAULT_IMAGES.influxdb,
       grafana: (args['grafana-image'] ?? env['CRYPTOSTREAM_GRAFANA_IMAGE']) || DEFAULT_IMAGES.grafana,
     },
+    // a comma-separated list; empty (the chart's default) means none
+    imagePullSecrets: (args['image-pull-secrets'] ?? env['CRYPTOSTREAM_IMAGE_PULL_SECRETS'] ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
     port,
     host: args['http-host'] ?? '0.0.0.0',
     leaderElect: args['leader-elect'],
     leaseNamespace: args['lease-namespace'] ?? env['POD_NAMESPACE'] ?? 'default',
+    operatorNamespace: env['POD_NAMESPACE'] || undefined,
     identity: args.identity ?? env['POD_NAME'] ?? hostname(),
     leaseDurationSeconds,
     renewDeadlineSeconds,

@@ -6,6 +6,7 @@ import { defaulted } from '../../api/v1alpha1/defaults.ts';
 import { kindAndName, STREAM_LABEL } from '../../core/operator/child.ts';
 import type { Child } from '../../core/operator/child.ts';
 import { desiredState } from '../../core/operator/desiredState.ts';
+import { symbolPartitionsOf } from '../../core/operator/kafka/topics.ts';
 import { names } from '../../core/operator/names.ts';
 import { childKey, plan } from '../../core/operator/plan.ts';
 import { nextStatus } from '../../core/operator/status/status.ts';
@@ -15,10 +16,11 @@ import { isPaused, pausedStatus } from '../../core/operator/status/pause.ts';
 import type { Credentials } from '../../core/operator/influxdb/credentials.ts';
 import type { DefaultImages } from '../../core/operator/images.ts';
 import { credentialsOf } from './credentials.ts';
+import type { GrafanaTokens, TokenOutcome } from './grafanaToken.ts';
 import type { Recorder } from './events.ts';
 import type { Informer } from './informers.ts';
 import type { Kube } from './kube.ts';
-import { resourceOf } from './resources.ts';
+import { resourceOf, SCALED_OBJECT } from './resources.ts';
 
 export type ReconcileDeps = {
   readonly kube: Kube;
@@ -29,12 +31,20 @@ export type ReconcileDeps = {
   readonly image: string;
   /** The InfluxDB and Grafana images of streams that name none (default: DEFAULT_IMAGES). */
   readonly defaultImages?: DefaultImages;
+  /** Image pull secrets of the pods of streams whose spec.template names none (default: none). */
+  readonly imagePullSecrets?: readonly string[];
+  /** The namespace the operator runs in (in the cluster), admitted to InfluxDB for Grafana's token. */
+  readonly operatorNamespace?: string;
+  /** Grafana's read-only InfluxDB tokens, asked of each stream's InfluxDB (grafanaToken.ts). */
+  readonly grafanaTokens: GrafanaTokens;
   readonly now: () => Date;
   readonly record: Recorder;
 };
 
 export type Outcome = {
   readonly applied: number;
+  /** Children deleted (dependents orphaned) to be created anew: an immutable field of theirs changed. */
+  readonly replaced: number;
   readonly pruned: number;
   readonly failed: number;
   readonly statusWritten: boolean;
@@ -43,6 +53,10 @@ export type Outcome = {
 const inputsOf = (deps: ReconcileDeps) => ({
   image: deps.image,
   ...(deps.defaultImages === undefined ? {} : { defaultImages: deps.defaultImages }),
+  ...(deps.imagePullSecrets === undefined ? {} : { imagePullSecrets: deps.imagePullSecrets }),
+  ...(deps.operatorNamespace === undefined ? {} : { operatorNamespace: deps.operatorNamespace }),
+  // KEDA is there once the API listed its ScaledObjects (the informer retries until KEDA is installed).
+  kedaInstalled: deps.children.some((i) => i.resource.kind === SCALED_OBJECT.kind && i.served()),
 });
 
 /** Stands in for the credentials while their Secret's name is taken: that Secret is never written then. */
@@ -72,6 +86,7 @@ const writeStatus = (kube: Kube, cr: CryptoStream, status: CryptoStreamStatus) =
     { subresource: 'status' },
   );
 
+const uidOf = (o: KubernetesObject) => (o.metadata?.uid === undefined ? {} : { uid: o.metadata.uid });
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -91,8 +106,13 @@ export const makeReconcile =
       const status = pausedStatus(cr, rfc3339(deps.now()));
       const statusWritten = !R.equals(status, raw.status ?? {});
       if (statusWritten) await writeStatus(deps.kube, cr, status);
-      return { applied: 0, pruned: 0, failed: 0, statusWritten };
+      return { applied: 0, replaced: 0, pruned: 0, failed: 0, statusWritten };
     }
+    // The symbols' partitions are kept before a producer publishes by them: were the write lost after the
+    // producers got them, a symbol listed meanwhile could be placed elsewhere at the next reconcile.
+    const symbolPartitions = symbolPartitionsOf(cr);
+    if (!R.equals(symbolPartitions, raw.status?.symbolPartitions))
+      await writeStatus(deps.kube, cr, { ...raw.status, symbolPartitions });
     const secretKey = childKey({
       apiVersion: 'v1',
       kind: 'Secret',
@@ -114,19 +134,29 @@ export const makeReconcile =
       toCreate.map((d, i) => [d, holders[i]] as const),
     );
     const taken = new Set(conflicts.map((c) => childKey(c.child)));
-    const credentials = taken.has(secretKey)
-      ? UNUSED_CREDENTIALS
-      : await credentialsOf(
-          deps.kube,
+    const token: TokenOutcome = taken.has(secretKey)
+      ? { credentials: UNUSED_CREDENTIALS }
+      : await deps.grafanaTokens.ensure(
           cr,
-          observed.find((o) => childKey(o) === secretKey),
+          await credentialsOf(
+            deps.kube,
+            cr,
+            observed.find((o) => childKey(o) === secretKey),
+          ),
+          [...observed, ...deps.pods.list(namespace)],
         );
+    const credentials = token.credentials;
     const desired = desiredState(cr, { ...inputsOf(deps), credentials }).filter(
       (d) => !taken.has(childKey(d)),
     );
-    const { apply, prune } = plan(desired, observed);
+    const { apply, replace, prune } = plan(desired, observed);
 
     const applied = await Promise.allSettled(apply.map((o) => deps.kube.apply(o)));
+    // Only this object (its uid), its pods and volume claims orphaned; its deletion wakes the reconcile that
+    // creates it anew, and the new one adopts them.
+    const replaced = await Promise.allSettled(
+      replace.map((r) => deps.kube.remove(r.live, { propagationPolicy: 'Orphan', ...uidOf(r.live) })),
+    );
     const failures: Failure[] = [
       ...conflicts.map((c) => ({
         child: c.child,
@@ -135,6 +165,11 @@ export const makeReconcile =
       })),
       ...applied.flatMap((r, i) =>
         r.status === 'rejected' ? [{ child: apply[i]!, message: message(r.reason) }] : [],
+      ),
+      ...replaced.flatMap((r, i) =>
+        r.status === 'rejected'
+          ? [{ child: replace[i]!.child, message: `not replaced: ${message(r.reason)}` }]
+          : [],
       ),
     ];
     const fresh = applied.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
@@ -147,6 +182,15 @@ export const makeReconcile =
       list.filter((c) => !failures.some((f) => f.child === c)).map(kindAndName);
     if (fresh.length > 0)
       await deps.record(cr, 'Normal', 'Applied', 'Apply', `applied ${ok(apply).join(', ')}`);
+    for (const [i, r] of replace.entries())
+      if (replaced[i]!.status === 'fulfilled')
+        await deps.record(
+          cr,
+          'Normal',
+          'Replaced',
+          'Delete',
+          `deleted ${kindAndName(r.child)}, orphaning its pods and volume claims, to create it anew: ${r.fields.join(', ')} cannot change`,
+        );
     if (prune.length > pruneErrors.length)
       await deps.record(cr, 'Normal', 'Pruned', 'Delete', `deleted ${prune.map(kindAndName).join(', ')}`);
     for (const f of failures)
@@ -164,9 +208,20 @@ export const makeReconcile =
     const status = nextStatus(cr, [...live, ...pods], failures, rfc3339(deps.now()));
     const statusWritten = !R.equals(status, raw.status ?? {});
     if (statusWritten) await writeStatus(deps.kube, cr, status);
-    if (failures.length > 0 || pruneErrors.length > 0)
+    const tokenErrors = token.error === undefined ? [] : [token.error];
+    if (failures.length > 0 || pruneErrors.length > 0 || tokenErrors.length > 0)
       throw new Error(
-        [...failures.map((f) => `${kindAndName(f.child)}: ${f.message}`), ...pruneErrors].join('; '),
+        [
+          ...failures.map((f) => `${kindAndName(f.child)}: ${f.message}`),
+          ...pruneErrors,
+          ...tokenErrors,
+        ].join('; '),
       );
-    return { applied: apply.length, pruned: prune.length, failed: 0, statusWritten };
+    return {
+      applied: apply.length,
+      replaced: replace.length,
+      pruned: prune.length,
+      failed: 0,
+      statusWritten,
+    };
   };

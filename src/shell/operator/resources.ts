@@ -21,6 +21,9 @@ export const EVENT = r('events.k8s.io/v1', 'Event', 'events');
 /** Not children (their ReplicaSets own them): watched read-only, for why a workload does not run. */
 export const POD = r('v1', 'Pod', 'pods');
 
+/** KEDA's, where it is installed: the consumers' autoscaler when they scale on lag (workers/lagScaling.ts). */
+export const SCALED_OBJECT = r('keda.sh/v1alpha1', 'ScaledObject', 'scaledobjects');
+
 /** Every kind of child the operator creates; it watches each of them (by label) to reconcile drift. */
 export const CHILD_RESOURCES: readonly Resource[] = [
   r('v1', 'Secret', 'secrets'),
@@ -35,6 +38,8 @@ export const CHILD_RESOURCES: readonly Resource[] = [
   r('kafka.strimzi.io/v1', 'Kafka', 'kafkas'),
   r('kafka.strimzi.io/v1', 'KafkaNodePool', 'kafkanodepools'),
   r('kafka.strimzi.io/v1', 'KafkaTopic', 'kafkatopics'),
+  SCALED_OBJECT,
+  r('keda.sh/v1alpha1', 'TriggerAuthentication', 'triggerauthentications'),
 ];
 
 export const resourceOf = (apiVersion: string, kind: string): Resource => {

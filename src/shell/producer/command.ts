@@ -1,5 +1,6 @@
 import { isInterval, type Interval } from '../../core/kline/interval.ts';
 import { symbolPattern } from '../../core/kline/message.ts';
+import { parseSymbolPartitions } from '../../core/kline/partitions.ts';
 import { err, ok, type Result } from '../../core/result.ts';
 import { EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
 import { kafkaSettings, kafkaSpec } from '../kafka/settings.ts';
@@ -17,6 +18,7 @@ import { runProducer, type ProducerConfig } from './producer.ts';
 
 export const producerSpec = {
   symbols: { env: 'CRYPTOSTREAM_SYMBOLS', default: 'BTCUSDC,ETHUSDC,XRPUSDC,SOLUSDC' },
+  'symbol-partitions': { env: 'CRYPTOSTREAM_SYMBOL_PARTITIONS' },
   interval: { env: 'CRYPTOSTREAM_INTERVAL' },
   ...kafkaSpec,
   'binance-url': { env: 'CRYPTOSTREAM_BINANCE_URL', default: 'https://data-api.binance.vision' },
@@ -28,7 +30,8 @@ export const producerSpec = {
 
 const usage = `Usage: cryptostream producer --interval <interval> [options]
 
-Publishes the closed Binance klines of each symbol to Kafka (topic <prefix><interval>, key = symbol):
+Publishes the closed Binance klines of each symbol to Kafka (topic <prefix><interval>, key = symbol,
+each symbol on its own partition: --symbol-partitions, else assigned in the order listed):
 backfills from --from (or from where the topic left off), then follows live, one page of up to 1000
 candles per request, honouring Retry-After and the request-weight budget. With --to it stops once every
 candle whose open time lies in [from, to) is published. Every flag has an environment variable; the
@@ -63,6 +66,9 @@ export const producerConfig = (
   if (!interval.ok) return interval;
   const symbols = symbolsSetting(values.symbols);
   if (!symbols.ok) return symbols;
+  const text = values['symbol-partitions'];
+  const assigned = text === undefined ? undefined : parseSymbolPartitions(text);
+  if (assigned !== undefined && !assigned.ok) return err(`--symbol-partitions: ${assigned.error}`);
   const from = isoTime('from', values.from);
   if (!from.ok) return from;
   const to = isoTime('to', values.to);
@@ -75,6 +81,7 @@ export const producerConfig = (
   if (to.value !== undefined && to.value <= start) return err('--to must be after --from');
   return ok({
     symbols: symbols.value,
+    ...(assigned === undefined ? {} : { symbolPartitions: assigned.value }),
     interval: interval.value,
     ...kafka.value,
     binanceUrl: values['binance-url'] ?? '',

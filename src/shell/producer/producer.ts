@@ -3,6 +3,7 @@ import { advanceCursor, alignCursor, planPage } from '../../core/binance/page.ts
 import { classifyKlines, type KlinesOutcome } from '../../core/binance/response.ts';
 import { intervalMs, type Interval } from '../../core/kline/interval.ts';
 import { encodeCandle } from '../../core/kline/message.ts';
+import { publishingPartitions, type SymbolPartitions } from '../../core/kline/partitions.ts';
 import { getKlines } from '../binance/client.ts';
 import { gateOf, recordOutcome } from '../binance/gate.ts';
 import {
@@ -29,6 +30,8 @@ export type ProducerConfig = KafkaOptions & {
   /** Exclusive end of the open times to publish; without it the producer runs live. */
   readonly to?: number;
   readonly timeoutMs?: number;
+  /** The partition of each symbol (the operator's assignment); without it, assigned in the order listed. */
+  readonly symbolPartitions?: SymbolPartitions;
 };
 
 export type SymbolCounts = { fetched: number; published: number };
@@ -78,9 +81,19 @@ export const runProducer = async (
   const kafka = makeKafka(config.brokers, `producer-${interval}`, log, config.security);
   const admin = kafka.admin();
   await admin.connect();
+  let partitionOf: SymbolPartitions;
   try {
     const created = await ensureTopics(admin, [intervalTopics(config, interval).data]);
     if (created.length > 0) log.info({ topics: created }, 'created the missing topics');
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    const partitions = publishingPartitions(
+      config.symbols,
+      config.symbolPartitions,
+      metadata.topics[0]?.partitions.length ?? 0,
+    );
+    if (!partitions.ok) throw new Error(`topic ${topic}: ${partitions.error}`);
+    partitionOf = partitions.value;
+    log.info({ topic, partitions: partitionOf }, "each symbol's partition");
   } finally {
     await admin.disconnect();
   }
@@ -173,7 +186,12 @@ export const runProducer = async (
             topic,
             messages: candles.map((c) => {
               const msg = encodeCandle({ ...c, symbol: next.symbol, interval }, source);
-              return { key: msg.key, value: msg.value, headers: { ...msg.headers } };
+              return {
+                key: msg.key,
+                value: msg.value,
+                headers: { ...msg.headers },
+                partition: partitionOf[next.symbol]!,
+              };
             }),
           });
         } catch (e) {

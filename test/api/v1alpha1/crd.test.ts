@@ -55,6 +55,30 @@ describe('the CryptoStream CRD', () => {
       ['Symbols', 'Intervals', 'Ready', 'Reason', 'Grafana', 'Age'],
     );
   });
+
+  it('prints no list as JSON: the Symbols and Intervals columns read the joined strings of the status', () => {
+    const columns = crd.spec.versions[0].additionalPrinterColumns;
+    const status = rootSchema.properties!['status']!.properties!;
+    for (const c of columns.filter((c) => c.type === 'string')) {
+      const path = c.jsonPath
+        .replace(/\[\?\(.*?\)\]/g, '')
+        .split('.')
+        .slice(1);
+      const schema = path.reduce<Schema | undefined>(
+        (s, key) => (s?.type === 'array' ? s.items : s)?.properties?.[key],
+        rootSchema,
+      );
+      assert.equal(schema?.type, 'string', `${c.name}: ${c.jsonPath}`);
+    }
+    assert.deepEqual(
+      ['symbols', 'intervals'].map((f) => status[f]?.type),
+      ['string', 'string'],
+    );
+  });
+
+  it('belongs to the category cryptostream, not to all', () => {
+    assert.deepEqual(crd.spec.names.categories, ['cryptostream']);
+  });
 });
 
 describe('defaulting a CryptoStream', () => {

@@ -2,6 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { defaulted } from '../../../src/api/v1alpha1/defaults.ts';
 import type { CryptoStream } from '../../../src/api/v1alpha1/cryptostream.ts';
 import type { Inputs } from '../../../src/core/operator/desiredState.ts';
+import type { Child } from '../../../src/core/operator/child.ts';
 
 /** A defaulted CryptoStream `demo` in namespace `markets`; `spec` overrides the five-line resource. */
 export const aCryptoStream = (spec: Record<string, unknown> = {}, generation = 1): CryptoStream =>
@@ -63,4 +64,26 @@ export const aPod = (
       ],
     },
   };
+};
+
+/** A child as the API serves it once its controller made it ready (Deployments, StatefulSets, Strimzi kinds). */
+export const ready = (c: Child): KubernetesObject & Record<string, unknown> => {
+  const live = { ...structuredClone(c), metadata: { ...c.metadata, generation: 1 } } as Child &
+    Record<string, unknown>;
+  if (c.kind === 'Deployment' || c.kind === 'StatefulSet') {
+    const replicas = (c['spec'] as { replicas?: number }).replicas ?? 1;
+    return {
+      ...live,
+      status: {
+        observedGeneration: 1,
+        replicas,
+        readyReplicas: replicas,
+        updatedReplicas: replicas,
+        availableReplicas: replicas,
+      },
+    };
+  }
+  if (c.kind === 'Kafka' || c.kind === 'KafkaTopic')
+    return { ...live, status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True' }] } };
+  return live;
 };

@@ -170,6 +170,17 @@ describe('the InfluxDB of a stream', () => {
     );
   });
 
+  it('is governed by a headless Service, which gives its pod a stable DNS name; clients use the ClusterIP one', () => {
+    const sts = spec(find(children, 'StatefulSet/demo-influxdb'));
+    const headless = spec(find(children, 'Service/demo-influxdb-headless'));
+    assert.equal(sts['serviceName'], 'demo-influxdb-headless');
+    assert.equal(headless['clusterIP'], 'None');
+    assert.deepEqual(headless['selector'], (sts['selector'] as { matchLabels: object }).matchLabels);
+    const clients = spec(find(children, 'Service/demo-influxdb'));
+    assert.equal(clients['clusterIP'], undefined, 'the Service clients use keeps its cluster IP');
+    assert.deepEqual(clients['selector'], headless['selector']);
+  });
+
   it('opens to clients outside the cluster only with a NodePort', () => {
     const exposed = desiredState(aCryptoStream({ influxdb: { nodePort: 30086 } }), inputs);
     const service = spec(find(exposed, 'Service/demo-influxdb'));

@@ -5,7 +5,11 @@ import type { Child } from '../../../src/core/operator/child.ts';
 import { desiredState } from '../../../src/core/operator/desiredState.ts';
 import { consumerSpec } from '../../../src/shell/consumer/command.ts';
 import { producerSpec } from '../../../src/shell/producer/command.ts';
+import type { CryptoStream } from '../../../src/api/v1alpha1/cryptostream.ts';
+import { nextStatus } from '../../../src/core/operator/status/status.ts';
 import { aCryptoStream, inputs } from './aCryptoStream.ts';
+
+const NOW = '2026-11-30T12:00:00Z';
 
 type Container = {
   name: string;
@@ -51,8 +55,8 @@ describe('desiredState of a CryptoStream', () => {
       'KafkaTopic/demo-prices-1h-dlq',
       'ConfigMap/demo-influxdb-init',
       'Service/demo-influxdb',
+      'Service/demo-influxdb-headless',
       'StatefulSet/demo-influxdb',
-      'NetworkPolicy/demo-influxdb',
       'ConfigMap/demo-grafana-provisioning',
       'ConfigMap/demo-grafana-dashboards',
       'Service/demo-grafana',
@@ -65,6 +69,12 @@ describe('desiredState of a CryptoStream', () => {
       'Deployment/demo-consumer-1h',
       'HorizontalPodAutoscaler/demo-consumer-1h',
       'PodDisruptionBudget/demo-consumer-1h',
+      'NetworkPolicy/demo-dns',
+      'NetworkPolicy/demo-producers',
+      'NetworkPolicy/demo-consumers',
+      'NetworkPolicy/demo-influxdb',
+      'NetworkPolicy/demo-grafana',
+      'NetworkPolicy/demo-default-deny',
     ]);
   });
 
@@ -139,6 +149,7 @@ describe('the workers of each interval', () => {
   it('configure the producer with exactly the variables of the worker contract', () => {
     assert.deepEqual(envOf(producer), {
       CRYPTOSTREAM_SYMBOLS: 'BTCUSDC,ETHUSDC',
+      CRYPTOSTREAM_SYMBOL_PARTITIONS: 'BTCUSDC:0,ETHUSDC:1',
       CRYPTOSTREAM_INTERVAL: '15m',
       CRYPTOSTREAM_KAFKA_BROKERS: 'demo-kafka-bootstrap.markets.svc:9092',
       CRYPTOSTREAM_TOPIC_PREFIX: 'prices-',
@@ -235,6 +246,7 @@ describe('the workers of each interval', () => {
     const hpa = byKindAndName(
       desiredState(
         aCryptoStream({
+          symbols: ['BTCUSDC', 'ETHUSDC', 'XRPUSDC', 'SOLUSDC', 'BNBUSDC', 'ADAUSDC', 'DOGEUSDC'],
           consumer: { autoscaling: { minReplicas: 2, maxReplicas: 6, targetCPUUtilizationPercentage: 60 } },
         }),
         inputs,
@@ -251,6 +263,58 @@ describe('the workers of each interval', () => {
           resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } },
         },
       ],
+    });
+  });
+});
+
+const hpaRange = (cr: CryptoStream) => {
+  const hpa = byKindAndName(desiredState(cr, inputs), 'HorizontalPodAutoscaler/demo-consumer-1m') as Child & {
+    spec: { minReplicas: number; maxReplicas: number };
+  };
+  return [hpa.spec.minReplicas, hpa.spec.maxReplicas];
+};
+
+describe('consumer replicas and partitions', () => {
+  const majors = ['BTCUSDC', 'ETHUSDC', 'XRPUSDC', 'SOLUSDC'];
+  const autoscaling = (minReplicas: number, maxReplicas: number) => ({
+    consumer: { autoscaling: { minReplicas, maxReplicas, targetCPUUtilizationPercentage: 70 } },
+  });
+
+  it('cap the autoscaler at one replica per symbol: more would get no partition with candles', () => {
+    assert.deepEqual(hpaRange(aCryptoStream({ symbols: majors, ...autoscaling(1, 10) })), [1, 4]);
+    assert.deepEqual(hpaRange(aCryptoStream({ symbols: ['BTCUSDC'], ...autoscaling(2, 3) })), [1, 1]);
+    assert.deepEqual(hpaRange(aCryptoStream({ symbols: majors, ...autoscaling(2, 3) })), [2, 3]);
+  });
+
+  it('give every symbol its own partition of every topic, the same in the producers and the status', () => {
+    const cr = aCryptoStream({ symbols: majors, intervals: ['1m', '1h'] });
+    const children = desiredState(cr, inputs);
+    for (const interval of ['1m', '1h'])
+      assert.equal(
+        envOf(byKindAndName(children, `Deployment/demo-producer-${interval}`)).CRYPTOSTREAM_SYMBOL_PARTITIONS,
+        'BTCUSDC:0,ETHUSDC:1,XRPUSDC:2,SOLUSDC:3',
+      );
+    assert.deepEqual(nextStatus(cr, [], [], NOW).symbolPartitions, {
+      BTCUSDC: 0,
+      ETHUSDC: 1,
+      XRPUSDC: 2,
+      SOLUSDC: 3,
+    });
+  });
+
+  it('keep the partitions the status records when symbols are added, removed or reordered', () => {
+    const cr = aCryptoStream({ symbols: ['SOLUSDC', 'BNBUSDC', 'BTCUSDC'] });
+    const stored = { ...cr, status: { symbolPartitions: { BTCUSDC: 0, ETHUSDC: 1, SOLUSDC: 3 } } };
+    assert.equal(
+      envOf(byKindAndName(desiredState(stored, inputs), 'Deployment/demo-producer-1m'))
+        .CRYPTOSTREAM_SYMBOL_PARTITIONS,
+      'SOLUSDC:3,BNBUSDC:2,BTCUSDC:0',
+    );
+    assert.deepEqual(nextStatus(stored, [], [], NOW).symbolPartitions, {
+      BTCUSDC: 0,
+      ETHUSDC: 1,
+      SOLUSDC: 3,
+      BNBUSDC: 2,
     });
   });
 });

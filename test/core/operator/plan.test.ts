@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { kindAndName } from '../../../src/core/operator/child.ts';
 import { desiredState } from '../../../src/core/operator/desiredState.ts';
-import { holds, plan } from '../../../src/core/operator/plan.ts';
+import type { Child } from '../../../src/core/operator/child.ts';
+import { holds, immutableChanges, plan } from '../../../src/core/operator/plan.ts';
 import { aCryptoStream, inputs } from './aCryptoStream.ts';
 
 /** What the API server returns: the applied object plus defaults and bookkeeping of its own. */
@@ -25,7 +26,7 @@ describe('planning a reconcile', () => {
   });
 
   it('writes nothing once the cluster holds every desired child (server defaults added)', () => {
-    assert.deepEqual(plan(children, children.map(asServerReturns)), { apply: [], prune: [] });
+    assert.deepEqual(plan(children, children.map(asServerReturns)), { apply: [], replace: [], prune: [] });
   });
 
   it('prunes the workers and topics of a removed interval', () => {
@@ -54,11 +55,14 @@ describe('planning a reconcile', () => {
       inputs,
     );
     const { apply } = plan(moreSymbols, children.map(asServerReturns));
+    // The autoscalers too: their maximum is capped at one replica per symbol.
     assert.deepEqual(apply.map(kindAndName), [
       'ConfigMap/demo-grafana-dashboards',
       'Deployment/demo-grafana',
       'Deployment/demo-producer-1m',
+      'HorizontalPodAutoscaler/demo-consumer-1m',
       'Deployment/demo-producer-1h',
+      'HorizontalPodAutoscaler/demo-consumer-1h',
     ]);
   });
 
@@ -101,6 +105,115 @@ describe('planning a reconcile', () => {
     assert.deepEqual(plan(children, live).apply.map(kindAndName), [
       'HorizontalPodAutoscaler/demo-consumer-1m',
     ]);
+  });
+});
+
+describe('planning a child whose changed field cannot change', () => {
+  const children = desiredState(aCryptoStream(), inputs);
+  const STATEFUL_SET = 'StatefulSet/demo-influxdb';
+  type Spec = Record<string, unknown>;
+  /** The cluster as it is, with the InfluxDB StatefulSet's spec edited (as an earlier operator version made it). */
+  const liveWith = (edit: (spec: Spec) => Spec, extra: object = {}) =>
+    children
+      .map(asServerReturns)
+      .map((c) => (kindAndName(c) === STATEFUL_SET ? { ...c, ...extra, spec: edit(c['spec'] as Spec) } : c));
+  /** What the operator before the headless Service made: the ClusterIP Service governed the StatefulSet. */
+  const governedByClusterIp = (spec: Spec) => ({ ...spec, serviceName: 'demo-influxdb' });
+
+  it('replaces the StatefulSet of an earlier version, whose governing Service was the ClusterIP one', () => {
+    const { apply, replace, prune } = plan(children, liveWith(governedByClusterIp));
+    assert.deepEqual(
+      apply.map(kindAndName),
+      [],
+      'applying it would be refused: spec.serviceName is immutable',
+    );
+    assert.deepEqual(
+      replace.map((r) => [kindAndName(r.child), r.live.metadata?.uid, r.fields]),
+      [[STATEFUL_SET, 'child-uid', ['spec.serviceName']]],
+    );
+    assert.deepEqual(prune, []);
+    assert.equal((replace[0]!.child['spec'] as Spec)['serviceName'], 'demo-influxdb-headless');
+  });
+
+  it('replaces it for a changed selector or volume claim template, naming every such field', () => {
+    const { replace } = plan(
+      children,
+      liveWith((spec) => ({
+        ...spec,
+        selector: { matchLabels: { app: 'influxdb' } },
+        volumeClaimTemplates: [
+          { metadata: { name: 'data' }, spec: { resources: { requests: { storage: '5Gi' } } } },
+        ],
+      })),
+    );
+    assert.deepEqual(
+      replace.map((r) => r.fields),
+      [['spec.selector', 'spec.volumeClaimTemplates']],
+    );
+  });
+
+  it('applies, never replaces, for a change of the fields a StatefulSet may change (template, replicas, retention)', () => {
+    const { apply, replace } = plan(
+      children,
+      liveWith((spec) => ({
+        ...spec,
+        replicas: 0,
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      })),
+    );
+    assert.deepEqual(apply.map(kindAndName), [STATEFUL_SET]);
+    assert.deepEqual(replace, []);
+  });
+
+  it('sees the volume claim template the server returns with its defaults and canonical size as unchanged', () => {
+    const served = liveWith((spec) => ({
+      ...spec,
+      volumeClaimTemplates: [
+        {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: (spec['volumeClaimTemplates'] as { metadata: object }[])[0]!.metadata,
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            resources: { requests: { storage: '10240Mi' } },
+            volumeMode: 'Filesystem',
+          },
+          status: { phase: 'Pending' },
+        },
+      ],
+    }));
+    assert.deepEqual(plan(children, served), { apply: [], replace: [], prune: [] });
+  });
+
+  it('waits while the old object is being deleted: neither applied over nor deleted again', () => {
+    const terminating = liveWith(governedByClusterIp, {
+      metadata: {
+        name: 'demo-influxdb',
+        namespace: 'markets',
+        uid: 'child-uid',
+        deletionTimestamp: '2026-12-01T10:00:00Z',
+        finalizers: ['orphan'],
+      },
+    });
+    assert.deepEqual(plan(children, terminating), { apply: [], replace: [], prune: [] });
+  });
+
+  it('creates it anew once the old object is gone', () => {
+    const gone = children.map(asServerReturns).filter((c) => kindAndName(c) !== STATEFUL_SET);
+    assert.deepEqual(plan(children, gone).apply.map(kindAndName), [STATEFUL_SET]);
+  });
+
+  it('knows no immutable field of the other kinds, and none of an object not yet created', () => {
+    const deployment = children.find((c) => c.kind === 'Deployment')!;
+    const other: Child = { ...deployment, spec: { selector: { matchLabels: { other: 'x' } } } };
+    assert.deepEqual(immutableChanges(deployment, other), []);
+    assert.deepEqual(
+      immutableChanges(
+        undefined,
+        children.find((c) => c.kind === 'StatefulSet')!,
+      ),
+      [],
+    );
   });
 });
 

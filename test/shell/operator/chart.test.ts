@@ -125,6 +125,67 @@ describe('the Helm chart', () => {
     }
   });
 
+  it("runs an image pushed to the user's registry, pulled with the user's Secret, and gives the streams' pods that Secret too", async () => {
+    type Pod = {
+      imagePullSecrets?: { name: string }[];
+      containers: { image: string; env?: { name: string; value?: string }[] }[];
+    };
+    const render = (...set: string[]) => {
+      const flags = set.flatMap((s) => (s.endsWith('=[]') ? ['--set-json', s] : ['--set', s]));
+      const rendered = docs(helm('template', release, chart, '-n', ns, ...flags));
+      const deployment = rendered.find((d) => d.kind === 'Deployment')!;
+      const pod = (deployment['spec'] as { template: { spec: Pod } }).template.spec;
+      const env = Object.fromEntries((pod.containers[0]!.env ?? []).map((e) => [e.name, e.value]));
+      const test = rendered.find((d) => d.kind === 'Pod')!['spec'] as Pod;
+      return { deployment, pod, env, test };
+    };
+    const shipped = render();
+    assert.equal(shipped.pod.imagePullSecrets, undefined);
+    assert.equal(shipped.env['CRYPTOSTREAM_IMAGE_PULL_SECRETS'], '');
+
+    const mine = render(
+      'image.repository=registry.example.com/cryptostream',
+      'imagePullSecrets[0].name=regcred',
+    );
+    assert.equal(mine.pod.containers[0]!.image, 'registry.example.com/cryptostream:0.1.0');
+    assert.equal(
+      mine.env['CRYPTOSTREAM_IMAGE'],
+      'registry.example.com/cryptostream:0.1.0',
+      'the workers too',
+    );
+    assert.deepEqual(mine.pod.imagePullSecrets, [{ name: 'regcred' }]);
+    assert.deepEqual(
+      mine.test.imagePullSecrets,
+      [{ name: 'regcred' }],
+      'the helm test pod runs the image too',
+    );
+    assert.equal(mine.test.containers[0]!.image, 'registry.example.com/cryptostream:0.1.0');
+    assert.equal(
+      mine.env['CRYPTOSTREAM_IMAGE_PULL_SECRETS'],
+      'regcred',
+      "the streams' pods get the same name",
+    );
+    // the API server takes the Deployment as rendered
+    await kube.apply(mine.deployment as KubernetesObject & Record<string, unknown>, { dryRun: true });
+
+    const tagged = render('image.repository=registry.example.com/cryptostream', 'image.tag=1.2.3');
+    assert.equal(tagged.env['CRYPTOSTREAM_IMAGE'], 'registry.example.com/cryptostream:1.2.3');
+    const others = render(
+      'imagePullSecrets[0].name=regcred',
+      'streamDefaults.imagePullSecrets[0].name=a',
+      'streamDefaults.imagePullSecrets[1].name=b',
+    );
+    assert.equal(others.env['CRYPTOSTREAM_IMAGE_PULL_SECRETS'], 'a,b');
+    assert.equal(
+      render('imagePullSecrets[0].name=regcred', 'streamDefaults.imagePullSecrets=[]').env[
+        'CRYPTOSTREAM_IMAGE_PULL_SECRETS'
+      ],
+      '',
+      '[]: none for the streams',
+    );
+    assert.throws(() => render('imagePullSecrets[0]=regcred'), /imagePullSecrets/, 'a list of {name}');
+  });
+
   it('renders manifests/install.yaml exactly (npm run gen:manifests)', () => {
     const out = execFileSync('bash', [join(root, 'scripts', 'gen-manifests.sh'), '--stdout'], {
       encoding: 'utf8',

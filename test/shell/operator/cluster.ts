@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { after, before } from 'node:test';
 import type { DefaultImages } from '../../../src/core/operator/images.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -80,8 +81,13 @@ export type Running = {
   readonly writes: () => number;
 };
 
-/** Runs the operator in this process for one namespace. */
-export const runOperator = (kc: KubeConfig, namespace: string, defaultImages?: DefaultImages): Running => {
+/** Runs the operator in this process for one namespace (with the chart's imagePullSecrets when given). */
+export const runOperator = (
+  kc: KubeConfig,
+  namespace: string,
+  defaultImages?: DefaultImages,
+  imagePullSecrets?: readonly string[],
+): Running => {
   const metrics = makeMetrics();
   const kube = makeKube(kc);
   let writes = 0;
@@ -92,6 +98,7 @@ export const runOperator = (kc: KubeConfig, namespace: string, defaultImages?: D
     namespace,
     image: IMAGE,
     ...(defaultImages === undefined ? {} : { defaultImages }),
+    ...(imagePullSecrets === undefined ? {} : { imagePullSecrets }),
     identity: 'test',
     concurrency: 4,
     resyncMs: 3_600_000,
@@ -99,6 +106,26 @@ export const runOperator = (kc: KubeConfig, namespace: string, defaultImages?: D
     metrics,
   });
   return { controller, metrics, writes: () => writes };
+};
+
+/**
+ * The set-up of a describe block: the CRD installed, a fresh namespace and the operator running for it, ready
+ * when the block's tests start; the operator (`op`, which a test may replace) stopped and the namespace
+ * deleted after them.
+ */
+export const operatorInFreshNamespace = (prefix: string): { ns: string; op: Running } => {
+  const { kc, kube } = cluster();
+  const fixture = { ns: '' } as { ns: string; op: Running };
+  before(async () => {
+    await installCrd(kube);
+    fixture.ns = await freshNamespace(kube, prefix);
+    fixture.op = runOperator(kc, fixture.ns);
+  });
+  after(async () => {
+    await fixture.op.controller.stop();
+    await deleteNamespace(kube, fixture.ns);
+  });
+  return fixture;
 };
 
 export const aStream = (

@@ -148,12 +148,25 @@ describe('the operator on a real API server', () => {
     assert.equal(await get('apps/v1', 'Deployment', ns, 'demo-producer-1h'), undefined);
     assert.equal(await get('kafka.strimzi.io/v1', 'KafkaTopic', ns, 'demo-prices-1h'), undefined);
     const hpa = await get('autoscaling/v2', 'HorizontalPodAutoscaler', ns, 'demo-consumer-1m');
-    assert.equal((hpa?.['spec'] as { maxReplicas: number }).maxReplicas, 6);
+    assert.equal(
+      (hpa?.['spec'] as { maxReplicas: number }).maxReplicas,
+      3,
+      'capped at one replica per symbol: a fourth would get no partition with candles',
+    );
     const topic = await get('kafka.strimzi.io/v1', 'KafkaTopic', ns, 'demo-prices-1m');
     assert.equal(
       (topic?.['spec'] as { partitions: number }).partitions,
       6,
       'one partition per consumer replica at least',
+    );
+    assert.deepEqual(
+      (await stream(ns, 'demo'))?.status?.symbolPartitions,
+      { BTCUSDC: 0, ETHUSDC: 1, SOLUSDC: 2 },
+      'the added symbol has a partition of its own; the others keep theirs',
+    );
+    assert.equal(
+      envOf(await get('apps/v1', 'Deployment', ns, 'demo-producer-1m'))['CRYPTOSTREAM_SYMBOL_PARTITIONS'],
+      'BTCUSDC:0,ETHUSDC:1,SOLUSDC:2',
     );
   });
 

@@ -27,3 +27,30 @@ describe('the default InfluxDB and Grafana images of the operator', () => {
     );
   });
 });
+
+describe('the image pull secrets the operator gives the pods of streams', () => {
+  it('are none unless a flag or the environment (the chart) names some, comma-separated; empty is none', () => {
+    assert.deepEqual(parsed([]).imagePullSecrets, []);
+    assert.deepEqual(parsed([], { CRYPTOSTREAM_IMAGE_PULL_SECRETS: '' }).imagePullSecrets, []);
+    assert.deepEqual(
+      parsed([], { CRYPTOSTREAM_IMAGE_PULL_SECRETS: 'regcred, mirror-creds' }).imagePullSecrets,
+      ['regcred', 'mirror-creds'],
+    );
+    assert.deepEqual(
+      parsed(['--image-pull-secrets', 'a'], { CRYPTOSTREAM_IMAGE_PULL_SECRETS: 'b' }).imagePullSecrets,
+      ['a'],
+    );
+  });
+});
+
+describe("the operator's own namespace, which each stream's InfluxDB admits (Grafana's token)", () => {
+  it('is $POD_NAMESPACE, which the chart sets; none outside the cluster, whatever --lease-namespace says', () => {
+    assert.equal(
+      parsed([], { POD_NAMESPACE: 'cryptostream-system' }).operatorNamespace,
+      'cryptostream-system',
+    );
+    assert.equal(parsed([]).operatorNamespace, undefined);
+    assert.equal(parsed([], { POD_NAMESPACE: '' }).operatorNamespace, undefined);
+    assert.equal(parsed(['--lease-namespace', 'leases']).operatorNamespace, undefined);
+  });
+});

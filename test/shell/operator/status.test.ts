@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { CryptoStream } from '../../../src/api/v1alpha1/cryptostream.ts';
 import { CRYPTOSTREAM, POD, resourceOf } from '../../../src/shell/operator/resources.ts';
-import {
-  aStream,
-  cluster,
-  deleteNamespace,
-  eventually,
-  freshNamespace,
-  installCrd,
-  runOperator,
-} from './cluster.ts';
-import type { Running } from './cluster.ts';
+import { aStream, cluster, eventually, operatorInFreshNamespace } from './cluster.ts';
 
 type Obj = KubernetesObject & Record<string, unknown>;
 type Env = { name: string; value?: string; valueFrom?: unknown };
-const { kc, kube } = cluster();
+const { kube } = cluster();
 
 const STRIMZI = ['Kafka', 'KafkaNodePool', 'KafkaTopic'].map((kind) =>
   resourceOf('kafka.strimzi.io/v1', kind),
@@ -40,23 +31,12 @@ const external = {
 };
 
 describe('the status on a real API server', () => {
-  let ns = '';
-  let op: Running;
-
-  before(async () => {
-    await installCrd(kube);
-    ns = await freshNamespace(kube, 'status');
-    op = runOperator(kc, ns);
-  });
-  after(async () => {
-    await op.controller.stop();
-    await deleteNamespace(kube, ns);
-  });
+  const f = operatorInFreshNamespace('status');
 
   it('names the external Kafka a stream uses, and the operator creates no Strimzi object for it', async () => {
-    await kube.apply(aStream(ns, 'ext', { symbols: ['BTCUSDC'], intervals: ['1m'], kafka: { external } }));
+    await kube.apply(aStream(f.ns, 'ext', { symbols: ['BTCUSDC'], intervals: ['1m'], kafka: { external } }));
     const kafka = await eventually(async () => {
-      const c = await condition(ns, 'ext', 'Kafka');
+      const c = await condition(f.ns, 'ext', 'Kafka');
       return c?.reason === 'External' ? c : undefined;
     }, 'the Kafka condition says External');
     assert.equal(kafka.status, 'True');
@@ -64,15 +44,16 @@ describe('the status on a real API server', () => {
       kafka.message,
       /^external Kafka my-cluster-kafka-bootstrap\.kafka\.svc:9093 \(TLS trusting the CA in Secret my-cluster-cluster-ca-cert/,
     );
-    assert.equal((await stream(ns, 'ext'))?.status?.endpoints?.kafka, BOOTSTRAP);
+    assert.equal((await stream(f.ns, 'ext'))?.status?.endpoints?.kafka, BOOTSTRAP);
     await eventually(
-      async () => (await kube.get(resourceOf('apps/v1', 'Deployment'), ns, 'ext-consumer-1m')) !== undefined,
+      async () =>
+        (await kube.get(resourceOf('apps/v1', 'Deployment'), f.ns, 'ext-consumer-1m')) !== undefined,
       'the consumer Deployment exists',
     );
-    await op.controller.queue.idle();
-    assert.deepEqual(await strimziObjects(ns), []);
+    await f.op.controller.queue.idle();
+    assert.deepEqual(await strimziObjects(f.ns), []);
 
-    const env = await envOf(ns, 'ext-producer-1m');
+    const env = await envOf(f.ns, 'ext-producer-1m');
     assert.deepEqual(
       env.find((e) => e.name === 'CRYPTOSTREAM_KAFKA_BROKERS'),
       { name: 'CRYPTOSTREAM_KAFKA_BROKERS', value: BOOTSTRAP },
@@ -88,29 +69,29 @@ describe('the status on a real API server', () => {
 
   it('prunes the Strimzi Kafka of a stream that moves to an external Kafka', async () => {
     const spec = { symbols: ['BTCUSDC'], intervals: ['1m'] };
-    await kube.apply(aStream(ns, 'moving', spec));
+    await kube.apply(aStream(f.ns, 'moving', spec));
     await eventually(
       async () =>
-        (await strimziObjects(ns)).filter((o) => o.metadata?.name?.startsWith('moving')).length === 4,
+        (await strimziObjects(f.ns)).filter((o) => o.metadata?.name?.startsWith('moving')).length === 4,
       'the Kafka, its node pool and the two topics exist',
     );
-    await kube.apply(aStream(ns, 'moving', { ...spec, kafka: { external } }));
+    await kube.apply(aStream(f.ns, 'moving', { ...spec, kafka: { external } }));
     await eventually(
       async () =>
-        (await strimziObjects(ns)).filter((o) => o.metadata?.name?.startsWith('moving')).length === 0,
+        (await strimziObjects(f.ns)).filter((o) => o.metadata?.name?.startsWith('moving')).length === 0,
       'the Strimzi objects are pruned',
     );
     const kafka = await eventually(async () => {
-      const c = await condition(ns, 'moving', 'Kafka');
+      const c = await condition(f.ns, 'moving', 'Kafka');
       return c?.reason === 'External' ? c : undefined;
     }, 'the Kafka condition says External');
-    assert.equal((await stream(ns, 'moving'))?.status?.endpoints?.kafka, BOOTSTRAP);
+    assert.equal((await stream(f.ns, 'moving'))?.status?.endpoints?.kafka, BOOTSTRAP);
     assert.equal(kafka.status, 'True');
   });
 
   it("says in the Grafana condition that Grafana's image cannot be pulled, and Ready does not wait for it", async () => {
     await kube.apply(
-      aStream(ns, 'dash', {
+      aStream(f.ns, 'dash', {
         symbols: ['BTCUSDC'],
         intervals: ['1m'],
         kafka: { external },
@@ -122,14 +103,14 @@ describe('the status on a real API server', () => {
     const pod = await eventually(async () => {
       const pods = await kube.list<Obj>(
         POD,
-        ns,
+        f.ns,
         'cryptostream.io/stream=dash,app.kubernetes.io/component=grafana',
       );
       return pods.items[0];
     }, 'the Grafana pod exists');
     const patched = await kube.request(
       'PATCH',
-      `/api/v1/namespaces/${ns}/pods/${pod.metadata!.name!}/status`,
+      `/api/v1/namespaces/${f.ns}/pods/${pod.metadata!.name!}/status`,
       {
         status: {
           containerStatuses: [
@@ -155,7 +136,7 @@ describe('the status on a real API server', () => {
 
     const grafana = await eventually(
       async () => {
-        const c = await condition(ns, 'dash', 'Grafana');
+        const c = await condition(f.ns, 'dash', 'Grafana');
         return c?.reason === 'ImagePullBackOff' ? c : undefined;
       },
       'the Grafana condition says ImagePullBackOff',
@@ -163,7 +144,7 @@ describe('the status on a real API server', () => {
     );
     assert.equal(grafana.status, 'False');
     assert.match(grafana.message, /image registry\.invalid\/grafana:none: ImagePullBackOff/);
-    const ready = await condition(ns, 'dash', 'Ready');
+    const ready = await condition(f.ns, 'dash', 'Ready');
     assert.notEqual(ready?.reason, 'GrafanaNotReady');
     assert.doesNotMatch(ready?.message ?? '', /Grafana/);
   });

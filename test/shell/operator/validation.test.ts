@@ -166,6 +166,32 @@ const invalid: readonly Case[] = [
     message: /spec\.kafka\.external\.tls\.caSecret\.name: Required value/,
   },
   {
+    title: 'a storage class for Kafka with an external Kafka',
+    spec: { ...base, kafka: { storageClassName: 'ssd', external: { bootstrapServers: 'kafka:9092' } } },
+    message:
+      /kafka\.storageClassName chooses the volumes of the in-cluster Kafka: remove it when kafka\.external is set/,
+  },
+  {
+    title: 'a storage class that is no object name',
+    spec: { ...base, influxdb: { storageClassName: 'Fast SSD' } },
+    message: /spec\.influxdb\.storageClassName.*should match/,
+  },
+  {
+    title: 'an image pull secret without a name',
+    spec: { ...base, template: { imagePullSecrets: [{}] } },
+    message: /spec\.template\.imagePullSecrets\[0\]\.name: Required value/,
+  },
+  {
+    title: 'a toleration with an effect Kubernetes does not have',
+    spec: { ...base, template: { tolerations: [{ key: 'dedicated', effect: 'NoRun' }] } },
+    message: /spec\.template\.tolerations\[0\]\.effect: Unsupported value: "NoRun"/,
+  },
+  {
+    title: 'a node selector value that is not a string',
+    spec: { ...base, template: { nodeSelector: { pool: 3 } } },
+    message: /spec\.template\.nodeSelector\.pool.*must be of type string/,
+  },
+  {
     title: 'a misspelt field',
     spec: { ...base, interval: ['1m'] },
     status: 400,
@@ -213,6 +239,18 @@ const invalidChanges: readonly Case[] = [
     title: 'another InfluxDB volume size',
     spec: { ...base, influxdb: { storage: '20Gi' } },
     message: /influxdb\.storage cannot change/,
+  },
+  {
+    title: 'a storage class for an existing InfluxDB volume',
+    spec: { ...base, influxdb: { storageClassName: 'fast-ssd' } },
+    message:
+      /influxdb\.storageClassName cannot change: the volume claim template of a StatefulSet is immutable/,
+  },
+  {
+    title: 'another storage class of the Kafka volumes',
+    from: { ...base, kafka: { storageClassName: 'standard' } },
+    spec: { ...base, kafka: { storageClassName: 'fast-ssd' } },
+    message: /kafka\.storageClassName cannot change/,
   },
 ];
 
@@ -291,6 +329,21 @@ describe('the API server rejects an invalid CryptoStream with a clear message', 
       assert.equal(res.status, 422, messageOf(res.body));
       assert.match(messageOf(res.body), c.message);
     });
+
+  it('accepts a pod template changing, and a storage class with a stream moving to an external Kafka', async () => {
+    const placed = await change(
+      'placed',
+      { ...base, template: { nodeSelector: { pool: 'a' } } },
+      { ...base, template: { nodeSelector: { pool: 'b' }, tolerations: [{ operator: 'Exists' }] } },
+    );
+    assert.equal(placed.status, 200, messageOf(placed.body));
+    const moved = await change(
+      'moved',
+      { ...base, kafka: { storageClassName: 'standard' } },
+      { ...base, kafka: { external: { bootstrapServers: 'kafka:9092' } } },
+    );
+    assert.equal(moved.status, 200, messageOf(moved.body));
+  });
 
   it('accepts a Kafka growing from 3 nodes to 5, and a lower maxReplicas that keeps the partitions', async () => {
     const grow = await change(

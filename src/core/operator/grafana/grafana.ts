@@ -1,11 +1,12 @@
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
-import type { CryptoStream } from '../../../api/v1alpha1/cryptostream.ts';
+import type { CryptoStream, PodTemplate } from '../../../api/v1alpha1/cryptostream.ts';
 import { metaFor, selectorLabels } from '../child.ts';
 import type { Child } from '../child.ts';
 import { contentHash } from '../contentHash.ts';
 import { SECRET_KEYS } from '../influxdb/credentials.ts';
 import { secretEnv } from '../env.ts';
 import { GRAFANA_PORT, names } from '../names.ts';
+import { podPlacement } from '../podTemplate.ts';
 import { httpProbes, restrictedContainer, restrictedPod } from '../security.ts';
 
 /** The `grafana` user of the official image. */
@@ -19,11 +20,13 @@ export const CONFIG_HASH_ANNOTATION = 'cryptostream.io/config-hash';
  * provisioned). Grafana reads its datasources and alert rules only when it starts, and files mounted with
  * subPath never see a ConfigMap's updates: the data of its generated `config` ConfigMaps (provisioning and
  * dashboards) is hashed onto the pod template, so a change (e.g. of `spec.alerts`) rolls Grafana onto it.
+ * `template`: the stream's pod template (ownPodTemplate).
  */
 export const grafanaDeployment = (
   cr: CryptoStream,
   defaultImage: string,
   config: readonly Child[],
+  template: PodTemplate,
 ): Child & V1Deployment => {
   const n = names(cr);
   const admin = cr.spec.grafana.adminSecret ?? n.credentials;
@@ -60,7 +63,7 @@ export const grafanaDeployment = (
               env: [
                 secretEnv('GF_SECURITY_ADMIN_USER', admin, SECRET_KEYS.grafanaUser),
                 secretEnv('GF_SECURITY_ADMIN_PASSWORD', admin, SECRET_KEYS.grafanaPassword),
-                secretEnv('INFLUX_TOKEN', n.credentials, SECRET_KEYS.influxToken),
+                secretEnv('INFLUX_TOKEN', n.credentials, SECRET_KEYS.grafanaInfluxToken), // read-only: influxdb/grafanaToken.ts
                 { name: 'INFLUX_ORG', value: cr.spec.influxdb.org },
                 { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },
                 { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
@@ -101,6 +104,7 @@ export const grafanaDeployment = (
             },
             { name: 'dashboards', configMap: { name: n.grafanaDashboards } },
           ],
+          ...podPlacement(template),
         },
       },
     },

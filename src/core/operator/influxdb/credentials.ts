@@ -2,6 +2,7 @@ import type { CryptoStream } from '../../../api/v1alpha1/cryptostream.ts';
 import { metaFor } from '../child.ts';
 import type { Child } from '../child.ts';
 import { names } from '../names.ts';
+import type { StoredToken } from './grafanaToken.ts';
 
 /**
  * Generated secrets of a stream. The shell generates them once, when the Secret does not exist yet, and
@@ -11,6 +12,8 @@ export type Credentials = {
   readonly influxPassword: string;
   readonly influxToken: string;
   readonly grafanaPassword: string;
+  /** Grafana's read-only InfluxDB token: InfluxDB makes it once it runs (grafanaToken.ts); unset until then. */
+  readonly grafanaInfluxToken?: StoredToken;
 };
 
 export const SECRET_KEYS = {
@@ -19,6 +22,8 @@ export const SECRET_KEYS = {
   influxToken: 'influxdb-token',
   grafanaUser: 'admin-user',
   grafanaPassword: 'admin-password',
+  grafanaInfluxToken: 'grafana-influxdb-token',
+  grafanaInfluxTokenId: 'grafana-influxdb-token-id',
 } as const;
 
 export const INFLUX_ADMIN = 'admin';
@@ -36,7 +41,14 @@ export const credentialsFrom = (
   const grafanaPassword = get(SECRET_KEYS.grafanaPassword);
   if (influxPassword === undefined || influxToken === undefined || grafanaPassword === undefined)
     return undefined;
-  return { influxPassword, influxToken, grafanaPassword };
+  const id = get(SECRET_KEYS.grafanaInfluxTokenId);
+  const token = get(SECRET_KEYS.grafanaInfluxToken);
+  return {
+    influxPassword,
+    influxToken,
+    grafanaPassword,
+    ...(id === undefined || token === undefined ? {} : { grafanaInfluxToken: { id, token } }),
+  };
 };
 
 const withoutOwnerWhen = (keep: boolean, meta: Child['metadata']): Child['metadata'] => {
@@ -64,5 +76,11 @@ export const credentialsSecret = (cr: CryptoStream, c: Credentials): Child =>
       [SECRET_KEYS.influxToken]: base64(c.influxToken),
       [SECRET_KEYS.grafanaUser]: base64(GRAFANA_ADMIN),
       [SECRET_KEYS.grafanaPassword]: base64(c.grafanaPassword),
+      ...(c.grafanaInfluxToken === undefined
+        ? {}
+        : {
+            [SECRET_KEYS.grafanaInfluxToken]: base64(c.grafanaInfluxToken.token),
+            [SECRET_KEYS.grafanaInfluxTokenId]: base64(c.grafanaInfluxToken.id),
+          }),
     },
   }) as Child;

@@ -1,10 +1,11 @@
 import type { V1Service, V1StatefulSet } from '@kubernetes/client-node';
-import type { CryptoStream } from '../../../api/v1alpha1/cryptostream.ts';
+import type { CryptoStream, PodTemplate } from '../../../api/v1alpha1/cryptostream.ts';
 import { metaFor, selectorLabels } from '../child.ts';
 import type { Child } from '../child.ts';
 import { SECRET_KEYS } from './credentials.ts';
 import { secretEnv } from '../env.ts';
 import { BUCKET_ENRICHED, BUCKET_RAW, INFLUX_PORT, names } from '../names.ts';
+import { podPlacement } from '../podTemplate.ts';
 import { httpProbes, restrictedContainer, restrictedPod } from '../security.ts';
 
 /** The `influxdb` user of the official image. */
@@ -41,8 +42,15 @@ export const influxdbInit = (cr: CryptoStream): Child =>
     },
   }) as Child;
 
-/** InfluxDB 2 as a one-replica StatefulSet with its volume from a claim template. */
-export const influxdbStatefulSet = (cr: CryptoStream, defaultImage: string): Child & V1StatefulSet => {
+/**
+ * InfluxDB 2 as a one-replica StatefulSet with its volume from a claim template (of `influxdb.storageClassName`
+ * when set). `template`: the stream's pod template (ownPodTemplate).
+ */
+export const influxdbStatefulSet = (
+  cr: CryptoStream,
+  defaultImage: string,
+  template: PodTemplate,
+): Child & V1StatefulSet => {
   const n = names(cr);
   const labels = selectorLabels(cr, 'influxdb');
   const emptyDir = (name: string) => ({ name, emptyDir: {} });
@@ -51,7 +59,8 @@ export const influxdbStatefulSet = (cr: CryptoStream, defaultImage: string): Chi
     kind: 'StatefulSet',
     metadata: metaFor(cr, n.influxdb, 'influxdb'),
     spec: {
-      serviceName: n.influxdb,
+      // The governing Service must be headless: it gives the pods their DNS names (immutable: see plan.ts).
+      serviceName: n.influxdbHeadless,
       replicas: 1,
       selector: { matchLabels: labels },
       template: {
@@ -105,6 +114,7 @@ export const influxdbStatefulSet = (cr: CryptoStream, defaultImage: string): Chi
             emptyDir('tmp'),
             { name: 'init', configMap: { name: n.influxdbInit, defaultMode: 0o555 } },
           ],
+          ...podPlacement(template),
         },
       },
       // The volume goes with the stream unless it is kept on purpose, together with the credentials that open it
@@ -118,6 +128,9 @@ export const influxdbStatefulSet = (cr: CryptoStream, defaultImage: string): Chi
           metadata: { name: 'data', labels },
           spec: {
             accessModes: ['ReadWriteOnce'],
+            ...(cr.spec.influxdb.storageClassName === undefined
+              ? {}
+              : { storageClassName: cr.spec.influxdb.storageClassName }),
             resources: { requests: { storage: cr.spec.influxdb.storage } },
           },
         },
@@ -125,6 +138,21 @@ export const influxdbStatefulSet = (cr: CryptoStream, defaultImage: string): Chi
     },
   };
 };
+
+/**
+ * The StatefulSet's governing Service: headless (`clusterIP: None`), so the pod gets its stable DNS name
+ * `<name>-influxdb-0.<name>-influxdb-headless`. Clients use the other Service, influxdbService.
+ */
+export const influxdbHeadlessService = (cr: CryptoStream): Child & V1Service => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: metaFor(cr, names(cr).influxdbHeadless, 'influxdb'),
+  spec: {
+    clusterIP: 'None',
+    selector: selectorLabels(cr, 'influxdb'),
+    ports: [{ name: 'http', port: INFLUX_PORT, targetPort: 'http', protocol: 'TCP' }],
+  },
+});
 
 /** The Service consumers and Grafana use; a NodePort when `influxdb.nodePort` is set. */
 export const influxdbService = (cr: CryptoStream): Child & V1Service => {

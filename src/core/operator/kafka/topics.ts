@@ -1,5 +1,6 @@
 import type { CryptoStream } from '../../../api/v1alpha1/cryptostream.ts';
 import type { Interval } from '../../kline/interval.ts';
+import { assignPartitions, type SymbolPartitions } from '../../kline/partitions.ts';
 import { metaFor } from '../child.ts';
 import type { Child } from '../child.ts';
 import { replicationOf, STRIMZI_API, STRIMZI_CLUSTER_LABEL } from './kafka.ts';
@@ -13,6 +14,13 @@ export const retentionMsOf = (cr: CryptoStream): number => cr.spec.kafka.retenti
 /** At least one partition per consumer replica the autoscaler may start, or some would sit idle. */
 export const partitionsOf = (cr: CryptoStream): number =>
   Math.max(cr.spec.kafka.partitions, cr.spec.consumer.autoscaling.maxReplicas);
+
+/**
+ * The partition of each symbol in every interval's topic: what the status keeps, with the symbols listed
+ * since placed on the least loaded partitions (the producers publish by it; see assignPartitions).
+ */
+export const symbolPartitionsOf = (cr: CryptoStream): SymbolPartitions =>
+  assignPartitions(cr.status?.symbolPartitions ?? {}, cr.spec.symbols, partitionsOf(cr));
 
 const topic = (
   cr: CryptoStream,
@@ -35,7 +43,7 @@ const topic = (
   };
 };
 
-/** The interval's topic, keyed by symbol, one partition per consumer replica at least. */
+/** The interval's topic, one partition per consumer replica at least; symbolPartitionsOf places the symbols. */
 export const intervalTopic = (cr: CryptoStream, i: Interval): Child =>
   topic(cr, i, names(cr).topic(i), topicName(i), partitionsOf(cr));
 

@@ -5,9 +5,20 @@ import { metaFor, selectorLabels } from '../child.ts';
 import type { Child } from '../child.ts';
 import { names } from '../names.ts';
 
-/** Scales an interval's consumers on CPU between the stream's min and max replicas. */
+/**
+ * The replicas that can work: each symbol's candles are on one partition (symbolPartitionsOf), and a
+ * partition is read by one member of the consumer group, so replicas beyond the number of symbols idle.
+ */
+export const replicaRangeOf = (cr: CryptoStream): { minReplicas: number; maxReplicas: number } => {
+  const { minReplicas, maxReplicas } = cr.spec.consumer.autoscaling;
+  const most = Math.min(maxReplicas, cr.spec.symbols.length);
+  return { minReplicas: Math.min(minReplicas, most), maxReplicas: most };
+};
+
+/** Scales an interval's consumers on CPU between the stream's min and max replicas, capped at its symbols. */
 export const consumerHpa = (cr: CryptoStream, interval: Interval): Child & V2HorizontalPodAutoscaler => {
-  const { minReplicas, maxReplicas, targetCPUUtilizationPercentage } = cr.spec.consumer.autoscaling;
+  const { targetCPUUtilizationPercentage } = cr.spec.consumer.autoscaling;
+  const { minReplicas, maxReplicas } = replicaRangeOf(cr);
   return {
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',

@@ -1,5 +1,5 @@
 import type { V1Deployment, V1EnvVar } from '@kubernetes/client-node';
-import type { CryptoStream, Resources } from '../../../api/v1alpha1/cryptostream.ts';
+import type { CryptoStream, PodTemplate, Resources } from '../../../api/v1alpha1/cryptostream.ts';
 import type { Interval } from '../../kline/interval.ts';
 import { derivationPlan } from '../../pipeline/derivation.ts';
 import { nodeOptionsFor } from './memory.ts';
@@ -8,6 +8,8 @@ import type { Child } from '../child.ts';
 import { SECRET_KEYS } from '../influxdb/credentials.ts';
 import { env, secretEnv } from '../env.ts';
 import { kafkaCaVolume, kafkaEnv } from '../kafka/connection.ts';
+import { symbolPartitionsOf } from '../kafka/topics.ts';
+import { formatSymbolPartitions } from '../../kline/partitions.ts';
 import {
   BUCKET_ENRICHED,
   BUCKET_RAW,
@@ -16,6 +18,7 @@ import {
   names,
   WORKER_HTTP_PORT,
 } from '../names.ts';
+import { podPlacement } from '../podTemplate.ts';
 import { httpProbes, restrictedContainer, restrictedPod } from '../security.ts';
 
 /** The `node` user of the CryptoStream image. */
@@ -37,6 +40,7 @@ const roleEnv = (cr: CryptoStream, role: Role, interval: Interval): V1EnvVar[] =
   if (role === 'producer')
     return [
       env('CRYPTOSTREAM_SYMBOLS', cr.spec.symbols.join(',')),
+      env('CRYPTOSTREAM_SYMBOL_PARTITIONS', formatSymbolPartitions(symbolPartitionsOf(cr), cr.spec.symbols)),
       ...common,
       env('CRYPTOSTREAM_BINANCE_URL', cr.spec.binance.baseUrl),
       ...(cr.spec.binance.backfillFrom === undefined
@@ -73,11 +77,11 @@ const resourcesOf = (r: Resources) => ({
 /**
  * One Deployment per role and interval, same image, `args: [role]`. A producer is a single replica that is
  * replaced, not rolled (two would fetch the same klines twice). Consumers claim no `replicas`: their
- * HorizontalPodAutoscaler owns the field.
+ * HorizontalPodAutoscaler owns the field. `template`: the stream's pod template (ownPodTemplate).
  */
 export const worker =
   (role: Role) =>
-  (cr: CryptoStream, image: string, interval: Interval): Child & V1Deployment => {
+  (cr: CryptoStream, image: string, interval: Interval, template: PodTemplate): Child & V1Deployment => {
     const name = role === 'producer' ? names(cr).producer(interval) : names(cr).consumer(interval);
     const resources = role === 'producer' ? cr.spec.producer.resources : cr.spec.consumer.resources;
     const meta = metaFor(cr, name, role, interval);
@@ -109,6 +113,7 @@ export const worker =
               },
             ],
             volumes: [{ name: 'tmp', emptyDir: {} }, ...ca.volumes],
+            ...podPlacement(template),
           },
         },
       },

@@ -3,34 +3,12 @@ import { describe, it } from 'node:test';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { CryptoStream } from '../../../../src/api/v1alpha1/cryptostream.ts';
 import { kindAndName } from '../../../../src/core/operator/child.ts';
-import type { Child } from '../../../../src/core/operator/child.ts';
 import { desiredState } from '../../../../src/core/operator/desiredState.ts';
 import { nextStatus } from '../../../../src/core/operator/status/status.ts';
-import { aCryptoStream, aPod, inputs } from '../aCryptoStream.ts';
+import { aCryptoStream, aPod, inputs, ready } from '../aCryptoStream.ts';
 
 const T0 = '2026-01-01T00:00:00Z';
 const T1 = '2026-01-01T00:05:00Z';
-
-const ready = (c: Child): KubernetesObject & Record<string, unknown> => {
-  const live = { ...structuredClone(c), metadata: { ...c.metadata, generation: 1 } } as Child &
-    Record<string, unknown>;
-  if (c.kind === 'Deployment' || c.kind === 'StatefulSet') {
-    const replicas = (c['spec'] as { replicas?: number }).replicas ?? 1;
-    return {
-      ...live,
-      status: {
-        observedGeneration: 1,
-        replicas,
-        readyReplicas: replicas,
-        updatedReplicas: replicas,
-        availableReplicas: replicas,
-      },
-    };
-  }
-  if (c.kind === 'Kafka' || c.kind === 'KafkaTopic')
-    return { ...live, status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True' }] } };
-  return live;
-};
 
 const conditionOf = (cr: CryptoStream, type: string, children: KubernetesObject[], now = T0) =>
   nextStatus(cr, children, [], now).conditions?.find((c) => c.type === type);
