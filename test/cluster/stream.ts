@@ -40,6 +40,16 @@ export const installOperator = async (
   extra: readonly string[] = [],
 ): Promise<void> => {
   const { repository, tag } = splitImage(c.image);
+  // Helm installs a chart's CRDs only where none exists and never upgrades them: apply the chart's own first,
+  // as docs/operator.md tells users to before an upgrade, so a cluster that outlived an older CRD tests this one.
+  await tools(c).kubectl(
+    'apply',
+    '--server-side',
+    '--force-conflicts',
+    '--field-manager=cryptostream-tests',
+    '-f',
+    join(CHART, 'crds'),
+  );
   await tools(c).helm(
     'install',
     release,

@@ -11,6 +11,10 @@
  * 429 + Retry-After, 418 + Retry-After, 500, a delay (to provoke client timeouts), a truncated body or
  * a malformed one. Every request is recorded with its arrival time.
  *
+ * Bad rows (`corrupt`): the rows named are served as a real bad row could look (a non-numeric price, or
+ * high below low), always, as an exchange that stored them so would. They are not candles: `candles()`
+ * leaves them out.
+ *
  * Live mode (`live`): there are no recorded 1s files, so the recorded candles of a symbol at `source`
  * (e.g. the 15m week) are replayed one after another as `interval` candles from `epoch` on, each appearing
  * when its time comes. As on Binance, the candle still open is served too, with the partial values of a
@@ -74,6 +78,23 @@ const loadSeries = (symbol: string, interval: string): Candle[] | undefined => {
   return [...byOpen.values()].sort((a, b) => a.openTime - b.openTime);
 };
 
+/** A row the server always serves corrupted: a non-numeric close, or a high below the low. */
+export type Corruption = {
+  readonly symbol: string;
+  readonly interval: string;
+  readonly openTime: number;
+  readonly kind: 'non-numeric-price' | 'high-below-low';
+};
+
+/** The REST row of a candle corrupted as asked (as JSON text). */
+const corruptRow = (c: Candle, kind: Corruption['kind']): string => {
+  const row: (string | number)[] = toRestRow(c);
+  if (kind === 'non-numeric-price') row[4] = 'NaN';
+  // high (index 2) one step below the low (index 3).
+  else row[2] = (Number(c.low) - 1e-8).toFixed(8);
+  return JSON.stringify(row);
+};
+
 export type LiveReplay = { readonly interval: Interval; readonly source: Interval; readonly epoch: number };
 
 /** The recorded candles re-timed as consecutive `interval` candles from `epoch`, as far as `now` reaches. */
@@ -102,8 +123,11 @@ const liveSeries = (recorded: readonly Candle[], live: LiveReplay, now: number):
 const num = (v: string | null): number | undefined => (v !== null && /^\d+$/.test(v) ? Number(v) : undefined);
 
 export const startBinanceServer = async (
-  options: { live?: LiveReplay; host?: string } = {},
+  options: { live?: LiveReplay; host?: string; corrupt?: readonly Corruption[] } = {},
 ): Promise<BinanceServer> => {
+  const corrupt = options.corrupt ?? [];
+  const corruptionOf = (symbol: string, interval: string, openTime: number): Corruption | undefined =>
+    corrupt.find((k) => k.symbol === symbol && k.interval === interval && k.openTime === openTime);
   const host = options.host ?? '127.0.0.1';
   const cache = new Map<string, Candle[] | undefined>();
   const recorded = (symbol: string, interval: string): Candle[] | undefined => {
@@ -185,7 +209,12 @@ export const startBinanceServer = async (
     );
     const page =
       startTime === undefined && endTime !== undefined ? inRange.slice(-limit) : inRange.slice(0, limit);
-    const body = `[${page.map((c) => JSON.stringify(toRestRow(c))).join(',')}]`;
+    const body = `[${page
+      .map((c) => {
+        const bad = corruptionOf(symbol, interval, c.openTime);
+        return bad === undefined ? JSON.stringify(toRestRow(c)) : corruptRow(c, bad.kind);
+      })
+      .join(',')}]`;
     if (fault?.kind === 'truncated')
       return send(200, body.slice(0, Math.max(1, Math.floor(body.length / 2))));
     if (fault?.kind === 'malformed')
@@ -206,7 +235,10 @@ export const startBinanceServer = async (
     fail: (fault, times = 1) => {
       for (let i = 0; i < times; i++) faults.push(fault);
     },
-    candles: (symbol, interval) => series(symbol, interval) ?? [],
+    candles: (symbol, interval) =>
+      (series(symbol, interval) ?? []).filter(
+        (c) => corruptionOf(symbol, interval, c.openTime) === undefined,
+      ),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,4 +1,5 @@
 import { bucketStart, intervalMs, type Interval } from '../kline/interval.ts';
+import type { Candle } from '../kline/candle.ts';
 
 /** Binance serves at most 1000 klines per request. */
 export const MAX_PAGE = 1000;
@@ -84,4 +85,39 @@ export const advanceCursor = (
   if (openTimes.length >= request.limit && newest !== undefined) return newest + step;
   if (request.atLiveEdge) return newest === undefined ? request.startTime : newest + step;
   return request.lastOpenTime + step;
+};
+
+/** What the producer does with a page it received: candles to publish, rows to dead-letter, the next cursor. */
+export type SettledPage<R> = {
+  readonly publish: readonly Candle[];
+  readonly deadLetters: readonly R[];
+  readonly cursor: number;
+};
+
+/**
+ * Settles a page: only rows inside the page, closed at `now` (their open time + one interval ≤ now) and
+ * before `to` count. The valid ones are published; the rejected ones (rows of known open time that are
+ * not valid candles) go to the dead-letter topic and count as received, so the cursor moves past them
+ * — at the live edge too — and never past a row it did not get. A row still open is neither: it is
+ * asked for again once closed.
+ */
+export const settlePage = <R extends { readonly openTime: number }>(
+  interval: Interval,
+  request: PageRequest,
+  received: { readonly candles: readonly Candle[]; readonly rejected: readonly R[] },
+  now: number,
+  to?: number,
+): SettledPage<R> => {
+  const step = intervalMs[interval];
+  const wanted = (openTime: number): boolean =>
+    openTime >= request.startTime &&
+    openTime <= request.lastOpenTime &&
+    openTime + step - 1 < now &&
+    (to === undefined || openTime < to);
+  const publish = received.candles.filter((c) => wanted(c.openTime));
+  const deadLetters = received.rejected.filter((r) => wanted(r.openTime));
+  const openTimes = [...publish.map((c) => c.openTime), ...deadLetters.map((r) => r.openTime)].sort(
+    (a, b) => a - b,
+  );
+  return { publish, deadLetters, cursor: advanceCursor(interval, request, openTimes) };
 };

@@ -1,6 +1,6 @@
 import type { Candle } from '../kline/candle.ts';
-import type { Interval } from '../kline/interval.ts';
-import { describeProblem } from '../kline/rejection.ts';
+import { bucketStart, type Interval } from '../kline/interval.ts';
+import { describeProblem, type Problem } from '../kline/rejection.ts';
 import { fromRestRow } from '../kline/rest.ts';
 import { requireInterval } from '../kline/validate.ts';
 import { attempt } from '../result.ts';
@@ -12,9 +12,22 @@ export type HttpAnswer = {
   readonly body: string;
 };
 
+/**
+ * A row of a klines page that sits where a candle belongs (its open time is readable, aligned to the
+ * interval and after the previous row's) but is not a valid candle: a non-numeric price, high below low,
+ * a wrong close time. `row` is the row as JSON text, for the dead-letter topic.
+ */
+export type RejectedRow = { readonly openTime: number; readonly row: string; readonly problem: Problem };
+
 /** What the producer does with an answer of `GET /api/v3/klines`. */
 export type KlinesOutcome =
-  | { readonly kind: 'klines'; readonly candles: readonly Candle[]; readonly usedWeight?: number }
+  | {
+      readonly kind: 'klines';
+      readonly candles: readonly Candle[];
+      /** Rows of known open time that are not valid candles, in page order (the valid ones are still used). */
+      readonly rejected: readonly RejectedRow[];
+      readonly usedWeight?: number;
+    }
   /** 429: no request to this host for `retryAfterMs`. */
   | { readonly kind: 'rate-limited'; readonly retryAfterMs: number; readonly usedWeight?: number }
   /** 418: the IP is banned for `retryAfterMs`. */
@@ -56,6 +69,25 @@ const withWeight = <T extends object>(outcome: T, usedWeight: number | undefined
 
 const short = (body: string): string => body.slice(0, 120).replace(/\s+/g, ' ');
 
+/**
+ * The open time of a row that is shaped like a kline row (an array of 11 or 12 elements) and whose first
+ * element is an integer time aligned to the interval; undefined when the row cannot be placed.
+ */
+const placedOpenTime = (row: unknown, interval: Interval): number | undefined => {
+  if (!Array.isArray(row) || (row.length !== 12 && row.length !== 11)) return undefined;
+  const t: unknown = row[0];
+  return typeof t === 'number' && Number.isSafeInteger(t) && t >= 0 && bucketStart(interval, t) === t
+    ? t
+    : undefined;
+};
+
+/**
+ * A 200 body: the valid candles and the rows of known open time that are not valid candles (each one is
+ * the exchange's bad row, not a transport fault, so the page is still used). A body that is not a JSON
+ * array, a row that cannot be placed (not a 12-element row, no aligned open time) or rows out of order
+ * make the whole page retryable: they look like a damaged answer, and no row can be trusted to be where
+ * it claims.
+ */
 const klines = (body: string, interval: Interval): KlinesOutcome => {
   const parsed = attempt(
     () => JSON.parse(body) as unknown,
@@ -65,18 +97,25 @@ const klines = (body: string, interval: Interval): KlinesOutcome => {
   if (!Array.isArray(parsed.value))
     return { kind: 'retryable', reason: `malformed body (not an array of klines): ${short(body)}` };
   const candles: Candle[] = [];
+  const rejected: RejectedRow[] = [];
   const check = requireInterval(interval);
+  let previous = Number.NEGATIVE_INFINITY;
   for (const [i, row] of parsed.value.entries()) {
     const candle = fromRestRow(row);
     const fits = candle.ok ? check(candle.value) : candle;
-    if (!fits.ok)
-      return { kind: 'retryable', reason: `malformed kline ${i}: ${describeProblem(fits.error)}` };
-    const previous = candles.at(-1);
-    if (previous !== undefined && fits.value.openTime <= previous.openTime)
+    const openTime = fits.ok ? fits.value.openTime : placedOpenTime(row, interval);
+    if (openTime === undefined)
+      return {
+        kind: 'retryable',
+        reason: `malformed kline ${i}: ${describeProblem(fits.ok ? { reason: 'no open time' } : fits.error)}`,
+      };
+    if (openTime <= previous)
       return { kind: 'retryable', reason: `malformed body: kline ${i} is not after the previous one` };
-    candles.push(fits.value);
+    previous = openTime;
+    if (fits.ok) candles.push(fits.value);
+    else rejected.push({ openTime, row: JSON.stringify(row), problem: fits.error });
   }
-  return { kind: 'klines', candles };
+  return { kind: 'klines', candles, rejected };
 };
 
 /** Classifies an answer of `GET /api/v3/klines` (never throws, whatever the body). */

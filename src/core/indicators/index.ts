@@ -9,6 +9,7 @@ export {
   type IndicatorConfig,
 } from './config.ts';
 export { ema, emaKernel } from './ema.ts';
+export { firstValueAt, warmUpCandles } from './warmUp.ts';
 export { enricher, type EnrichState, type Enricher, type Indicators, type Prices } from './enricher.ts';
 export { logReturn, logReturnKernel } from './logReturn.ts';
 export { macd, macdKernel, type MacdValue } from './macd.ts';

@@ -9,3 +9,5 @@ export const EXIT_OK = 0;
 export const EXIT_USAGE = 1;
 /** Some input records were rejected; the valid ones were still processed. */
 export const EXIT_REJECTED = 2;
+/** A worker (producer, consumer) could not reach Kafka within its start-up deadline. */
+export const EXIT_KAFKA_UNREACHABLE = 5;

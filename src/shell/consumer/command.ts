@@ -2,7 +2,8 @@ import { parseIndicatorConfig } from './indicators.ts';
 import { isInterval, type Interval } from '../../core/kline/interval.ts';
 import { deriver } from '../../core/pipeline/derivation.ts';
 import { err, ok, type Result } from '../../core/result.ts';
-import { EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
+import { EXIT_KAFKA_UNREACHABLE, EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
+import { awaitKafka, KafkaUnreachable } from '../kafka/client.ts';
 import { kafkaSettings, kafkaSpec } from '../kafka/settings.ts';
 import { intervalSetting } from '../producer/command.ts';
 import { makeLogger } from '../observability/logger.ts';
@@ -119,9 +120,17 @@ export const run = async (argv: readonly string[]): Promise<number> => {
   const server = await serveWorkerHttp(config.value.httpPort, () => handle?.ready() ?? false);
   let stopped: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (stopped = resolve));
-  const release = onShutdown(log, () => stopped());
+  const stopping = new AbortController();
+  const release = onShutdown(log, () => {
+    stopping.abort();
+    stopped();
+  });
   const retention = keepRetention(config.value, log);
   try {
+    // Kafka first, so a stop asked for while it is awaited ends the wait (startConsumer then finds it at once).
+    const { brokers, security, connectTimeoutMs } = config.value;
+    await awaitKafka(brokers, security, connectTimeoutMs, stopping.signal);
+    if (stopping.signal.aborted) return EXIT_OK;
     handle = await startConsumer(config.value, log);
     log.info({ interval: config.value.interval, group: config.value.groupId }, 'consumer running');
     await done;
@@ -129,6 +138,10 @@ export const run = async (argv: readonly string[]): Promise<number> => {
     log.info({ interval: config.value.interval }, 'consumer stopped');
     return EXIT_OK;
   } catch (e) {
+    if (e instanceof KafkaUnreachable) {
+      process.stderr.write(`cryptostream consumer: ${e.message}\n`);
+      return EXIT_KAFKA_UNREACHABLE;
+    }
     log.fatal({ err: e }, 'consumer failed');
     return 3;
   } finally {

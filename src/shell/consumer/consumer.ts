@@ -2,11 +2,13 @@ import type { Consumer } from 'kafkajs';
 import { backoffDelay } from '../../core/binance/budget.ts';
 import { enricher as makeEnricher, type IndicatorConfig } from '../../core/indicators/index.ts';
 import { intervalMs, type Interval } from '../../core/kline/interval.ts';
-import { batchSymbols, processBatch, type DeadLetter, type InMessage } from '../../core/pipeline/batch.ts';
+import { batchSymbols, processBatch, type InMessage } from '../../core/pipeline/batch.ts';
+import { consumedDeadLetter } from '../../core/pipeline/deadLetter.ts';
 import { deriver } from '../../core/pipeline/derivation.ts';
 import { replayed, replayRanges, type SymbolState } from '../../core/pipeline/snapshot.ts';
 import { loadSnapshots, loadStoredPrices, writeLines, type InfluxTarget } from '../influx/influx.ts';
 import {
+  awaitKafka,
   dlqTopicOf,
   ensureTopics,
   intervalTopics,
@@ -61,18 +63,6 @@ const countsOf = (map: Map<string, ConsumerCounts>, symbol: string): ConsumerCou
   return c;
 };
 
-const deadLetterRecord = (d: DeadLetter) => ({
-  key: d.message.key,
-  value: d.message.value,
-  headers: {
-    'error-reason': d.problem.reason,
-    'error-field': d.problem.field ?? '',
-    'original-topic': d.message.topic,
-    'original-partition': String(d.message.partition),
-    'original-offset': d.message.offset,
-  },
-});
-
 /** Called after each stored and committed batch (benchmarks measure latency with it). */
 export type BatchObserver = (batch: {
   readonly publishedAt: readonly number[];
@@ -99,6 +89,7 @@ export const startConsumer = async (
   if (!derivation.ok) throw new Error(`--derive: ${derivation.error}`);
   const deriving = (config.derive ?? []).length > 0 ? derivation.value : undefined;
   const check = deriving === undefined ? undefined : derivationCheck(config.influx, config.bucketRaw, log);
+  await awaitKafka(config.brokers, config.security, config.connectTimeoutMs);
   const kafka = makeKafka(config.brokers, `consumer-${interval}`, log, config.security);
   const admin = kafka.admin();
   await admin.connect();
@@ -222,7 +213,7 @@ export const startConsumer = async (
             writeLines(config.influx, config.bucketEnriched, result.enrichedLines),
           ]);
           if (result.deadLetters.length > 0)
-            await producer.send({ topic: dlqTopic, messages: result.deadLetters.map(deadLetterRecord) });
+            await producer.send({ topic: dlqTopic, messages: result.deadLetters.map(consumedDeadLetter) });
           out = result;
           healthy = true;
           break;

@@ -13,6 +13,7 @@ import {
 import type { SaslMechanism } from '../../api/v1alpha1/cryptostream.ts';
 import { decodeCandle } from '../../core/kline/message.ts';
 import type { Logger } from '../observability/logger.ts';
+import { sleep } from '../observability/sleep.ts';
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -39,6 +40,69 @@ export type KafkaOptions = {
   readonly retentionMs?: number;
   /** Replication factor of the topics the worker creates; unset: the broker's default. */
   readonly replicationFactor?: number;
+  /** How long a worker waits at start for Kafka to answer before it gives up (`KafkaUnreachable`). */
+  readonly connectTimeoutMs?: number;
+};
+
+/** Start-up wait for Kafka when none is configured. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
+
+/** Kafka did not answer within the start-up deadline: which brokers, what failed last. */
+export class KafkaUnreachable extends Error {
+  override readonly name = 'KafkaUnreachable';
+}
+
+/** The innermost message of a kafkajs error (its retries wrap the cause). */
+const failureOf = (e: unknown): string => {
+  let x = e;
+  while (x instanceof Error && x.cause instanceof Error) x = x.cause;
+  const inner = x instanceof Error ? x.message : String(x);
+  const outer = e instanceof Error ? e.message : String(e);
+  return inner === outer ? outer : `${outer}: ${inner}`;
+};
+
+/**
+ * Waits until Kafka answers (an admin connection: a broker accepts it, authenticates it and serves the
+ * cluster's metadata), trying again every second until the deadline, without logging kafkajs's own
+ * retries. Throws `KafkaUnreachable` naming the brokers and the last failure, so a worker started before
+ * its Kafka, or pointed at the wrong one, says so in one line instead of retrying for long with stack
+ * traces. Returns early, without an error, when `signal` aborts (a stop asked for while waiting).
+ */
+export const awaitKafka = async (
+  brokers: readonly string[],
+  security: KafkaSecurity = {},
+  deadlineMs: number = DEFAULT_CONNECT_TIMEOUT_MS,
+  signal?: AbortSignal,
+): Promise<void> => {
+  const until = Date.now() + deadlineMs;
+  let last: string;
+  for (;;) {
+    if (signal?.aborted === true) return;
+    const left = until - Date.now();
+    const admin = new Kafka({
+      clientId: 'cryptostream-start',
+      brokers: [...brokers],
+      ...connectionOf(security),
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: Math.max(100, Math.min(left, 5000)),
+      authenticationTimeout: Math.max(100, Math.min(left, 5000)),
+      retry: { retries: 0 },
+    }).admin();
+    try {
+      await admin.connect();
+      await admin.disconnect();
+      return;
+    } catch (e) {
+      last = failureOf(e);
+      await admin.disconnect().catch(() => undefined);
+    }
+    const wait = Math.min(1000, until - Date.now());
+    if (wait <= 0)
+      throw new KafkaUnreachable(
+        `Kafka at ${brokers.join(',')} did not answer within ${deadlineMs / 1000} s (last failure: ${last})`,
+      );
+    await sleep(wait, signal);
+  }
 };
 
 /** kafkajs's `ssl` and `sasl` options; the CA certificate is read from its file here. */

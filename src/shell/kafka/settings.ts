@@ -11,6 +11,8 @@ export const kafkaSpec = {
   'kafka-sasl-mechanism': { env: 'CRYPTOSTREAM_KAFKA_SASL_MECHANISM' },
   'kafka-sasl-username': { env: 'CRYPTOSTREAM_KAFKA_SASL_USERNAME' },
   'kafka-sasl-password': { env: 'CRYPTOSTREAM_KAFKA_SASL_PASSWORD' },
+  /** Seconds; unset: `DEFAULT_CONNECT_TIMEOUT_MS`. */
+  'kafka-connect-timeout': { env: 'CRYPTOSTREAM_KAFKA_CONNECT_TIMEOUT' },
   'topic-prefix': { env: 'CRYPTOSTREAM_TOPIC_PREFIX', default: 'prices-' },
   'topic-partitions': { env: 'CRYPTOSTREAM_TOPIC_PARTITIONS', default: '4' },
   'topic-retention-ms': { env: 'CRYPTOSTREAM_TOPIC_RETENTION_MS' },
@@ -84,6 +86,8 @@ export const kafkaSettings = (values: Values): Result<KafkaOptions, string> => {
   if (!retentionMs.ok) return retentionMs;
   const replicationFactor = optionalInt('topic-replication-factor', values['topic-replication-factor'], 1);
   if (!replicationFactor.ok) return replicationFactor;
+  const connectTimeout = optionalInt('kafka-connect-timeout', values['kafka-connect-timeout'], 1);
+  if (!connectTimeout.ok) return connectTimeout;
   return ok({
     brokers,
     security: {
@@ -94,5 +98,6 @@ export const kafkaSettings = (values: Values): Result<KafkaOptions, string> => {
     ...(partitions.value === undefined ? {} : { partitions: partitions.value }),
     ...(retentionMs.value === undefined ? {} : { retentionMs: retentionMs.value }),
     ...(replicationFactor.value === undefined ? {} : { replicationFactor: replicationFactor.value }),
+    ...(connectTimeout.value === undefined ? {} : { connectTimeoutMs: connectTimeout.value * 1000 }),
   });
 };

@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
-import { defaultIndicatorConfig } from '../../core/indicators/index.ts';
+import { defaultBackfillFrom } from '../../core/binance/backfill.ts';
+import { defaultIndicatorConfig, warmUpCandles } from '../../core/indicators/index.ts';
 import { derivationPlan } from '../../core/pipeline/derivation.ts';
 import { isInterval, type Interval } from '../../core/kline/interval.ts';
-import { EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
+import { EXIT_KAFKA_UNREACHABLE, EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
+import { KafkaUnreachable } from '../kafka/client.ts';
 import { startConsumer, type ConsumerHandle } from '../consumer/consumer.ts';
 import { countPoints } from '../influx/influx.ts';
 import { makeLogger } from '../observability/logger.ts';
@@ -22,7 +24,7 @@ Runs one producer and one consumer per interval in this process against the loca
   --symbols S,S…     Binance symbols [BTCUSDC,ETHUSDC,XRPUSDC,SOLUSDC]
   --intervals I,I…   intervals [1s,1m,15m,1h,1d]
   --binance-url URL  REST base URL [https://data-api.binance.vision]
-  --from ISO         start of the backfill [24 h ago]
+  --from ISO         start of the backfill [per interval: the indicators' warm-up, at least 24 h]
   --to ISO           end (exclusive, open times): backfill [from, to), wait until every candle is stored
                      in InfluxDB, print a summary per symbol and interval, exit 0
                      (without --to: live until Ctrl-C, with a status line)
@@ -91,7 +93,11 @@ export const run = async (argv: readonly string[]): Promise<number> => {
   if (!to.ok) return fail(to.error);
   const port = positiveInt('http-port', values['http-port']);
   if (!port.ok) return fail(port.error);
-  const start = from.value ?? Date.now() - 86_400_000;
+  const now = Date.now();
+  // Without --from each interval starts far enough back for the warm-up of every indicator.
+  const startOf = (interval: Interval): number =>
+    from.value ?? defaultBackfillFrom(interval, warmUpCandles(defaultIndicatorConfig), now);
+  const start = Math.min(...(intervals as Interval[]).map(startOf));
   if (to.value !== undefined && to.value <= start) return fail('--to must be after --from');
 
   const log = makeLogger(values['log-level'], 'local', 2);
@@ -137,7 +143,7 @@ export const run = async (argv: readonly string[]): Promise<number> => {
           brokers: svc.brokers,
           topicPrefix: values['topic-prefix'],
           binanceUrl: values['binance-url'],
-          from: start,
+          from: startOf(interval),
           fromExplicit: from.value !== undefined,
           ...(to.value === undefined ? {} : { to: to.value }),
         },
@@ -169,9 +175,14 @@ export const run = async (argv: readonly string[]): Promise<number> => {
       const fetched = producerCounts.get(interval)!;
       let stored = new Map<string, number>();
       while (!stop.signal.aborted) {
-        stored = await countPoints(svc.influx, svc.bucketRaw, interval, 'raw', start, to.value).catch(
-          () => new Map(),
-        );
+        stored = await countPoints(
+          svc.influx,
+          svc.bucketRaw,
+          interval,
+          'raw',
+          startOf(interval),
+          to.value,
+        ).catch(() => new Map());
         if (symbols.value.every((s) => (stored.get(s) ?? 0) >= (fetched.get(s)?.fetched ?? 0))) break;
         await sleep(500, stop.signal);
       }
@@ -180,7 +191,7 @@ export const run = async (argv: readonly string[]): Promise<number> => {
         svc.bucketEnriched,
         interval,
         'enriched',
-        start,
+        startOf(interval),
         to.value,
       );
       for (const symbol of symbols.value)
@@ -191,7 +202,8 @@ export const run = async (argv: readonly string[]): Promise<number> => {
           published: fetched.get(symbol)?.published ?? 0,
           stored: stored.get(symbol) ?? 0,
           enriched: enriched.get(symbol) ?? 0,
-          rejected: consumers[i]?.counts.get(symbol)?.rejected ?? 0,
+          // Dead letters of both sides: rows Binance served invalid, records the consumer refused.
+          rejected: (fetched.get(symbol)?.rejected ?? 0) + (consumers[i]?.counts.get(symbol)?.rejected ?? 0),
         });
     }
     process.stdout.write(`${table(rows)}\n`);
@@ -200,6 +212,10 @@ export const run = async (argv: readonly string[]): Promise<number> => {
     if (derived !== undefined)
       process.stderr.write(`cryptostream local: derived candles against the exchange's: ${derived}\n`);
     return EXIT_OK;
+  } catch (e) {
+    if (!(e instanceof KafkaUnreachable)) throw e;
+    process.stderr.write(`cryptostream local: ${e.message}\n`);
+    return EXIT_KAFKA_UNREACHABLE;
   } finally {
     release();
     await Promise.all(consumers.map((c) => c.stop().catch(() => undefined)));

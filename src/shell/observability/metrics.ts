@@ -39,6 +39,12 @@ const make = () => {
       help: 'The last x-mbx-used-weight-1m Binance reported.',
       registers: r,
     }),
+    rejectedKlines: new Counter({
+      name: 'cryptostream_binance_rejected_klines_total',
+      help: 'Kline rows Binance served that are not valid candles (sent to the dead-letter topic), by the field at fault.',
+      labelNames: ['interval', 'field'] as const,
+      registers: r,
+    }),
     consumed: new Counter({
       name: 'cryptostream_candles_consumed_total',
       help: 'Kafka records consumed (valid or not).',

@@ -49,11 +49,18 @@ export type Controller = {
 export const startController = (o: ControllerOptions): Controller => {
   const kube = o.kube ?? makeKube(o.kc);
   kube.onWrite((verb, obj) => o.metrics.writes.inc({ verb, kind: obj.kind ?? '' }));
-  const onError = (resource: { kind: string }, error: unknown) =>
-    o.log.warn(
-      { kind: resource.kind, err: error instanceof Error ? error.message : String(error) },
-      'watch failed; retrying',
+  // A kind the cluster does not serve (Strimzi's or KEDA's CRDs not installed) is said once, then retried quietly.
+  const unserved = new Set<string>();
+  const onError = (resource: { kind: string }, error: unknown) => {
+    const err = error instanceof Error ? error.message : String(error);
+    if (!/: 404\b/.test(err)) return o.log.warn({ kind: resource.kind, err }, 'watch failed; retrying');
+    if (unserved.has(resource.kind)) return o.log.debug({ kind: resource.kind, err }, 'still not served');
+    unserved.add(resource.kind);
+    o.log.info(
+      { kind: resource.kind, err },
+      'not served by this cluster (its CRD is not installed); retrying',
     );
+  };
   const queue = makeQueue({
     concurrency: o.concurrency,
     work: async (key) => {

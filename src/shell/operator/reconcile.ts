@@ -75,16 +75,26 @@ export const streamKey = (o: KubernetesObject): string | undefined => {
   return owner === undefined ? undefined : `${namespace}/${owner.name}`;
 };
 
-const writeStatus = (kube: Kube, cr: CryptoStream, status: CryptoStreamStatus) =>
-  kube.apply(
-    {
-      apiVersion: cr.apiVersion,
-      kind: cr.kind,
-      metadata: { name: cr.metadata.name, namespace: cr.metadata.namespace },
-      status,
-    } as KubernetesObject,
-    { subresource: 'status' },
-  );
+/** Helm installs a CRD once and never upgrades it: an operator newer than the cluster's CRD says what to do. */
+const OLD_CRD_HINT =
+  'the CryptoStream CRD in this cluster is older than the operator: kubectl apply --server-side -f crds/ (Helm never upgrades CRDs)';
+
+const writeStatus = async (kube: Kube, cr: CryptoStream, status: CryptoStreamStatus) => {
+  try {
+    return await kube.apply(
+      {
+        apiVersion: cr.apiVersion,
+        kind: cr.kind,
+        metadata: { name: cr.metadata.name, namespace: cr.metadata.namespace },
+        status,
+      } as KubernetesObject,
+      { subresource: 'status' },
+    );
+  } catch (e) {
+    const text = message(e);
+    throw text.includes('field not declared in schema') ? new Error(`${text}; ${OLD_CRD_HINT}`) : e;
+  }
+};
 
 const uidOf = (o: KubernetesObject) => (o.metadata?.uid === undefined ? {} : { uid: o.metadata.uid });
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));

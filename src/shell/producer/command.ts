@@ -1,8 +1,12 @@
+import { defaultBackfillFrom } from '../../core/binance/backfill.ts';
+import { warmUpCandles } from '../../core/indicators/index.ts';
 import { isInterval, type Interval } from '../../core/kline/interval.ts';
 import { symbolPattern } from '../../core/kline/message.ts';
 import { parseSymbolPartitions } from '../../core/kline/partitions.ts';
 import { err, ok, type Result } from '../../core/result.ts';
-import { EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
+import { EXIT_KAFKA_UNREACHABLE, EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
+import { KafkaUnreachable } from '../kafka/client.ts';
+import { parseIndicatorConfig } from '../consumer/indicators.ts';
 import { kafkaSettings, kafkaSpec } from '../kafka/settings.ts';
 import { makeLogger } from '../observability/logger.ts';
 import { serveWorkerHttp } from '../observability/http.ts';
@@ -24,6 +28,7 @@ export const producerSpec = {
   'binance-url': { env: 'CRYPTOSTREAM_BINANCE_URL', default: 'https://data-api.binance.vision' },
   from: { env: 'CRYPTOSTREAM_BACKFILL_FROM' },
   to: { env: 'CRYPTOSTREAM_BACKFILL_TO' },
+  indicators: { env: 'CRYPTOSTREAM_INDICATORS' },
   'http-port': { env: 'CRYPTOSTREAM_HTTP_PORT', default: '8080' },
   'log-level': { env: 'CRYPTOSTREAM_LOG_LEVEL', default: 'info' },
 } as const satisfies SettingSpec;
@@ -32,7 +37,8 @@ const usage = `Usage: cryptostream producer --interval <interval> [options]
 
 Publishes the closed Binance klines of each symbol to Kafka (topic <prefix><interval>, key = symbol,
 each symbol on its own partition: --symbol-partitions, else assigned in the order listed):
-backfills from --from (or from where the topic left off), then follows live, one page of up to 1000
+backfills from --from (or from where the topic left off; on an empty topic without --from, far enough
+back for the longest warm-up of the --indicators, at least 24 h), then follows live, one page of up to 1000
 candles per request, honouring Retry-After and the request-weight budget. With --to it stops once every
 candle whose open time lies in [from, to) is published. Every flag has an environment variable; the
 flag wins.
@@ -56,8 +62,6 @@ export const symbolsSetting = (text: string | undefined): Result<string[], strin
   return ok([...new Set(symbols)]);
 };
 
-const DAY = 86_400_000;
-
 export const producerConfig = (
   values: Readonly<Record<keyof typeof producerSpec, string | undefined>>,
   now: number,
@@ -77,7 +81,10 @@ export const producerConfig = (
   if (!port.ok) return port;
   const kafka = kafkaSettings(values);
   if (!kafka.ok) return kafka;
-  const start = from.value ?? now - DAY;
+  // The consumers' indicators: without --from, every one of them gets its warm-up.
+  const indicators = parseIndicatorConfig(values.indicators);
+  if (!indicators.ok) return indicators;
+  const start = from.value ?? defaultBackfillFrom(interval.value, warmUpCandles(indicators.value), now);
   if (to.value !== undefined && to.value <= start) return err('--to must be after --from');
   return ok({
     symbols: symbols.value,
@@ -115,6 +122,10 @@ export const run = async (argv: readonly string[]): Promise<number> => {
     log.info({ interval: config.value.interval, counts: Object.fromEntries(counts) }, 'producer stopped');
     return EXIT_OK;
   } catch (e) {
+    if (e instanceof KafkaUnreachable) {
+      process.stderr.write(`cryptostream producer: ${e.message}\n`);
+      return EXIT_KAFKA_UNREACHABLE;
+    }
     log.fatal({ err: e }, 'producer failed');
     return 3;
   } finally {

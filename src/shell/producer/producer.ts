@@ -1,12 +1,15 @@
 import { backoffDelay } from '../../core/binance/budget.ts';
-import { advanceCursor, alignCursor, planPage } from '../../core/binance/page.ts';
+import { alignCursor, planPage, settlePage } from '../../core/binance/page.ts';
 import { classifyKlines, type KlinesOutcome } from '../../core/binance/response.ts';
 import { intervalMs, type Interval } from '../../core/kline/interval.ts';
 import { encodeCandle } from '../../core/kline/message.ts';
 import { publishingPartitions, type SymbolPartitions } from '../../core/kline/partitions.ts';
+import { fetchedDeadLetter } from '../../core/pipeline/deadLetter.ts';
 import { getKlines } from '../binance/client.ts';
 import { gateOf, recordOutcome } from '../binance/gate.ts';
 import {
+  awaitKafka,
+  dlqTopicOf,
   ensureTopics,
   intervalTopics,
   lastPublished,
@@ -25,7 +28,7 @@ export type ProducerConfig = KafkaOptions & {
   readonly binanceUrl: string;
   /** Start of the backfill (ms). */
   readonly from: number;
-  /** Whether `from` was asked for (else it is the default, 24 h before start). */
+  /** Whether `from` was asked for (else it is the default: `defaultBackfillFrom`, the indicators' warm-up). */
   readonly fromExplicit: boolean;
   /** Exclusive end of the open times to publish; without it the producer runs live. */
   readonly to?: number;
@@ -34,7 +37,8 @@ export type ProducerConfig = KafkaOptions & {
   readonly symbolPartitions?: SymbolPartitions;
 };
 
-export type SymbolCounts = { fetched: number; published: number };
+/** Per symbol: closed candles received, published, and rows rejected (sent to the dead-letter topic). */
+export type SymbolCounts = { fetched: number; published: number; rejected: number };
 
 type Cursor = { symbol: string; cursor: number; dueAt: number; attempt: number; done: boolean };
 
@@ -76,14 +80,19 @@ export const runProducer = async (
 ): Promise<Map<string, SymbolCounts>> => {
   const m = metrics();
   const topic = topicOf(config.topicPrefix, config.interval);
+  const dlqTopic = dlqTopicOf(topic);
   const interval = config.interval;
   const source = new URL(config.binanceUrl).host;
+  const counts = new Map(config.symbols.map((s) => [s, { fetched: 0, published: 0, rejected: 0 }]));
+  await awaitKafka(config.brokers, config.security, config.connectTimeoutMs, signal);
+  if (signal.aborted) return counts;
   const kafka = makeKafka(config.brokers, `producer-${interval}`, log, config.security);
   const admin = kafka.admin();
   await admin.connect();
   let partitionOf: SymbolPartitions;
   try {
-    const created = await ensureTopics(admin, [intervalTopics(config, interval).data]);
+    const { data, dlq } = intervalTopics(config, interval);
+    const created = await ensureTopics(admin, [data, dlq]);
     if (created.length > 0) log.info({ topics: created }, 'created the missing topics');
     const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
     const partitions = publishingPartitions(
@@ -99,7 +108,6 @@ export const runProducer = async (
   }
   const producer = makeProducer(kafka);
   await producer.connect();
-  const counts = new Map(config.symbols.map((s) => [s, { fetched: 0, published: 0 }]));
   try {
     const cursors = await startCursors(config, () => lastPublished(kafka, topic, config.symbols), Date.now());
     for (const c of cursors)
@@ -169,30 +177,37 @@ export const runProducer = async (
         }
         continue;
       }
-      const closedAt = Date.now();
-      const candles = outcome.candles.filter(
-        (c) =>
-          c.openTime >= request.startTime &&
-          c.openTime <= request.lastOpenTime &&
-          c.closeTime < closedAt &&
-          (config.to === undefined || c.openTime < config.to),
-      );
+      const page = settlePage(interval, request, outcome, Date.now(), config.to);
+      const candles = page.publish;
       const count = counts.get(next.symbol)!;
       count.fetched += candles.length;
       m.fetched.inc({ symbol: next.symbol, interval }, candles.length);
-      if (candles.length > 0) {
+      if (candles.length > 0 || page.deadLetters.length > 0) {
+        const market = { symbol: next.symbol, interval };
         try {
-          await producer.send({
-            topic,
-            messages: candles.map((c) => {
-              const msg = encodeCandle({ ...c, symbol: next.symbol, interval }, source);
-              return {
-                key: msg.key,
-                value: msg.value,
-                headers: { ...msg.headers },
-                partition: partitionOf[next.symbol]!,
-              };
-            }),
+          // One request: the page's candles and its bad rows are published together or not at all.
+          await producer.sendBatch({
+            topicMessages: [
+              {
+                topic,
+                messages: candles.map((c) => {
+                  const msg = encodeCandle({ ...c, ...market }, source);
+                  return {
+                    key: msg.key,
+                    value: msg.value,
+                    headers: { ...msg.headers },
+                    partition: partitionOf[next.symbol]!,
+                  };
+                }),
+              },
+              {
+                topic: dlqTopic,
+                messages: page.deadLetters.map((r) => {
+                  const d = fetchedDeadLetter(r, market, source);
+                  return { key: d.key, value: d.value, headers: { ...d.headers } };
+                }),
+              },
+            ].filter((t) => t.messages.length > 0),
           });
         } catch (e) {
           next.attempt += 1;
@@ -205,12 +220,23 @@ export const runProducer = async (
         }
         count.published += candles.length;
         m.published.inc({ symbol: next.symbol, interval }, candles.length);
+        for (const r of page.deadLetters) {
+          count.rejected += 1;
+          m.rejectedKlines.inc({ interval, field: r.problem.field ?? '' });
+          log.warn(
+            {
+              ...context,
+              openTime: new Date(r.openTime).toISOString(),
+              field: r.problem.field,
+              reason: r.problem.reason,
+              row: r.row,
+              topic: dlqTopic,
+            },
+            'invalid kline row from Binance sent to the dead-letter topic; the valid candles of its page are published',
+          );
+        }
       }
-      const cursor = advanceCursor(
-        interval,
-        request,
-        candles.map((c) => c.openTime),
-      );
+      const { cursor } = page;
       log.debug({ ...context, topic, count: candles.length, cursor }, 'page published');
       next.attempt = 0;
       // At the live edge with the newest closed candle not served yet: ask again shortly.

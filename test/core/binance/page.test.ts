@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { advanceCursor, alignCursor, lastClosedOpenTime, planPage } from '../../../src/core/binance/page.ts';
+import {
+  advanceCursor,
+  alignCursor,
+  lastClosedOpenTime,
+  planPage,
+  settlePage,
+  type PageRequest,
+} from '../../../src/core/binance/page.ts';
+import type { Candle } from '../../../src/core/kline/candle.ts';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2024, 8, 1);
@@ -79,5 +87,78 @@ describe('advanceCursor', () => {
     const live = { ...request, atLiveEdge: true };
     assert.equal(advanceCursor('1h', live, [T0, T0 + H]), T0 + 2 * H);
     assert.equal(advanceCursor('1h', live, []), T0);
+  });
+});
+
+describe('settlePage', () => {
+  const M = 15 * 60_000;
+  const candle = (openTime: number) => ({ openTime, closeTime: openTime + M - 1 }) as unknown as Candle;
+  const bad = (openTime: number) => ({ openTime, row: '[]', problem: { reason: 'x', field: 'close' } });
+  const plan = (now: number, cursor = T0) => {
+    const p = planPage({ interval: '15m', cursor, now });
+    assert.equal(p.kind, 'fetch');
+    return (p as { request: PageRequest }).request;
+  };
+
+  it('publishes the valid rows, dead-letters the bad one and moves past the whole page', () => {
+    const request = plan(T0 + 2000 * M);
+    const settled = settlePage(
+      '15m',
+      request,
+      {
+        candles: [0, 1, 3, 4].map((i) => candle(T0 + i * M)),
+        rejected: [bad(T0 + 2 * M)],
+      },
+      T0 + 2000 * M,
+    );
+    assert.deepEqual(
+      settled.publish.map((c) => (c.openTime - T0) / M),
+      [0, 1, 3, 4],
+    );
+    assert.deepEqual(
+      settled.deadLetters.map((r) => (r.openTime - T0) / M),
+      [2],
+    );
+    assert.equal(settled.cursor, request.lastOpenTime + M);
+  });
+
+  it('at the live edge, moves past a bad newest row (it is not asked for again) but not past a missing one', () => {
+    const now = T0 + 5 * M + 10;
+    const request = plan(now);
+    assert.equal(request.atLiveEdge, true);
+    const badLast = settlePage(
+      '15m',
+      request,
+      { candles: [0, 1, 2, 3].map((i) => candle(T0 + i * M)), rejected: [bad(T0 + 4 * M)] },
+      now,
+    );
+    assert.equal(badLast.cursor, T0 + 5 * M);
+    const badThenMissing = settlePage(
+      '15m',
+      request,
+      { candles: [0, 1, 2].map((i) => candle(T0 + i * M)), rejected: [bad(T0 + 3 * M)] },
+      now,
+    );
+    assert.equal(badThenMissing.cursor, T0 + 4 * M, 'the valid candle after the bad row is asked for again');
+  });
+
+  it('neither publishes nor dead-letters a row still open, outside the page or at or after `to`', () => {
+    const now = T0 + 5 * M + 10;
+    const request = plan(now, T0 + M);
+    const settled = settlePage(
+      '15m',
+      request,
+      {
+        candles: [candle(T0), candle(T0 + M), candle(T0 + 5 * M)],
+        rejected: [bad(T0 + 5 * M), bad(T0), bad(T0 + 3 * M)],
+      },
+      now,
+      T0 + 3 * M,
+    );
+    assert.deepEqual(
+      settled.publish.map((c) => c.openTime),
+      [T0 + M],
+    );
+    assert.deepEqual(settled.deadLetters, []);
   });
 });

@@ -68,3 +68,64 @@ describe('classifyKlines', () => {
     assert.equal(outcome.kind, 'fatal');
   });
 });
+
+describe('classifyKlines: bad rows of known open time', () => {
+  const rows = JSON.parse(body) as unknown[][];
+  const page = (bad: (row: unknown[]) => unknown[], at: number) =>
+    JSON.stringify(rows.slice(0, 5).map((r, i) => (i === at ? bad([...r]) : r)));
+
+  it('keeps the valid candles and rejects a row with a non-numeric price, naming its open time and field', () => {
+    const text = page((r) => ((r[4] = 'NaN'), r), 2);
+    const outcome = classifyKlines(answer(200, text), '15m', NOW);
+    assert.equal(outcome.kind, 'klines');
+    if (outcome.kind !== 'klines') return;
+    assert.deepEqual(
+      outcome.candles.map((c) => c.openTime),
+      [0, 1, 3, 4].map((i) => rows[i]![0]),
+    );
+    assert.equal(outcome.rejected.length, 1);
+    const [bad] = outcome.rejected;
+    assert.equal(bad?.openTime, rows[2]![0]);
+    assert.equal(bad?.problem.field, 'close');
+    assert.deepEqual(JSON.parse(bad!.row), [...rows[2]!.slice(0, 4), 'NaN', ...rows[2]!.slice(5)]);
+  });
+
+  it('rejects a row whose high is below its low, and one whose close time is not the interval', () => {
+    const text = JSON.stringify(
+      rows
+        .slice(0, 3)
+        .map((r, i) =>
+          i === 0
+            ? [r[0], r[1], '1.00000000', '2.00000000', ...r.slice(4)]
+            : i === 1
+              ? [...r.slice(0, 6), Number(r[6]) + 1, ...r.slice(7)]
+              : r,
+        ),
+    );
+    const outcome = classifyKlines(answer(200, text), '15m', NOW);
+    assert.equal(outcome.kind, 'klines');
+    if (outcome.kind !== 'klines') return;
+    assert.deepEqual(
+      outcome.rejected.map((r) => [r.openTime, r.problem.field]),
+      [
+        [rows[0]![0], 'low'],
+        [rows[1]![0], 'closeTime'],
+      ],
+    );
+    assert.deepEqual(
+      outcome.candles.map((c) => c.openTime),
+      [rows[2]![0]],
+    );
+  });
+
+  it('still retries a page with a row it cannot place: no open time, an unaligned one, or out of order', () => {
+    for (const text of [
+      page((r) => ['x', ...r], 1),
+      page((r) => ((r[0] = 'x'), r), 1),
+      page((r) => ((r[0] = Number(r[0]) + 1), r), 1),
+      page((r) => ((r[0] = rows[0]![0]), (r[4] = 'NaN'), r), 1),
+      page(() => ({ not: 'a row' }) as unknown as unknown[], 1),
+    ])
+      assert.equal(classifyKlines(answer(200, text), '15m', NOW).kind, 'retryable', text.slice(0, 300));
+  });
+});

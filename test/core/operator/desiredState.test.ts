@@ -159,6 +159,7 @@ describe('the workers of each interval', () => {
       NODE_OPTIONS: '--max-old-space-size=128',
       CRYPTOSTREAM_BINANCE_URL: 'https://data-api.binance.vision',
       CRYPTOSTREAM_BACKFILL_FROM: '2025-01-01T00:00:00Z',
+      CRYPTOSTREAM_INDICATORS: JSON.stringify(cr.spec.indicators),
     });
   });
 
@@ -200,6 +201,11 @@ describe('the workers of each interval', () => {
       env['CRYPTOSTREAM_INFLUX_RETENTION_DAYS'],
       '30',
       "the stream's retention reaches existing buckets",
+    );
+    assert.equal(
+      env['CRYPTOSTREAM_INDICATORS'],
+      envOf(producer)['CRYPTOSTREAM_INDICATORS'],
+      'the producer reaches back the warm-up of the indicators the consumer computes',
     );
     assert.deepEqual(JSON.parse(env['CRYPTOSTREAM_INDICATORS']!), {
       sma: [7, 21],

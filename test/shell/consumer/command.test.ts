@@ -10,6 +10,7 @@ const values = {
   'kafka-sasl-mechanism': undefined,
   'kafka-sasl-username': undefined,
   'kafka-sasl-password': undefined,
+  'kafka-connect-timeout': undefined,
   'topic-prefix': 'prices-',
   'topic-partitions': '4',
   'topic-retention-ms': undefined,

@@ -7,7 +7,14 @@ import { after, before, describe, it } from 'node:test';
 import kafkajs, { type Admin } from 'kafkajs';
 import { pino } from 'pino';
 import { desiredState } from '../../../src/core/operator/desiredState.ts';
-import { connectionOf, ensureTopics, intervalTopics, makeKafka } from '../../../src/shell/kafka/client.ts';
+import {
+  awaitKafka,
+  connectionOf,
+  ensureTopics,
+  intervalTopics,
+  KafkaUnreachable,
+  makeKafka,
+} from '../../../src/shell/kafka/client.ts';
 import { kafkaSettings, kafkaSpec } from '../../../src/shell/kafka/settings.ts';
 import { readSettings } from '../../../src/shell/observability/settings.ts';
 import { aCryptoStream, inputs } from '../../core/operator/aCryptoStream.ts';
@@ -161,5 +168,27 @@ describe("the kafkajs options of a worker's Kafka settings", () => {
       connectionOf({ tls: {}, sasl: { mechanism: 'scram-sha-512', username: 'pipeline', password: 'p' } }),
       { ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'pipeline', password: 'p' } },
     );
+  });
+});
+
+describe('the start-up wait for Kafka', () => {
+  it('returns as soon as the running Kafka answers', async () => {
+    const started = Date.now();
+    await awaitKafka(services().kafka.brokers, {}, 5000);
+    assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+  });
+
+  it('gives up at its deadline, naming the brokers and the last failure', async () => {
+    const started = Date.now();
+    await assert.rejects(awaitKafka(['127.0.0.1:1'], {}, 1500), (e: unknown) => {
+      assert.ok(e instanceof KafkaUnreachable);
+      assert.match(
+        e.message,
+        /^Kafka at 127\.0\.0\.1:1 did not answer within 1.5 s \(last failure: .*ECONNREFUSED/,
+      );
+      return true;
+    });
+    const took = Date.now() - started;
+    assert.ok(took >= 1500 && took < 3500, `took ${took} ms`);
   });
 });

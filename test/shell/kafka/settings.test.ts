@@ -48,6 +48,15 @@ describe('the Kafka settings of a worker', () => {
     );
   });
 
+  it('bound the start-up wait for Kafka in seconds', () => {
+    const bounded = fromEnv({ CRYPTOSTREAM_KAFKA_CONNECT_TIMEOUT: '5' });
+    assert.equal(bounded.ok && bounded.value.connectTimeoutMs, 5000);
+    assert.deepEqual(fromEnv({ CRYPTOSTREAM_KAFKA_CONNECT_TIMEOUT: '0' }), {
+      ok: false,
+      error: '--kafka-connect-timeout must be at least 1, got 0',
+    });
+  });
+
   it("turn TLS on with the system's root certificates, or by naming a CA file alone", () => {
     const tls = fromEnv({ CRYPTOSTREAM_KAFKA_TLS: 'true' });
     assert.deepEqual(tls.ok && tls.value.security, { tls: {} });

@@ -46,6 +46,8 @@ const roleEnv = (cr: CryptoStream, role: Role, interval: Interval): V1EnvVar[] =
       ...(cr.spec.binance.backfillFrom === undefined
         ? []
         : [env('CRYPTOSTREAM_BACKFILL_FROM', cr.spec.binance.backfillFrom)]),
+      // The consumers' indicators: without a backfill start, the producer reaches back their longest warm-up.
+      env('CRYPTOSTREAM_INDICATORS', JSON.stringify(cr.spec.indicators)),
     ];
   return [
     ...common,
