@@ -24,6 +24,7 @@ KUBE_NODE_BIN="$CACHE_HOME/kubernetes-node/$KUBERNETES_VERSION"
 COREDNS_BIN="$CACHE_HOME/coredns/$COREDNS_VERSION"
 METRICS_SERVER_BIN="$CACHE_HOME/metrics-server/$METRICS_SERVER_VERSION"
 LOCAL_PATH_BIN="$CACHE_HOME/local-path-provisioner/$LOCAL_PATH_PROVISIONER_VERSION"
+KNP_BIN="$CACHE_HOME/kube-network-policies/$KUBE_NETWORK_POLICIES_VERSION"
 
 # Addresses (docs/cluster.md). Nothing here is routed out of the machine: the pod range lives on our bridge,
 # the Service range only in kube-proxy's iptables rules. The node's own address is the bridge's gateway address,
@@ -44,6 +45,7 @@ KUBELET_PORT=10250
 KUBELET_HEALTHZ_PORT=20248
 KUBE_PROXY_HEALTHZ_PORT=20256
 KUBE_PROXY_METRICS_PORT=20249
+KNP_METRICS_PORT=20280
 # The Kafka that pods use (a second instance of scripts/services/kafka.sh, listening on the node address).
 CLUSTER_KAFKA_PORT=39092
 CLUSTER_KAFKA_CONTROLLER_PORT=39093
@@ -52,6 +54,9 @@ PKI="$CLUSTER_DIR/pki"
 CLUSTER_URL="https://$NODE_IP:$CLUSTER_APISERVER_PORT"
 # iptables chain of our own rules (kube-proxy keeps its KUBE-* chains and removes them with --cleanup).
 FORWARD_CHAIN=CRYPTOSTREAM-FORWARD
+# kube-network-policies' nftables table (family inet; its name is upstream's default) and its NFQUEUE number.
+KNP_TABLE=kube-network-policies
+KNP_QUEUE=100
 
 kubectl_cluster() { "$KUBE_BIN/kubectl" --kubeconfig "$CLUSTER_KUBECONFIG" "$@"; }
 crictl() { "$CRICTL_BIN/crictl" --runtime-endpoint "unix://$CONTAINERD_SOCK" --timeout 30s "$@"; }

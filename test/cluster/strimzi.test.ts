@@ -169,8 +169,8 @@ describe('a stream on its own Kafka, run by the real Strimzi operator on the nod
       assert.match(described, /cleanup\.policy=delete/, described);
     }
 
-    // Strimzi's NetworkPolicy opens the plain listener to this stream's producers and consumers only (this
-    // node's CNI does not enforce NetworkPolicies; clusters that do, enforce this one).
+    // Strimzi's NetworkPolicy opens the plain listener to this stream's producers and consumers only (enforced
+    // on this node by kube-network-policies, with the stream's own: the pipeline below runs through both).
     const policy = await getJson<{ spec: { ingress: { ports?: { port: number }[]; from?: unknown[] }[] } }>(
       'networkpolicy',
       '-n',

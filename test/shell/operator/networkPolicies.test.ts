@@ -91,7 +91,16 @@ describe("a stream's NetworkPolicies on a real API server", () => {
         ports: [tcp(9092)],
       },
     ]);
-    assert.deepEqual(specOf('guarded-dns')['egress'], [{ ports: [{ protocol: 'UDP', port: 53 }, tcp(53)] }]);
+    assert.deepEqual(specOf('guarded-dns')['egress'], [
+      {
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          tcp(53),
+          { protocol: 'UDP', port: 'dns' },
+          { protocol: 'TCP', port: 'dns-tcp' },
+        ],
+      },
+    ]);
     for (const p of policies)
       assert.equal(p.metadata?.ownerReferences?.[0]?.kind, 'CryptoStream', p.metadata?.name);
   });

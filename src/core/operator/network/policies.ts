@@ -13,7 +13,8 @@ import { portOfUrl, portsOfServers } from './ports.ts';
  * policies select by component, never Strimzi's, whose own policy guards the brokers (see kafka/kafka.ts).
  */
 
-type Port = { readonly protocol: 'TCP' | 'UDP'; readonly port: number };
+/** A port of the destination pod: a number, or the name of one of its container ports. */
+type Port = { readonly protocol: 'TCP' | 'UDP'; readonly port: number | string };
 type Peer = Record<string, unknown>;
 type Rule = { readonly peers?: readonly Peer[]; readonly ports: readonly Port[] };
 type Direction = 'Ingress' | 'Egress';
@@ -61,13 +62,25 @@ const defaultDeny = (cr: CryptoStream): Child =>
   policy(cr, names(cr).defaultDeny, podsOfAll(cr, GUARDED), {}, ['Ingress', 'Egress']);
 
 /**
- * Name lookups, UDP and TCP port 53, to any address: the cluster's DNS is kube-dns/CoreDNS on most
- * clusters, but NodeLocal DNSCache (a link-local address on the node), OpenShift's dns-default and
- * managed offerings answer from pods or addresses no one label finds. InfluxDB resolves nothing.
+ * Name lookups: UDP and TCP port 53 at any address, and the ports named `dns` (UDP) and `dns-tcp` (TCP) of any
+ * pod. A rule's port is the destination pod's, after a Service's DNAT, and the cluster's resolver often listens
+ * on another port behind the DNS Service's 53: CoreDNS run as non-root on 1053 (the one-node test cluster's),
+ * OpenShift's dns-default on 5353; these, like kubeadm's and kind's CoreDNS, name their ports `dns` and
+ * `dns-tcp`. Port 53 at any address covers what no label or name finds: NodeLocal DNSCache (a link-local
+ * address on the node), managed offerings, a resolver outside the cluster. InfluxDB resolves nothing.
  */
 const dns = (cr: CryptoStream): Child =>
   policy(cr, names(cr).dns, podsOfAll(cr, ['producer', 'consumer', 'grafana']), {
-    egress: [{ ports: [{ protocol: 'UDP', port: 53 }, tcp(53)] }],
+    egress: [
+      {
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          tcp(53),
+          { protocol: 'UDP', port: 'dns' },
+          { protocol: 'TCP', port: 'dns-tcp' },
+        ],
+      },
+    ],
   });
 
 /**

@@ -5,7 +5,7 @@ import type { Child } from '../../../../src/core/operator/child.ts';
 import { desiredState } from '../../../../src/core/operator/desiredState.ts';
 import { aCryptoStream, inputs } from '../aCryptoStream.ts';
 import { guarded, reaches } from './reach.ts';
-import type { Labels } from './reach.ts';
+import type { Endpoint, Labels } from './reach.ts';
 
 const policiesOf = (children: readonly Child[]) => children.filter((c) => c.kind === 'NetworkPolicy');
 
@@ -141,6 +141,43 @@ describe("a stream's NetworkPolicies", () => {
         assert.ok(reaches(policies, pod, 'outside', 53, protocol));
     assert.ok(!reaches(policies, influxdb, 'outside', 53, 'UDP'));
     assert.ok(!reaches(policies, producer, 'outside', 5353, 'UDP'));
+  });
+
+  it("let them reach the cluster's DNS pods on the port they listen on behind the DNS Service's port 53, by its name", () => {
+    // A rule's port is the destination pod's, after the Service's DNAT: the one-node cluster's CoreDNS listens on
+    // 1053 (not root), OpenShift's dns-default on 5353; both, like kubeadm's CoreDNS, name them dns and dns-tcp.
+    const dnsPod = (port: number): Endpoint => ({
+      pod: { 'k8s-app': 'kube-dns' },
+      ports: { dns: { port, protocol: 'UDP' }, 'dns-tcp': { port, protocol: 'TCP' } },
+    });
+    for (const port of [53, 1053, 5353])
+      for (const pod of [producer, consumer, grafana])
+        for (const protocol of ['UDP', 'TCP'] as const)
+          assert.ok(reaches(policies, pod, dnsPod(port), port, protocol), `${port}/${protocol}`);
+    const dns = policies.find((p) => p.metadata.name === 'demo-dns')!;
+    assert.deepEqual((dns['spec'] as { egress: unknown }).egress, [
+      {
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+          { protocol: 'UDP', port: 'dns' },
+          { protocol: 'TCP', port: 'dns-tcp' },
+        ],
+      },
+    ]);
+    // Only a port of that name and protocol, on a pod that declares it; InfluxDB still resolves nothing.
+    assert.ok(!reaches(policies, producer, 'outside', 1053, 'UDP'));
+    assert.ok(
+      !reaches(
+        policies,
+        producer,
+        { pod: { app: 'x' }, ports: { other: { port: 1053, protocol: 'UDP' } } },
+        1053,
+        'UDP',
+      ),
+    );
+    assert.ok(!reaches(policies, producer, dnsPod(1053), 9153, 'TCP'), "the DNS pods' other ports");
+    assert.ok(!reaches(policies, influxdb, dnsPod(1053), 1053, 'UDP'));
   });
 
   it("admit users to Grafana's port and scrapers to the workers' metrics port from anywhere; InfluxDB only from its clients", () => {
