@@ -7,6 +7,7 @@ import { SECRET_KEYS } from '../influxdb/credentials.ts';
 import { secretEnv } from '../env.ts';
 import { GRAFANA_PORT, names } from '../names.ts';
 import { podPlacement } from '../podTemplate.ts';
+import { httpService } from '../service.ts';
 import { httpProbes, restrictedContainer, restrictedPod } from '../security.ts';
 
 /** The `grafana` user of the official image. */
@@ -112,24 +113,5 @@ export const grafanaDeployment = (
 };
 
 /** The Grafana Service; a NodePort when `grafana.nodePort` is set. */
-export const grafanaService = (cr: CryptoStream): Child & V1Service => {
-  const nodePort = cr.spec.grafana.nodePort;
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: metaFor(cr, names(cr).grafana, 'grafana'),
-    spec: {
-      type: nodePort === undefined ? 'ClusterIP' : 'NodePort',
-      selector: selectorLabels(cr, 'grafana'),
-      ports: [
-        {
-          name: 'http',
-          port: GRAFANA_PORT,
-          targetPort: 'http',
-          protocol: 'TCP',
-          ...(nodePort === undefined ? {} : { nodePort }),
-        },
-      ],
-    },
-  };
-};
+export const grafanaService = (cr: CryptoStream): Child & V1Service =>
+  httpService(cr, names(cr).grafana, 'grafana', GRAFANA_PORT, { nodePort: cr.spec.grafana.nodePort });

@@ -6,6 +6,7 @@ import { SECRET_KEYS } from './credentials.ts';
 import { secretEnv } from '../env.ts';
 import { BUCKET_ENRICHED, BUCKET_RAW, INFLUX_PORT, names } from '../names.ts';
 import { podPlacement } from '../podTemplate.ts';
+import { httpService } from '../service.ts';
 import { httpProbes, restrictedContainer, restrictedPod } from '../security.ts';
 
 /** The `influxdb` user of the official image. */
@@ -143,36 +144,9 @@ export const influxdbStatefulSet = (
  * The StatefulSet's governing Service: headless (`clusterIP: None`), so the pod gets its stable DNS name
  * `<name>-influxdb-0.<name>-influxdb-headless`. Clients use the other Service, influxdbService.
  */
-export const influxdbHeadlessService = (cr: CryptoStream): Child & V1Service => ({
-  apiVersion: 'v1',
-  kind: 'Service',
-  metadata: metaFor(cr, names(cr).influxdbHeadless, 'influxdb'),
-  spec: {
-    clusterIP: 'None',
-    selector: selectorLabels(cr, 'influxdb'),
-    ports: [{ name: 'http', port: INFLUX_PORT, targetPort: 'http', protocol: 'TCP' }],
-  },
-});
+export const influxdbHeadlessService = (cr: CryptoStream): Child & V1Service =>
+  httpService(cr, names(cr).influxdbHeadless, 'influxdb', INFLUX_PORT, { headless: true });
 
 /** The Service consumers and Grafana use; a NodePort when `influxdb.nodePort` is set. */
-export const influxdbService = (cr: CryptoStream): Child & V1Service => {
-  const nodePort = cr.spec.influxdb.nodePort;
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: metaFor(cr, names(cr).influxdb, 'influxdb'),
-    spec: {
-      type: nodePort === undefined ? 'ClusterIP' : 'NodePort',
-      selector: selectorLabels(cr, 'influxdb'),
-      ports: [
-        {
-          name: 'http',
-          port: INFLUX_PORT,
-          targetPort: 'http',
-          protocol: 'TCP',
-          ...(nodePort === undefined ? {} : { nodePort }),
-        },
-      ],
-    },
-  };
-};
+export const influxdbService = (cr: CryptoStream): Child & V1Service =>
+  httpService(cr, names(cr).influxdb, 'influxdb', INFLUX_PORT, { nodePort: cr.spec.influxdb.nodePort });
