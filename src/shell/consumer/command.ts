@@ -3,7 +3,7 @@ import { isInterval, type Interval } from '../../core/kline/interval.ts';
 import { deriver } from '../../core/pipeline/derivation.ts';
 import { err, ok, type Result } from '../../core/result.ts';
 import { EXIT_KAFKA_UNREACHABLE, EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
-import { awaitKafka, KafkaUnreachable } from '../kafka/client.ts';
+import { KafkaUnreachable } from '../kafka/client.ts';
 import { kafkaSettings, kafkaSpec } from '../kafka/settings.ts';
 import { intervalSetting } from '../producer/command.ts';
 import { makeLogger } from '../observability/logger.ts';
@@ -127,17 +127,15 @@ export const run = async (argv: readonly string[]): Promise<number> => {
   });
   const retention = keepRetention(config.value, log);
   try {
-    // Kafka first, so a stop asked for while it is awaited ends the wait (startConsumer then finds it at once).
-    const { brokers, security, connectTimeoutMs } = config.value;
-    await awaitKafka(brokers, security, connectTimeoutMs, stopping.signal);
-    if (stopping.signal.aborted) return EXIT_OK;
-    handle = await startConsumer(config.value, log);
+    // A stop asked for while startConsumer awaits Kafka ends the wait: it throws the signal's reason.
+    handle = await startConsumer(config.value, log, undefined, stopping.signal);
     log.info({ interval: config.value.interval, group: config.value.groupId }, 'consumer running');
     await done;
     await handle.stop();
     log.info({ interval: config.value.interval }, 'consumer stopped');
     return EXIT_OK;
   } catch (e) {
+    if (stopping.signal.aborted && e === stopping.signal.reason) return EXIT_OK;
     if (e instanceof KafkaUnreachable) {
       process.stderr.write(`cryptostream consumer: ${e.message}\n`);
       return EXIT_KAFKA_UNREACHABLE;

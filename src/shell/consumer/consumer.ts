@@ -79,6 +79,8 @@ export const startConsumer = async (
   config: ConsumerConfig,
   log: Logger,
   onStored: BatchObserver = () => undefined,
+  /** A stop asked for while Kafka is awaited at start: throws its reason instead of connecting. */
+  signal?: AbortSignal,
 ): Promise<ConsumerHandle> => {
   const m = metrics();
   const { interval } = config;
@@ -89,7 +91,8 @@ export const startConsumer = async (
   if (!derivation.ok) throw new Error(`--derive: ${derivation.error}`);
   const deriving = (config.derive ?? []).length > 0 ? derivation.value : undefined;
   const check = deriving === undefined ? undefined : derivationCheck(config.influx, config.bucketRaw, log);
-  await awaitKafka(config.brokers, config.security, config.connectTimeoutMs);
+  await awaitKafka(config.brokers, config.security, config.connectTimeoutMs, signal);
+  signal?.throwIfAborted();
   const kafka = makeKafka(config.brokers, `consumer-${interval}`, log, config.security);
   const admin = kafka.admin();
   await admin.connect();
