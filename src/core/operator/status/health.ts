@@ -34,12 +34,15 @@ export const workloadHealth = (o: Live | undefined, what: string, pods: readonly
   return { ready: false, reason: updated < wanted ? 'Progressing' : 'Unavailable', message };
 };
 
-type StrimziCondition = { type?: string; status?: string; reason?: string; message?: string };
+/** A condition as Strimzi and KEDA write them into their resources' status. */
+type Condition = { type?: string; status?: string; reason?: string; message?: string };
+
+const conditionsOf = (o: Live): Condition[] => (o.status?.['conditions'] ?? []) as Condition[];
 
 /** A Strimzi resource (Kafka, KafkaTopic): its own `Ready` condition, for the current generation. */
 export const strimziHealth = (o: Live | undefined, what: string): Health => {
   if (o === undefined) return { ready: false, reason: 'NotCreated', message: `${what} does not exist yet` };
-  const conditions = (o.status?.['conditions'] ?? []) as StrimziCondition[];
+  const conditions = conditionsOf(o);
   const ready = conditions.find((c) => c.type === 'Ready');
   if (ready === undefined || !current(o))
     return {
@@ -54,6 +57,32 @@ export const strimziHealth = (o: Live | undefined, what: string): Health => {
     ready: false,
     reason: failed?.reason ?? ready.reason ?? 'NotReady',
     message: `${what} is not ready${detail === '' ? '' : `: ${detail}`}`,
+  };
+};
+
+/**
+ * Scaling on lag, as a note of the Consumers condition (the candles flow either way, so it never holds
+ * Ready back): KEDA's ScaledObject and its own Ready condition, or why the consumers scale on CPU only.
+ */
+export const lagScalingHealth = (scaledObject: Live | undefined): Health => {
+  if (scaledObject === undefined)
+    return {
+      ready: true,
+      reason: 'CpuOnly',
+      message:
+        'consumer.autoscaling.lagThreshold needs KEDA, which this cluster does not serve (keda.sh/v1alpha1 ScaledObject): scaling on CPU only',
+    };
+  const ready = conditionsOf(scaledObject).find((c) => c.type === 'Ready');
+  const state =
+    ready === undefined
+      ? 'waiting for KEDA'
+      : ready.status === 'True'
+        ? 'KEDA scales on CPU and lag'
+        : `KEDA reports it not ready: ${ready.message ?? ''}`;
+  return {
+    ready: true,
+    reason: 'Ready',
+    message: `ScaledObject ${scaledObject.metadata?.name ?? ''}: ${state}`,
   };
 };
 

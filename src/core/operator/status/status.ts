@@ -4,7 +4,7 @@ import { childKey } from '../plan.ts';
 import { columnsOf } from './columns.ts';
 import { setCondition } from './conditions.ts';
 import type { ConditionValue } from './conditions.ts';
-import { componentCondition, strimziHealth, workloadHealth } from './health.ts';
+import { componentCondition, lagScalingHealth, strimziHealth, workloadHealth } from './health.ts';
 import type { Health } from './health.ts';
 import { externalKafkaSummary } from '../kafka/connection.ts';
 import { symbolPartitionsOf } from '../kafka/topics.ts';
@@ -37,34 +37,6 @@ const componentOf = (c: Child): ComponentType => {
   if (label === 'producer') return 'Producers';
   if (label === 'consumer' || label === 'workers') return 'Consumers';
   return 'InfluxDB';
-};
-
-/**
- * Scaling on lag, as a note of the Consumers condition (the candles flow either way, so it never holds
- * Ready back): KEDA's ScaledObject and its own Ready condition, or why the consumers scale on CPU only.
- */
-const lagScaling = (scaledObject: KubernetesObject | undefined): Health => {
-  if (scaledObject === undefined)
-    return {
-      ready: true,
-      reason: 'CpuOnly',
-      message:
-        'consumer.autoscaling.lagThreshold needs KEDA, which this cluster does not serve (keda.sh/v1alpha1 ScaledObject): scaling on CPU only',
-    };
-  const what = `ScaledObject ${scaledObject.metadata?.name ?? ''}`;
-  const conditions = ((scaledObject as { status?: { conditions?: unknown } }).status?.conditions ?? []) as {
-    type?: string;
-    status?: string;
-    message?: string;
-  }[];
-  const ready = conditions.find((c) => c.type === 'Ready');
-  const state =
-    ready === undefined
-      ? 'waiting for KEDA'
-      : ready.status === 'True'
-        ? 'KEDA scales on CPU and lag'
-        : `KEDA reports it not ready: ${ready.message ?? ''}`;
-  return { ready: true, reason: 'Ready', message: `${what}: ${state}` };
 };
 
 const failed = (f: Failure): Health =>
@@ -118,7 +90,7 @@ export const componentConditions = (
     Consumers: [
       ...cr.spec.intervals.map((i) => workload('Deployment', n.consumer(i))),
       ...(scalesOnLag(cr)
-        ? cr.spec.intervals.map((i) => lagScaling(find(KEDA_API, 'ScaledObject', n.consumer(i))))
+        ? cr.spec.intervals.map((i) => lagScalingHealth(find(KEDA_API, 'ScaledObject', n.consumer(i))))
         : []),
     ],
   };
