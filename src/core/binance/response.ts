@@ -1,8 +1,8 @@
 import type { Candle } from '../kline/candle.ts';
-import { bucketStart, type Interval } from '../kline/interval.ts';
+import type { Interval } from '../kline/interval.ts';
 import { describeProblem, type Problem } from '../kline/rejection.ts';
 import { fromRestRow } from '../kline/rest.ts';
-import { requireInterval } from '../kline/validate.ts';
+import { isAligned, requireInterval } from '../kline/validate.ts';
 import { attempt } from '../result.ts';
 
 /** An HTTP answer as the shell saw it; header names lower case. */
@@ -70,23 +70,22 @@ const withWeight = <T extends object>(outcome: T, usedWeight: number | undefined
 const short = (body: string): string => body.slice(0, 120).replace(/\s+/g, ' ');
 
 /**
- * The open time of a row that is shaped like a kline row (an array of 11 or 12 elements) and whose first
- * element is an integer time aligned to the interval; undefined when the row cannot be placed.
+ * The open time of a row that is an array whose first element is an integer time aligned to the interval;
+ * undefined when the row cannot be placed. A row of the wrong length can be placed (to be dead-lettered
+ * where it stands), never read as a candle: `fromRestRow` takes 12 elements only.
  */
 const placedOpenTime = (row: unknown, interval: Interval): number | undefined => {
-  if (!Array.isArray(row) || (row.length !== 12 && row.length !== 11)) return undefined;
+  if (!Array.isArray(row)) return undefined;
   const t: unknown = row[0];
-  return typeof t === 'number' && Number.isSafeInteger(t) && t >= 0 && bucketStart(interval, t) === t
-    ? t
-    : undefined;
+  return typeof t === 'number' && Number.isSafeInteger(t) && t >= 0 && isAligned(interval, t) ? t : undefined;
 };
 
 /**
  * A 200 body: the valid candles and the rows of known open time that are not valid candles (each one is
  * the exchange's bad row, not a transport fault, so the page is still used). A body that is not a JSON
- * array, a row that cannot be placed (not a 12-element row, no aligned open time) or rows out of order
- * make the whole page retryable: they look like a damaged answer, and no row can be trusted to be where
- * it claims.
+ * array, a row that cannot be placed (not an array, no aligned open time) or rows out of order (a bad
+ * row at the open time of another row included) make the whole page retryable: they look like a damaged
+ * answer, and no row can be trusted to be where it claims.
  */
 const klines = (body: string, interval: Interval): KlinesOutcome => {
   const parsed = attempt(

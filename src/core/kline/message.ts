@@ -1,8 +1,8 @@
 import { attempt, chain, err, ok, type Result } from '../result.ts';
 import type { Candle, MarketCandle } from './candle.ts';
-import { isInterval } from './interval.ts';
+import { isInterval, type Interval } from './interval.ts';
 import { problem, type Problem } from './rejection.ts';
-import { validateCandle } from './validate.ts';
+import { requireInterval, validateCandle } from './validate.ts';
 
 /**
  * The Kafka record of a closed candle: key = symbol, value = the candle as JSON, headers naming the
@@ -27,20 +27,35 @@ export const encodeCandle = (candle: MarketCandle, source: string): CandleMessag
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const toMarketCandle = (value: unknown): Result<MarketCandle, Problem> => {
-  if (!isRecord(value)) return err(problem('the message value must be a JSON object'));
-  const { symbol, interval } = value;
-  if (typeof symbol !== 'string' || !symbolPattern.test(symbol))
-    return err(problem(`not a symbol: ${JSON.stringify(symbol)}`, 'symbol'));
-  if (typeof interval !== 'string' || !isInterval(interval))
-    return err(problem(`not a supported interval: ${JSON.stringify(interval)}`, 'interval'));
-  const candle: Result<Candle, Problem> = validateCandle(value as Record<keyof Candle, unknown>);
-  return candle.ok ? ok({ symbol, interval, ...candle.value }) : candle;
-};
+/**
+ * A candle of the interval the record names (and that the topic carries, when `expected`): it spans
+ * that interval and opens at the start of one of its buckets.
+ */
+const toMarketCandle =
+  (expected?: Interval) =>
+  (value: unknown): Result<MarketCandle, Problem> => {
+    if (!isRecord(value)) return err(problem('the message value must be a JSON object'));
+    const { symbol, interval } = value;
+    if (typeof symbol !== 'string' || !symbolPattern.test(symbol))
+      return err(problem(`not a symbol: ${JSON.stringify(symbol)}`, 'symbol'));
+    if (typeof interval !== 'string' || !isInterval(interval))
+      return err(problem(`not a supported interval: ${JSON.stringify(interval)}`, 'interval'));
+    if (expected !== undefined && interval !== expected)
+      return err(problem(`a ${interval} candle in the ${expected} topic`, 'interval'));
+    const candle = chain(requireInterval(interval))(validateCandle(value as Record<keyof Candle, unknown>));
+    return candle.ok ? ok({ symbol, interval, ...candle.value }) : candle;
+  };
 
-/** Decodes a record value (and checks its key, when there is one) into a validated market candle. */
-export const decodeCandle = (value: string, key?: string): Result<MarketCandle, Problem> => {
-  const decoded = chain(toMarketCandle)(
+/**
+ * Decodes a record value into a validated market candle, checking its key (when there is one) and its
+ * interval against the topic's (when given).
+ */
+export const decodeCandle = (
+  value: string,
+  key?: string,
+  interval?: Interval,
+): Result<MarketCandle, Problem> => {
+  const decoded = chain(toMarketCandle(interval))(
     attempt(
       () => JSON.parse(value) as unknown,
       () => problem('the message value is not valid JSON'),

@@ -1,10 +1,11 @@
-import { attempt, err, ok, type Result } from '../result.ts';
+import { attempt, chain, err, map, ok, type Result } from '../result.ts';
 import type { Candle } from './candle.ts';
 import { fromCsvLine } from './csv.ts';
 import type { Interval } from './interval.ts';
 import { describeProblem, type Position, type Problem, type Rejection } from './rejection.ts';
 import { fromRestRow } from './rest.ts';
-import { fromStreamPayload } from './websocket.ts';
+import { requireInterval, seriesInterval } from './validate.ts';
+import { fromStreamPayload, type StreamKline } from './websocket.ts';
 
 /** A candle read from any Binance kline shape, with what the shape told about it and where it was. */
 export type ParsedKline = {
@@ -24,13 +25,20 @@ const at =
   (r: Result<Omit<ParsedKline, 'position'>, Problem>): ParseResult =>
     r.ok ? ok({ ...r.value, position }) : err({ ...r.error, position });
 
+/** A stream kline must be a candle of the interval its payload names (`k.i`). */
+const ofItsInterval = (k: StreamKline): Result<StreamKline, Problem> =>
+  map((candle: Candle) => ({ ...k, candle }))(requireInterval(k.interval)(k.candle));
+
 const fromJsonValue = (value: unknown): Result<Omit<ParsedKline, 'position'>, Problem> => {
   if (Array.isArray(value)) {
     const candle = fromRestRow(value);
     return candle.ok ? ok({ candle: candle.value }) : candle;
   }
-  return fromStreamPayload(value);
+  return chain(ofItsInterval)(fromStreamPayload(value));
 };
+
+/** data.binance.vision CSV lines start with the open time; JSON ones with a bracket or brace. */
+const isCsvLine = (line: string): boolean => /^\d/.test(line);
 
 const fromLine = (line: string): Result<Omit<ParsedKline, 'position'>, Problem> => {
   if (line.startsWith('[') || line.startsWith('{')) {
@@ -40,7 +48,7 @@ const fromLine = (line: string): Result<Omit<ParsedKline, 'position'>, Problem> 
     );
     return value.ok ? fromJsonValue(value.value) : value;
   }
-  if (/^\d/.test(line)) {
+  if (isCsvLine(line)) {
     const candle = fromCsvLine(line);
     return candle.ok ? ok({ candle: candle.value }) : candle;
   }
@@ -51,9 +59,11 @@ const fromLine = (line: string): Result<Omit<ParsedKline, 'position'>, Problem> 
 
 /**
  * Unwraps one line of a multi-line JSON array of rows (`[[…],` / `[…],` / `[…]]`), the layout of
- * pretty-printed REST responses, so each row can be read on its own.
+ * pretty-printed REST responses, so each row can be read on its own. Other lines (CSV) stay as they are:
+ * a CSV line's trailing comma is a 13th column.
  */
 const unwrapArrayLine = (line: string): string => {
+  if (isCsvLine(line)) return line;
   let s = line.endsWith(',') ? line.slice(0, -1).trimEnd() : line;
   if (s.startsWith('[[')) s = s.slice(1);
   if (s.endsWith(']]')) s = s.slice(0, -1);
@@ -113,13 +123,7 @@ const parseDocument = (text: string, doc: unknown): ParseResult[] => {
   return doc.map((r: unknown, i) => at({ record: i + 1, line: lines[i] ?? 1 })(fromJsonValue(r)));
 };
 
-/**
- * Reads klines in every real Binance shape, detected from the text: a REST `/api/v3/klines` response
- * (one document, or one row per line), data.binance.vision CSV (ms or µs), WebSocket kline payloads
- * (raw or combined, one per line). Every record yields a candle or a rejection with its position, in
- * input order; nothing throws and nothing is dropped.
- */
-export const parseKlines = (text: string): ParseResult[] => {
+const readRecords = (text: string): ParseResult[] => {
   const trimmed = text.trim();
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
     const doc = attempt(
@@ -129,6 +133,31 @@ export const parseKlines = (text: string): ParseResult[] => {
     if (doc.ok) return parseDocument(trimmed, doc.value);
   }
   return parseLines(text);
+};
+
+/** Rejects, at its position, every candle that is not one of `interval` (span and open time). */
+const keepInterval =
+  (interval: Interval) =>
+  (r: ParseResult): ParseResult => {
+    if (!r.ok) return r;
+    const fits = requireInterval(interval)(r.value.candle);
+    return fits.ok ? r : err({ ...fits.error, position: r.value.position });
+  };
+
+/**
+ * Reads klines in every real Binance shape, detected from the text: a REST `/api/v3/klines` response
+ * (one document, or one row per line), data.binance.vision CSV (ms or µs), WebSocket kline payloads
+ * (raw or combined, one per line). Every record yields a candle or a rejection with its position, in
+ * input order; nothing throws and nothing is dropped.
+ *
+ * Every candle is one of `interval`: it spans it and opens at the start of one of its buckets. Without
+ * an interval, the input's own is used (`seriesInterval` of its candles), so a record of a wrong close
+ * time or open time is rejected whatever its place in the input, and the valid records are kept.
+ */
+export const parseKlines = (text: string, interval?: Interval): ParseResult[] => {
+  const records = readRecords(text);
+  const own = interval ?? seriesInterval(records.flatMap((r) => (r.ok ? [r.value.candle] : [])));
+  return own === undefined ? records : records.map(keepInterval(own));
 };
 
 /** One line of text for a rejection: where, what and why. */

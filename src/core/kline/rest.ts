@@ -37,11 +37,18 @@ const rowFields = [
   'takerBuyQuote',
 ] as const satisfies readonly (keyof Candle)[];
 
-/** Reads a REST row (or a CSV row split into the same 12 columns). The 12th element is ignored. */
+/** A REST row has exactly 12 elements, and a data.binance.vision CSV line 12 columns: the candle's and "ignore". */
+export const REST_ROW_LENGTH = rowFields.length + 1;
+
+/**
+ * Reads a REST row (or a CSV row split into the same 12 columns). A row of any other length is rejected,
+ * even one that still holds every candle field: its elements cannot be trusted to be the ones named.
+ * The 12th element is ignored.
+ */
 export const fromRestRow = (row: unknown): Result<Candle, Problem> => {
   if (!Array.isArray(row)) return err(problem('a kline row must be an array'));
-  if (row.length !== 12 && row.length !== 11)
-    return err(problem(`a kline row has 12 elements, this one has ${row.length}`));
+  if (row.length !== REST_ROW_LENGTH)
+    return err(problem(`a kline row has ${REST_ROW_LENGTH} elements, this one has ${row.length}`));
   return validateCandle(Object.fromEntries(rowFields.map((f, i) => [f, row[i] as unknown])) as CandleFields);
 };
 

@@ -1,7 +1,7 @@
 import { err, ok, type Result } from '../result.ts';
 import { decimalFields, type Candle } from './candle.ts';
 import { compareDecimals, parseDecimal, type Decimal } from './decimal.ts';
-import { intervalMs, type Interval } from './interval.ts';
+import { bucketStart, intervalMs, intervals, type Interval } from './interval.ts';
 import { problem, type Problem } from './rejection.ts';
 
 /** The fields of a candle as they come off the wire, before validation. */
@@ -25,11 +25,14 @@ export type CandleFields = {
  */
 const MICROSECOND_THRESHOLD = 1e14;
 
-const toMillis = (value: unknown, field: string): Result<number, Problem> => {
+/** A time in ms; `opening` times in µs must be whole milliseconds (a bucket opens on a millisecond). */
+const toMillis = (value: unknown, field: string, opening = false): Result<number, Problem> => {
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
     return err(problem(`not a non-negative integer time: ${JSON.stringify(value)}`, field));
-  return ok(n >= MICROSECOND_THRESHOLD ? Math.floor(n / 1000) : n);
+  if (n < MICROSECOND_THRESHOLD) return ok(n);
+  if (opening && n % 1000 !== 0) return err(problem(`${n} µs is not a whole millisecond`, field));
+  return ok(Math.floor(n / 1000));
 };
 
 const toDecimal = (value: unknown, field: string): Result<Decimal, Problem> => {
@@ -48,12 +51,30 @@ const toCount = (value: unknown, field: string): Result<number, Problem> => {
 /** The interval whose length a candle spans, if any. */
 export const intervalOf = (candle: Pick<Candle, 'openTime' | 'closeTime'>): Interval | undefined => {
   const span = candle.closeTime - candle.openTime + 1;
-  return (Object.keys(intervalMs) as Interval[]).find((i) => intervalMs[i] === span);
+  return intervals.find((i) => intervalMs[i] === span);
+};
+
+/** Whether a time is the open time of a bucket of `interval` (a 1h candle opens on the hour). */
+export const isAligned = (interval: Interval, time: number): boolean => bucketStart(interval, time) === time;
+
+/**
+ * What is wrong with a candle's times for `interval` (by default the one it spans), if anything: it must
+ * close 1 ms before the next bucket (closeTime = openTime + interval - 1) and open at the start of one.
+ */
+const timing = (c: Candle, interval = intervalOf(c)): Problem | undefined => {
+  const span = c.closeTime - c.openTime + 1;
+  if (interval === undefined)
+    return problem(`closeTime ${c.closeTime} is not openTime + interval - 1 for any interval`, 'closeTime');
+  if (span !== intervalMs[interval])
+    return problem(`candle spans ${span} ms, not one ${interval}`, 'closeTime');
+  if (isAligned(interval, c.openTime)) return undefined;
+  const start = bucketStart(interval, c.openTime);
+  return problem(`openTime ${c.openTime} is not the start of a ${interval} (that is ${start})`, 'openTime');
 };
 
 const consistency = (c: Candle): Problem | undefined => {
-  if (intervalOf(c) === undefined)
-    return problem(`closeTime ${c.closeTime} is not openTime + interval - 1 for any interval`, 'closeTime');
+  const mistimed = timing(c);
+  if (mistimed !== undefined) return mistimed;
   if (compareDecimals(c.low, c.high) > 0) return problem(`low ${c.low} is above high ${c.high}`, 'low');
   for (const f of ['open', 'close'] as const) {
     if (compareDecimals(c[f], c.high) > 0) return problem(`${f} ${c[f]} is above high ${c.high}`, f);
@@ -68,7 +89,7 @@ const consistency = (c: Candle): Problem | undefined => {
 
 /** Checks every field of a wire candle and its internal consistency; the first problem wins. */
 export const validateCandle = (fields: CandleFields): Result<Candle, Problem> => {
-  const openTime = toMillis(fields.openTime, 'openTime');
+  const openTime = toMillis(fields.openTime, 'openTime', true);
   if (!openTime.ok) return openTime;
   const closeTime = toMillis(fields.closeTime, 'closeTime');
   if (!closeTime.ok) return closeTime;
@@ -99,15 +120,21 @@ export const validateCandle = (fields: CandleFields): Result<Candle, Problem> =>
   return inconsistent === undefined ? ok(candle) : err(inconsistent);
 };
 
-/** A candle of a known interval must span exactly that interval. */
+/** A candle of a known interval spans it and opens at the start of one of its buckets. */
 export const requireInterval =
   (interval: Interval) =>
-  (candle: Candle): Result<Candle, Problem> =>
-    candle.closeTime - candle.openTime + 1 === intervalMs[interval]
-      ? ok(candle)
-      : err(
-          problem(
-            `candle spans ${candle.closeTime - candle.openTime + 1} ms, not one ${interval}`,
-            'closeTime',
-          ),
-        );
+  (candle: Candle): Result<Candle, Problem> => {
+    const mistimed = timing(candle, interval);
+    return mistimed === undefined ? ok(candle) : err(mistimed);
+  };
+
+/**
+ * The interval of a series read without one: the coarsest interval some of its candles span to which
+ * every candle's open time is aligned. A copy with a wrong close time spans a finer interval than the
+ * series, or a coarser one that the open times of two consecutive candles cannot both be aligned to, so
+ * it does not change the interval of a series of two candles or more.
+ */
+export const seriesInterval = (candles: readonly Candle[]): Interval | undefined => {
+  const spans = new Set(candles.map(intervalOf));
+  return intervals.findLast((i) => spans.has(i) && candles.every((c) => isAligned(i, c.openTime)));
+};

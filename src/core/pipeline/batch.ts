@@ -57,18 +57,17 @@ export const batchSymbols = (messages: readonly InMessage[]): string[] => [
 
 const decode = (m: InMessage, interval: Interval): { candle: MarketCandle } | { problem: Problem } => {
   if (m.value === null) return { problem: problem('the record has no value') };
-  const decoded = decodeCandle(m.value, m.key ?? undefined);
-  if (!decoded.ok) return { problem: decoded.error };
-  if (decoded.value.interval !== interval)
-    return { problem: problem(`a ${decoded.value.interval} candle in the ${interval} topic`, 'interval') };
-  return { candle: decoded.value };
+  const decoded = decodeCandle(m.value, m.key ?? undefined, interval);
+  return decoded.ok ? { candle: decoded.value } : { problem: decoded.error };
 };
 
 /**
- * One consumer batch: decode and validate every record (invalid ones become dead letters), then per
- * symbol in open-time order enrich the candles after the symbol's state (`states`; a symbol without one
- * starts from the enricher's initial state). A candle at or before the state's last open time was
- * enriched already (a replay after a restart): only its raw point is rewritten, identically.
+ * One consumer batch: decode and validate every record (invalid ones, a candle of the wrong span or open
+ * time included, become dead letters before candles are ordered by open time, so a bad record never
+ * stands in for a valid one of the same open time, whatever their order), then per symbol in open-time
+ * order enrich the candles after the symbol's state (`states`; a symbol without one starts from the
+ * enricher's initial state). A candle at or before the state's last open time was enriched already (a
+ * replay after a restart): only its raw point is rewritten, identically.
  */
 export const processBatch = (
   messages: readonly InMessage[],

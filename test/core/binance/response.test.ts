@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { classifyKlines, DEFAULT_RETRY_AFTER_MS } from '../../../src/core/binance/response.ts';
+import { intervals } from '../../../src/core/kline/interval.ts';
+import { toRestRow } from '../../../src/core/kline/rest.ts';
+import { candleSeries, malformedRow } from '../../fixtures/arbitraries.ts';
 import { dataPath } from '../../fixtures/binance.ts';
 
 const NOW = Date.UTC(2026, 0, 1);
@@ -127,5 +131,73 @@ describe('classifyKlines: bad rows of known open time', () => {
       page(() => ({ not: 'a row' }) as unknown as unknown[], 1),
     ])
       assert.equal(classifyKlines(answer(200, text), '15m', NOW).kind, 'retryable', text.slice(0, 300));
+  });
+});
+
+describe('classifyKlines: rows of the wrong length', () => {
+  const rows = JSON.parse(body) as unknown[][];
+
+  it('dead-letters a row of 11 or 13 elements at its open time and never reads it as a candle', () => {
+    for (const bad of [rows[1]!.slice(0, 11), [...rows[1]!, '0']]) {
+      const outcome = classifyKlines(answer(200, JSON.stringify([rows[0], bad, rows[2]])), '15m', NOW);
+      assert.equal(outcome.kind, 'klines');
+      if (outcome.kind !== 'klines') return;
+      assert.deepEqual(
+        outcome.candles.map((c) => c.openTime),
+        [rows[0]![0], rows[2]![0]],
+      );
+      assert.deepEqual(
+        outcome.rejected.map((r) => [r.openTime, r.problem.reason]),
+        [[rows[1]![0], `a kline row has 12 elements, this one has ${bad.length}`]],
+      );
+    }
+  });
+});
+
+describe('classifyKlines on a page with malformed rows (property)', () => {
+  const page = fc.constantFrom(...intervals).chain((interval) =>
+    fc
+      .integer({ min: 1, max: 6 })
+      .chain((length) => candleSeries(interval, length))
+      .chain((candles) =>
+        fc.record({
+          interval: fc.constant(interval),
+          rows: fc.tuple(
+            ...candles.map((candle) =>
+              fc.record({
+                candle: fc.constant(candle),
+                bad: fc.option(malformedRow(interval, candle), { nil: undefined }),
+              }),
+            ),
+          ),
+        }),
+      ),
+  );
+
+  it('keeps the valid candles and dead-letters every bad row it can place where it stands, else retries', () => {
+    fc.assert(
+      fc.property(page, ({ interval, rows }) => {
+        const body = JSON.stringify(rows.map((r) => r.bad?.row ?? toRestRow(r.candle)));
+        const outcome = classifyKlines(answer(200, body), interval, NOW);
+        const bad = rows.filter((r) => r.bad !== undefined);
+        if (bad.some((r) => r.bad!.row[0] !== r.candle.openTime))
+          return assert.equal(outcome.kind, 'retryable');
+        assert.equal(outcome.kind, 'klines');
+        if (outcome.kind !== 'klines') return;
+        assert.deepEqual(
+          outcome.candles,
+          rows.filter((r) => r.bad === undefined).map((r) => r.candle),
+        );
+        assert.deepEqual(
+          outcome.rejected.map((r) => [r.openTime, JSON.parse(r.row) as unknown]),
+          bad.map((r) => [r.candle.openTime, r.bad!.row]),
+        );
+        for (const [i, r] of outcome.rejected.entries()) {
+          const { fields } = bad[i]!.bad!;
+          assert.ok(r.problem.reason.length > 0);
+          if (fields.length > 0) assert.ok(fields.includes(r.problem.field ?? ''), r.problem.reason);
+        }
+      }),
+    );
   });
 });

@@ -27,3 +27,19 @@ describe('the Kafka candle message', () => {
     assert.ok(!badInterval.ok && badInterval.error.field === 'interval');
   });
 });
+
+describe('decoding a candle of the wrong timing', () => {
+  it('rejects a candle that does not span its interval or does not open at its start, and one of another topic', () => {
+    const wrongSpan = decodeCandle(JSON.stringify({ ...candle, interval: '1h' }));
+    assert.ok(!wrongSpan.ok && wrongSpan.error.field === 'closeTime');
+    const late = { ...candle, openTime: candle.openTime + 1000, closeTime: candle.closeTime + 1000 };
+    const misaligned = decodeCandle(JSON.stringify(late));
+    assert.ok(!misaligned.ok && misaligned.error.field === 'openTime');
+    const elsewhere = decodeCandle(encodeCandle(candle, 'x').value, candle.symbol, '15m');
+    assert.deepEqual(elsewhere, {
+      ok: false,
+      error: { reason: 'a 1m candle in the 15m topic', field: 'interval' },
+    });
+    assert.ok(decodeCandle(encodeCandle(candle, 'x').value, candle.symbol, '1m').ok);
+  });
+});

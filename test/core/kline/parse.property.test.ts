@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { parseKlines } from '../../../src/core/kline/parse.ts';
+import type { Candle } from '../../../src/core/kline/candle.ts';
+import { intervals } from '../../../src/core/kline/interval.ts';
+import { describeRejection, parseKlines } from '../../../src/core/kline/parse.ts';
 import { toRestRow } from '../../../src/core/kline/rest.ts';
-import { candleSeries } from '../../fixtures/arbitraries.ts';
+import { candleSeries, malformedRow, seriesWithCopies, type Malformed } from '../../fixtures/arbitraries.ts';
 
 describe('parseKlines laws (property)', () => {
   it('parse ∘ serialise is the identity, as a document and one row per line', () => {
@@ -58,6 +60,63 @@ describe('parseKlines laws (property)', () => {
           assert.deepEqual(middle.error.position, { record: 2, line: 2 });
         },
       ),
+    );
+  });
+});
+
+describe('parseKlines on valid data mixed with malformed copies (property)', () => {
+  type Line = { readonly row: readonly unknown[]; readonly valid?: Candle; readonly copy?: Malformed };
+  const shapes = {
+    document: (rows: (readonly unknown[])[]) => JSON.stringify(rows),
+    'row per line': (rows: (readonly unknown[])[]) => rows.map((r) => JSON.stringify(r)).join('\n'),
+    'CSV line per line': (rows: (readonly unknown[])[]) => rows.map((r) => r.join(',')).join('\n'),
+  };
+  const mixed = fc
+    .constantFrom(...intervals)
+    .chain((interval) =>
+      fc.record({
+        interval: fc.constant(interval),
+        given: fc.boolean(),
+        shape: fc.constantFrom(...(Object.keys(shapes) as (keyof typeof shapes)[])),
+        series: seriesWithCopies(interval, malformedRow),
+      }),
+    )
+    .chain(({ series, ...rest }) => {
+      const records: Line[] = [
+        ...series.candles.map((c) => ({ row: toRestRow(c), valid: c })),
+        ...series.copies.map(({ copy }) => ({ row: copy.row, copy })),
+      ];
+      return fc
+        .shuffledSubarray(records, { minLength: records.length, maxLength: records.length })
+        .map((shuffled) => ({ ...rest, records: shuffled }));
+    });
+
+  it('accepts exactly the valid records, in any order, and rejects every copy where it stands, saying why', () => {
+    fc.assert(
+      fc.property(mixed, ({ interval, given, shape, records }) => {
+        const text = shapes[shape](records.map((r) => r.row));
+        const results = parseKlines(text, given ? interval : undefined);
+        assert.equal(results.length, records.length);
+        records.forEach((record, i) => {
+          const result = results[i]!;
+          if (record.valid !== undefined) {
+            if (!result.ok) assert.fail(`a valid record was rejected: ${describeRejection(result.error)}`);
+            assert.deepEqual(result.value.candle, record.valid);
+            return;
+          }
+          assert.ok(!result.ok, `a ${record.copy!.kind} was accepted: ${JSON.stringify(record.row)}`);
+          assert.equal(result.error.position.record, i + 1);
+          if (shape !== 'document') assert.equal(result.error.position.line, i + 1);
+          assert.ok(result.error.reason.length > 0);
+          const fields = record.copy!.fields;
+          if (shape !== 'CSV line per line' && fields.length > 0)
+            assert.ok(
+              fields.includes(result.error.field ?? ''),
+              `${record.copy!.kind}: ${describeRejection(result.error)}`,
+            );
+        });
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import type { Interval } from '../../../src/core/kline/interval.ts';
 import { describeRejection, parseKlines } from '../../../src/core/kline/parse.ts';
 import { toRestRow } from '../../../src/core/kline/rest.ts';
 import { dataPath, klineFiles } from '../../fixtures/binance.ts';
 import { aCandle } from '../../fixtures/candles.ts';
 
-const values = (text: string) => parseKlines(text).flatMap((r) => (r.ok ? [r.value] : []));
-const rejections = (text: string) => parseKlines(text).flatMap((r) => (r.ok ? [] : [r.error]));
+const values = (text: string, interval?: Interval) =>
+  parseKlines(text, interval).flatMap((r) => (r.ok ? [r.value] : []));
+const rejections = (text: string, interval?: Interval) =>
+  parseKlines(text, interval).flatMap((r) => (r.ok ? [] : [r.error]));
 
 describe('parseKlines on the recorded Binance data', () => {
   for (const file of klineFiles()) {
@@ -119,5 +122,82 @@ describe('parseKlines on invalid records', () => {
     const results = parseKlines(text);
     assert.equal(results.filter((r) => r.ok).length, 2);
     assert.equal(results.filter((r) => !r.ok).length, 1);
+  });
+});
+
+describe('parseKlines on records of the wrong shape or timing', () => {
+  const HOUR = 3_600_000;
+  const hourly = (i: number) =>
+    aCandle({ openTime: 1726876800000 + i * HOUR, closeTime: 1726876800000 + (i + 1) * HOUR - 1 });
+  const rows = [0, 1, 2].map((i) => toRestRow(hourly(i)));
+  const lines = (rs: readonly unknown[]) => rs.map((r) => JSON.stringify(r)).join('\n');
+  const accepted = (text: string) => values(text).map((k) => k.candle.openTime);
+
+  it('rejects a REST row of 11 or 13 elements and a CSV line of 11 or 13 columns, naming the count', () => {
+    const short = rows[1]!.slice(0, 11);
+    const long = [...rows[1]!, '0'];
+    for (const text of [
+      lines([rows[0], short, rows[2]]),
+      JSON.stringify([rows[0], long, rows[2]]),
+      [rows[0], short, rows[2]].map((r) => r!.join(',')).join('\n'),
+      [rows[0]!.join(','), `${rows[1]!.join(',')},`, rows[2]!.join(',')].join('\n'),
+    ]) {
+      const [r, ...more] = rejections(text);
+      assert.deepEqual(more, []);
+      assert.equal(r!.position.record, 2);
+      assert.match(r!.reason, /has 12 (elements|columns), this one has 1[13]/);
+      assert.deepEqual(accepted(text), [rows[0]![0], rows[2]![0]]);
+    }
+  });
+
+  it('keeps the real row when a malformed one of the same open time comes before or after it', () => {
+    const short = rows[1]!.slice(0, 11);
+    const wrongClose = [...rows[1]!.slice(0, 6), rows[1]![0] + 60_000 - 1, ...rows[1]!.slice(7)];
+    for (const bad of [short, wrongClose])
+      for (const order of [
+        [rows[0], bad, rows[1], rows[2]],
+        [rows[0], rows[1], bad, rows[2]],
+        [bad, rows[0], rows[1], rows[2]],
+      ]) {
+        assert.deepEqual(
+          accepted(lines(order)),
+          rows.map((r) => r[0]),
+          JSON.stringify(order),
+        );
+        assert.equal(rejections(lines(order)).length, 1);
+      }
+  });
+
+  it('rejects a 1h candle opening at 00:01 and a close time of another interval, naming the field', () => {
+    const late = toRestRow(aCandle({ openTime: rows[1]![0] + 60_000, closeTime: rows[1]![6] + 60_000 }));
+    const [misaligned] = rejections(lines([rows[0], late, rows[2]]));
+    assert.equal(misaligned!.field, 'openTime');
+    assert.match(misaligned!.reason, /not the start of a 1h/);
+    const minute = toRestRow(aCandle({ openTime: rows[1]![0], closeTime: rows[1]![0] + 60_000 - 1 }));
+    const [wrongClose] = rejections(lines([minute, ...rows]));
+    assert.equal(wrongClose!.field, 'closeTime');
+    assert.deepEqual(wrongClose!.position, { record: 1, line: 1 });
+  });
+
+  it('checks every record against the interval it is given, and WebSocket payloads against k.i', () => {
+    assert.equal(rejections(lines(rows)).length, 0);
+    assert.equal(rejections(lines(rows), '1m').length, 3);
+    assert.deepEqual(
+      accepted(lines(rows)),
+      rows.map((r) => r[0]),
+    );
+    const [recorded] = readFileSync(dataPath('api-examples/ws-kline-1s-examples.jsonl'), 'utf8').split('\n');
+    const payload = (i: string) => recorded!.replace('"i":"1s"', `"i":"${i}"`);
+    assert.equal(values(payload('1s')).length, 1);
+    const [r] = rejections(payload('1m'));
+    assert.deepEqual([r!.field, r!.reason], ['closeTime', 'candle spans 1000 ms, not one 1m']);
+  });
+
+  it('rejects a microsecond open time that is not a whole millisecond', () => {
+    const micro = (open: string) =>
+      `${open},93576.00000000,93610.93000000,93537.50000000,93610.93000000,8.21827000,1735689659999999,768978.75522470,2631,3.95157000,369757.32652890,0`;
+    assert.equal(values(micro('1735689600000000')).length, 1);
+    const [r] = rejections(micro('1735689600000500'));
+    assert.equal(r!.field, 'openTime');
   });
 });

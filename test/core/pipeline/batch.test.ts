@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { defaultIndicatorConfig, enricher } from '../../../src/core/indicators/index.ts';
-import type { MarketCandle } from '../../../src/core/kline/candle.ts';
+import type { Candle, MarketCandle } from '../../../src/core/kline/candle.ts';
+import type { Interval } from '../../../src/core/kline/interval.ts';
 import { encodeCandle } from '../../../src/core/kline/message.ts';
 import { batchSymbols, processBatch, type InMessage } from '../../../src/core/pipeline/batch.ts';
 import { enrichedPoint, rawPoint } from '../../../src/core/points/point.ts';
 import { toLineProtocol } from '../../../src/core/points/lineProtocol.ts';
+import { malformedFields, seriesWithCopies, type Malformed } from '../../fixtures/arbitraries.ts';
 import { fifteenMinuteWeek } from '../../fixtures/binance.ts';
 
 const e = enricher(defaultIndicatorConfig);
@@ -115,5 +118,62 @@ describe('processBatch', () => {
       'BTCUSDC',
       'ETHUSDC',
     ]);
+  });
+});
+
+describe('processBatch on valid records mixed with malformed copies (property)', () => {
+  const interval = '15m' as const;
+  const symbol = 'BTCUSDC';
+  const record = (value: unknown, i: number): InMessage => ({
+    topic: 'prices-15m',
+    partition: 0,
+    offset: String(i),
+    key: symbol,
+    value: JSON.stringify(value),
+  });
+  /** Copies with a bad candle, and with a well-formed candle of another interval in this topic. */
+  const malformed = (i: Interval, c: Candle): fc.Arbitrary<Malformed> =>
+    fc.oneof(
+      malformedFields(i, c),
+      fc.constant<Malformed>({
+        kind: 'another interval',
+        fields: ['interval'],
+        row: [],
+        value: { ...c, closeTime: c.openTime + 3_600_000 - 1 },
+      }),
+    );
+  const mixed = seriesWithCopies(interval, malformed).chain(({ candles, copies }) => {
+    const records: { value: object; valid: boolean; fields?: readonly string[] }[] = [
+      ...candles.map((c) => ({ value: { symbol, interval, ...c }, valid: true })),
+      ...copies.map(({ copy }) => ({
+        value: { symbol, interval: copy.kind === 'another interval' ? '1h' : interval, ...copy.value },
+        valid: false,
+        fields: copy.fields,
+      })),
+    ];
+    return fc.shuffledSubarray(records, { minLength: records.length, maxLength: records.length });
+  });
+
+  it('stores and enriches the valid candles as without the copies, and dead-letters every copy, saying why', () => {
+    fc.assert(
+      fc.property(mixed, (records) => {
+        const messages = records.map((r, i) => record(r.value, i));
+        const valid = messages.filter((_, i) => records[i]!.valid);
+        const out = processBatch(messages, new Map(), { ...ctx, interval });
+        const alone = processBatch(valid, new Map(), { ...ctx, interval });
+        assert.deepEqual(out.rawLines, alone.rawLines);
+        assert.deepEqual(out.enrichedLines, alone.enrichedLines);
+        assert.deepEqual(out.states, alone.states);
+        assert.deepEqual(
+          out.deadLetters.map((d) => d.message),
+          messages.filter((_, i) => !records[i]!.valid),
+        );
+        out.deadLetters.forEach((d) => {
+          const { fields } = records[Number(d.message.offset)]!;
+          assert.ok(d.problem.reason.length > 0);
+          assert.ok(fields!.includes(d.problem.field ?? ''), `${d.problem.field}: ${d.problem.reason}`);
+        });
+      }),
+    );
   });
 });
