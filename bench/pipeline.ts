@@ -23,8 +23,6 @@
  * BENCH_WARMUP_SECONDS (3), BENCH_NODE_FLAGS (for both children); CRYPTOSTREAM_* in the environment
  * reach the consumer unless the bench sets them. About 3 minutes with the defaults.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { Partitioners, type Producer } from 'kafkajs';
 import { pino } from 'pino';
@@ -34,8 +32,15 @@ import { ensureTopics, makeKafka } from '../src/shell/kafka/client.ts';
 import { dropRun, newRun, type Run } from '../test/shell/pipeline/harness.ts';
 import { services } from '../test/support/services.ts';
 import { candleOf, type BenchInterval } from './synthetic.ts';
+import {
+  child,
+  mb,
+  ours as cliConsumer,
+  percentile,
+  type BatchStored,
+  type Consumed,
+} from './consumerProcess.ts';
 
-const CLI = new URL('../bin/cryptostream.js', import.meta.url).pathname;
 const PEER = new URL('./peer.ts', import.meta.url).pathname;
 const TOTAL = Number(process.env['BENCH_CANDLES'] ?? 200_000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
@@ -46,19 +51,6 @@ const WARMUP = Number(process.env['BENCH_WARMUP_SECONDS'] ?? 3);
 const NODE_FLAGS = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
 const PARTITIONS = 6;
 const SYMBOLS = 500;
-
-/** One stored and committed batch: records [offset, offset + count) of a partition, stored at `time`. */
-type BatchStored = {
-  readonly partition: number;
-  readonly offset: number;
-  readonly count: number;
-  readonly time: number;
-};
-
-const mb = (bytes: number): number => Math.round(bytes / 2 ** 20);
-
-const percentile = (sorted: readonly number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 
 const log = pino({ level: process.env['BENCH_LOG_LEVEL'] ?? 'warn' });
 const { kafka: k, influx } = services();
@@ -101,115 +93,28 @@ const sendAll = async (
   }
 };
 
-type Consumed = {
-  readonly assigned: Promise<number>;
-  readonly batches: BatchStored[];
-  /** Resolves once `count` records were stored and committed. */
-  readonly storedAll: (count: number, timeoutMs: number) => Promise<void>;
-  /** Stops the process; resolves with its peak RSS in bytes. */
-  readonly stop: () => Promise<number>;
-};
-
-/** Peak resident set of a process (kB in /proc/<pid>/status), in bytes. */
-const peakRss = (pid: number): number => {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m === null ? Number.NaN : Number(m[1]) * 1024;
-};
-
-/**
- * A consumer in a child process, followed through its JSON log lines on stdout: 'partitions assigned'
- * (consumption starts) and 'batch stored and committed' (partition, first offset, count, time).
- */
-const child = (args: readonly string[], env: Record<string, string>): Consumed => {
-  const batches: BatchStored[] = [];
-  let stored = 0;
-  let waiting: { count: number; resolve: () => void } | undefined;
-  const proc = spawn(process.execPath, [...NODE_FLAGS, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
-  let onAssigned: (t: number) => void = () => undefined;
-  const assigned = new Promise<number>((resolve) => (onAssigned = resolve));
-  let buffer = '';
-  proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    const parts = (buffer + d).split('\n');
-    buffer = parts.pop() ?? '';
-    for (const line of parts) {
-      if (!line.startsWith('{')) {
-        if (NODE_FLAGS.length > 0) process.stderr.write(`${line}\n`);
-        continue;
-      }
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      const time = Date.parse(String(entry['time']));
-      if (entry['msg'] === 'partitions assigned') onAssigned(time);
-      else if (entry['msg'] === 'batch stored and committed') {
-        const count = Number(entry['count']);
-        batches.push({ partition: Number(entry['partition']), offset: Number(entry['offset']), count, time });
-        stored += count;
-        if (waiting !== undefined && stored >= waiting.count) waiting.resolve();
-      } else if (Number(entry['level']) >= 40) process.stderr.write(`${args.join(' ')}: ${line}\n`);
-    }
-  });
-  const storedAll = (count: number, timeoutMs: number) =>
-    stored >= count
-      ? Promise.resolve()
-      : new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(
-            () => reject(new Error(`stored ${stored} of ${count} records`)),
-            timeoutMs,
-          );
-          waiting = {
-            count,
-            resolve: () => {
-              clearTimeout(timer);
-              resolve();
-            },
-          };
-        });
-  return {
-    assigned,
-    batches,
-    storedAll,
-    stop: async () => {
-      const rss = peakRss(proc.pid!);
-      proc.kill('SIGTERM');
-      await exited;
-      return rss;
-    },
-  };
-};
-
 /** The consumer CLI, configured as a pod is. */
 const ours = (run: Run, interval: BenchInterval, group: string): Consumed =>
-  child([CLI, 'consumer'], {
-    CRYPTOSTREAM_INTERVAL: interval,
-    CRYPTOSTREAM_KAFKA_BROKERS: k.brokers.join(','),
-    CRYPTOSTREAM_TOPIC_PREFIX: run.prefix,
-    CRYPTOSTREAM_CONSUMER_GROUP: group,
-    CRYPTOSTREAM_INFLUX_URL: influx.url,
-    CRYPTOSTREAM_INFLUX_TOKEN: influx.token,
-    CRYPTOSTREAM_INFLUX_ORG: influx.org,
-    CRYPTOSTREAM_INFLUX_BUCKET_RAW: run.raw,
-    CRYPTOSTREAM_INFLUX_BUCKET_ENRICHED: run.enriched,
-    CRYPTOSTREAM_HTTP_PORT: '0',
-    CRYPTOSTREAM_LOG_LEVEL: 'debug',
-  });
+  cliConsumer(run, interval, group, k.brokers, NODE_FLAGS);
 
 /** The bare peer (bench/peer.ts) on `topicRun`'s topic, writing into `run`'s buckets. */
 const peer = (topicRun: Run, run: Run, interval: BenchInterval, group: string, perSymbol: number): Consumed =>
-  child([PEER], {
-    BENCH_PEER_INTERVAL: interval,
-    BENCH_PEER_PER_SYMBOL: String(perSymbol),
-    BENCH_PEER_BROKERS: k.brokers.join(','),
-    BENCH_PEER_TOPIC: `${topicRun.prefix}${interval}`,
-    BENCH_PEER_GROUP: group,
-    BENCH_PEER_INFLUX_URL: influx.url,
-    BENCH_PEER_INFLUX_TOKEN: influx.token,
-    BENCH_PEER_INFLUX_ORG: influx.org,
-    BENCH_PEER_BUCKET_RAW: run.raw,
-    BENCH_PEER_BUCKET_ENRICHED: run.enriched,
-  });
+  child(
+    [PEER],
+    {
+      BENCH_PEER_INTERVAL: interval,
+      BENCH_PEER_PER_SYMBOL: String(perSymbol),
+      BENCH_PEER_BROKERS: k.brokers.join(','),
+      BENCH_PEER_TOPIC: `${topicRun.prefix}${interval}`,
+      BENCH_PEER_GROUP: group,
+      BENCH_PEER_INFLUX_URL: influx.url,
+      BENCH_PEER_INFLUX_TOKEN: influx.token,
+      BENCH_PEER_INFLUX_ORG: influx.org,
+      BENCH_PEER_BUCKET_RAW: run.raw,
+      BENCH_PEER_BUCKET_ENRICHED: run.enriched,
+    },
+    NODE_FLAGS,
+  );
 
 /** Drains `total` records; candles/s from the assignment to the last stored batch. */
 const drain = async (consumer: Consumed, total: number) => {

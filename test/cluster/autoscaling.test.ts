@@ -6,7 +6,7 @@
  *
  * The candles come from the test, not from Binance: a steady load for a minute or two needs more candles than
  * the recorded data holds, so the recorded 15m week of each market is re-timed into a longer 1m series (from 2030 on,
- * after anything a producer fetches). The stream's producers run but publish nothing for those times.
+ * after anything a producer fetches). The stream's producer runs but publishes nothing for those times.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -107,7 +107,7 @@ describe('consumer autoscaling on the one-node cluster', () => {
     const prefix = consumerEnv.find((e) => e.name === 'CRYPTOSTREAM_TOPIC_PREFIX')?.value;
     const group = consumerEnv.find((e) => e.name === 'CRYPTOSTREAM_CONSUMER_GROUP')?.value;
     assert.ok(prefix !== undefined && group !== undefined, 'the consumer names its topic prefix and group');
-    // The test publishes as the stream's producers do: each symbol on the partition the stream assigned it.
+    // The test publishes as the stream's producer does: each symbol on the partition the stream assigned it.
     const { status } = await getJson<{ status: { symbolPartitions: Record<string, number> } }>(
       'cryptostream',
       '-n',
@@ -121,11 +121,11 @@ describe('consumer autoscaling on the one-node cluster', () => {
       `every symbol has a partition of its own: ${JSON.stringify(partitionOf)}`,
     );
     assert.equal((await hpa()).spec.maxReplicas, 4, 'the HPA may scale up to one replica per symbol');
-    const producerEnv = await envOf(childNames(ns, name).producer('1m'));
+    const producerEnv = await envOf(childNames(ns, name).producer);
     assert.equal(
       producerEnv.find((e) => e.name === 'CRYPTOSTREAM_SYMBOL_PARTITIONS')?.value,
       SYMBOLS.map((s) => `${s}:${partitionOf[s]}`).join(','),
-      "the producers publish by the stream's assignment",
+      "the producer publishes by the stream's assignment",
     );
 
     const kafka = new Kafka({

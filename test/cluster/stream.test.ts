@@ -16,6 +16,7 @@ import {
   expectedCount,
   firstStored,
   installOperator,
+  INTERVALS,
   isReady,
   podsIn,
   removeOperator,
@@ -72,7 +73,7 @@ describe('a CryptoStream on the one-node cluster', () => {
   });
 
   it('kubectl apply: Ready; producer, consumer and InfluxDB pods Running, every pod admitted; the PVC Bound', async () => {
-    // Slow answers (each page 8.5 s, within the producers' 10 s timeout) keep the backfill flowing for half a
+    // Slow answers (each page 8.5 s, within the producer's 10 s timeout) keep the backfill flowing for half a
     // minute, so that the next test disturbs it mid-stream.
     binance.fail({ kind: 'delay', ms: 8500 }, 24);
     await apply([streamManifest(c, binance, ns, name)]);
@@ -84,6 +85,15 @@ describe('a CryptoStream on the one-node cluster', () => {
       assert.ok(byComponent(component).length > 0, `a ${component} pod exists`);
       for (const p of byComponent(component)) assert.equal(p.status.phase, 'Running', p.metadata.name);
     }
+    // One producer for both intervals (one rate budget per IP), its pod without an interval label.
+    const producers = byComponent('producer').filter((p) => p.metadata.deletionTimestamp === undefined);
+    assert.equal(producers.length, 1, 'one producer pod for every interval');
+    assert.ok(producers[0]!.metadata.name.startsWith(`${n.producer}-`), producers[0]!.metadata.name);
+    assert.equal(producers[0]!.metadata.labels?.['cryptostream.io/interval'], undefined);
+    assert.equal(
+      producers[0]!.spec.containers[0]!.env?.find((e) => e.name === 'CRYPTOSTREAM_INTERVALS')?.value,
+      INTERVALS.join(','),
+    );
     const pvcs = await getJson<{ items: { status: { phase: string } }[] }>('pvc', '-n', ns);
     assert.equal(pvcs.items.length, 1);
     assert.equal(pvcs.items[0]!.status.phase, 'Bound');

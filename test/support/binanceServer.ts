@@ -1,246 +1,134 @@
 /**
  * A Binance-compatible test server on 127.0.0.1 (or on `host`: the cluster tests use the node address, which
- * pods reach): `GET /api/v3/klines` from the recorded data in `../shared/data/binance` (read in place, never
- * copied). The recordings are USDT pairs; a request for
- * another quote asset of the same base (`BTCUSDC`) is served the `BTCUSDT` candles — same schema,
- * other prices. Every file of a symbol and interval is merged by open time.
+ * pods reach), the one stand-in for Binance. It behaves like the exchange in what a client can observe:
  *
- * Semantics as Binance: `startTime`/`endTime` bound the open times, `limit` defaults to 500 and may be
- * at most 1000, `endTime` alone gives the newest rows up to it; weight 2 per request reported in
- * `x-mbx-used-weight-1m` (fixed UTC minutes). Scripted faults (`fail`) answer the next requests with
- * 429 + Retry-After, 418 + Retry-After, 500, a delay (to provoke client timeouts), a truncated body or
- * a malformed one. Every request is recorded with its arrival time.
+ * Clock: the server has its own clock, `Date.now() + clockOffsetMs` (a negative offset models a host clock
+ * ahead of Binance's). Everything it decides uses it: which candle is closed or open, the weight minute,
+ * ban end times, WebSocket event times and closing events. `GET /api/v3/time` answers `{"serverTime":…}`
+ * (weight 1) and every HTTP answer carries a `Date` header of that clock.
+ *
+ * REST (binance/rest.ts): `GET /api/v3/klines` from the recorded data in `../shared/data/binance` (read in
+ * place, never copied). The recordings are USDT pairs; a request for another quote asset of the same base
+ * (`BTCUSDC`) is served the `BTCUSDT` candles — same schema, other prices. Every file of a symbol and interval
+ * is merged by open time. `startTime`/`endTime` bound the open times, `limit` defaults to 500 and may be at
+ * most 1000, without `startTime` the newest rows (up to `endTime`) come; weight 2 per request reported in
+ * `x-mbx-used-weight-1m` (fixed UTC minutes). Scripted faults (`fail`) answer the next kline requests with
+ * 429 + Retry-After, 418 + Retry-After, 500, a delay (to provoke client timeouts), a truncated body or a
+ * malformed one. Every kline request is recorded with its arrival time.
  *
  * Bad rows (`corrupt`): the rows named are served as a real bad row could look (a non-numeric price, or
- * high below low), always, as an exchange that stored them so would. They are not candles: `candles()`
- * leaves them out.
+ * high below low), always, as an exchange that stored them so would, over REST and in closing events alike.
+ * They are not candles: `candles()` leaves them out.
  *
- * Live mode (`live`): there are no recorded 1s files, so the recorded candles of a symbol at `source`
- * (e.g. the 15m week) are replayed one after another as `interval` candles from `epoch` on, each appearing
- * when its time comes. As on Binance, the candle still open is served too, with the partial values of a
- * candle that has just opened (open = high = low = close, no volume), and its close time in the future.
+ * Live mode (`live`, one replay or several): there are no recorded 1s files, so the recorded candles of a
+ * symbol at `source` (e.g. the 15m week) are replayed one after another as `interval` candles from `epoch`
+ * on, each appearing when its time comes. As on Binance, the candle still open is served too, with partial
+ * values (high, low and close on their way from the open to the final values, part of the volume and
+ * trades) and its close time in the future.
+ *
+ * WebSocket kline streams (binance/klineStreams.ts) on the same port, as Binance serves them: `/ws/<stream>`
+ * and `/stream?streams=…`, updates of the open candle of each live interval (`x` false) and its closing
+ * event (`x` true, the values REST serves), pings, pong timeout, the 24-hour cut, the stream and message
+ * limits. Tests can drop every connection abruptly and delay the closing events.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { Candle } from '../../src/core/kline/candle.ts';
-import { intervalMs, type Interval } from '../../src/core/kline/interval.ts';
-import { toRestRow } from '../../src/core/kline/rest.ts';
-import { parseKlines } from '../../src/core/kline/parse.ts';
-import { binanceDataDir } from '../fixtures/binance.ts';
+import { klineStreams, type StreamConnection } from './binance/klineStreams.ts';
+import { openMarket, type Corruption, type LiveReplay } from './binance/market.ts';
+import { restApi, type Fault, type RecordedRequest } from './binance/rest.ts';
 
-export type Fault =
-  | { readonly kind: 'rate-limit'; readonly retryAfterSeconds: number }
-  | { readonly kind: 'ban'; readonly retryAfterSeconds: number }
-  | { readonly kind: 'server-error' }
-  | { readonly kind: 'delay'; readonly ms: number }
-  | { readonly kind: 'truncated' }
-  | { readonly kind: 'malformed' };
+export type { Corruption, LiveReplay } from './binance/market.ts';
+export type { Fault, RecordedRequest } from './binance/rest.ts';
+export type { ConnectionEnd, StreamConnection } from './binance/klineStreams.ts';
 
-export type RecordedRequest = {
-  readonly time: number;
-  readonly symbol: string;
-  readonly interval: string;
-  readonly startTime?: number;
-  readonly endTime?: number;
-  readonly limit: number;
-  readonly status: number;
-  readonly fault?: Fault['kind'];
+export type BinanceServerOptions = {
+  readonly live?: LiveReplay | readonly LiveReplay[];
+  readonly host?: string;
+  readonly corrupt?: readonly Corruption[];
+  /** Server time = `Date.now() + clockOffsetMs` (default 0). */
+  readonly clockOffsetMs?: number;
+  /** A ping frame every so often (Binance: 20 s, the default). */
+  readonly pingIntervalMs?: number;
+  /** A connection whose ping has no pong this long is closed (Binance: 60 s, the default). */
+  readonly pongTimeoutMs?: number;
+  /** Each connection is closed with a close frame at this age (Binance: 24 h, the default). */
+  readonly connectionLifetimeMs?: number;
+  /** Closing events (`x` true) go out this much later than the close (default 0: right after it). */
+  readonly closingEventDelayMs?: number;
 };
 
 export type BinanceServer = {
+  /** The HTTP base URL; the WebSocket streams are at the same address (`ws://…`). */
   readonly url: string;
+  readonly wsUrl: string;
+  /** The kline requests. */
   readonly requests: readonly RecordedRequest[];
+  /** Every WebSocket connection accepted: when, which streams, when and how it ended. */
+  readonly connections: readonly StreamConnection[];
+  /** The server clock. */
+  serverNow(): number;
   /** Answers the next `times` kline requests with the fault (faults queue up in order). */
   fail(fault: Fault, times?: number): void;
   /** The candles served for a symbol (after the USDC→USDT mapping) and interval (in live mode: until now). */
   candles(symbol: string, interval: string): readonly Candle[];
+  /** Pong frames received over all connections. */
+  pongs(): number;
+  /** Destroys every open WebSocket abruptly, without a close frame (a connection lost mid-candle). */
+  dropConnections(): void;
+  /** From now on, closing events go out `ms` later than the close. */
+  delayClosingEvents(ms: number): void;
   close(): Promise<void>;
 };
 
-const WEIGHT = 2;
+/** Binance's WebSocket rules (`web-socket-streams.md`). */
+const PING_INTERVAL_MS = 20_000;
+const PONG_TIMEOUT_MS = 60_000;
+const CONNECTION_LIFETIME_MS = 24 * 60 * 60_000;
 
-const recordedSymbol = (symbol: string): string => symbol.replace(/(USDC|BUSD|FDUSD)$/, 'USDT');
+/** Room for a request line naming more than 1024 streams, so that the limit, not Node, refuses it. */
+const MAX_HEADER_BYTES = 256 * 1024;
 
-const loadSeries = (symbol: string, interval: string): Candle[] | undefined => {
-  const dir = join(binanceDataDir, symbol, interval);
-  let files: string[];
-  try {
-    files = readdirSync(dir).filter((f) => /\.(json|csv)$/.test(f));
-  } catch {
-    return undefined;
-  }
-  const byOpen = new Map<number, Candle>();
-  for (const file of files)
-    for (const r of parseKlines(readFileSync(join(dir, file), 'utf8')))
-      if (r.ok) byOpen.set(r.value.candle.openTime, r.value.candle);
-  return [...byOpen.values()].sort((a, b) => a.openTime - b.openTime);
-};
-
-/** A row the server always serves corrupted: a non-numeric close, or a high below the low. */
-export type Corruption = {
-  readonly symbol: string;
-  readonly interval: string;
-  readonly openTime: number;
-  readonly kind: 'non-numeric-price' | 'high-below-low';
-};
-
-/** The REST row of a candle corrupted as asked (as JSON text). */
-const corruptRow = (c: Candle, kind: Corruption['kind']): string => {
-  const row: (string | number)[] = toRestRow(c);
-  if (kind === 'non-numeric-price') row[4] = 'NaN';
-  // high (index 2) one step below the low (index 3).
-  else row[2] = (Number(c.low) - 1e-8).toFixed(8);
-  return JSON.stringify(row);
-};
-
-export type LiveReplay = { readonly interval: Interval; readonly source: Interval; readonly epoch: number };
-
-/** The recorded candles re-timed as consecutive `interval` candles from `epoch`, as far as `now` reaches. */
-const liveSeries = (recorded: readonly Candle[], live: LiveReplay, now: number): Candle[] => {
-  const step = intervalMs[live.interval];
-  const count = Math.min(recorded.length, Math.floor((now - live.epoch) / step) + 1);
-  return recorded.slice(0, Math.max(0, count)).map((c, i) => {
-    const openTime = live.epoch + i * step;
-    const closed = { ...c, openTime, closeTime: openTime + step - 1 };
-    return closed.closeTime < now
-      ? closed
-      : {
-          ...closed,
-          high: c.open,
-          low: c.open,
-          close: c.open,
-          volume: '0.00000000',
-          quoteVolume: '0.00000000',
-          trades: 0,
-          takerBuyBase: '0.00000000',
-          takerBuyQuote: '0.00000000',
-        };
-  });
-};
-
-const num = (v: string | null): number | undefined => (v !== null && /^\d+$/.test(v) ? Number(v) : undefined);
-
-export const startBinanceServer = async (
-  options: { live?: LiveReplay; host?: string; corrupt?: readonly Corruption[] } = {},
-): Promise<BinanceServer> => {
-  const corrupt = options.corrupt ?? [];
-  const corruptionOf = (symbol: string, interval: string, openTime: number): Corruption | undefined =>
-    corrupt.find((k) => k.symbol === symbol && k.interval === interval && k.openTime === openTime);
+export const startBinanceServer = async (options: BinanceServerOptions = {}): Promise<BinanceServer> => {
   const host = options.host ?? '127.0.0.1';
-  const cache = new Map<string, Candle[] | undefined>();
-  const recorded = (symbol: string, interval: string): Candle[] | undefined => {
-    const key = `${recordedSymbol(symbol)}/${interval}`;
-    if (!cache.has(key)) cache.set(key, loadSeries(recordedSymbol(symbol), interval));
-    return cache.get(key);
-  };
-  const { live } = options;
-  const series = (symbol: string, interval: string, now = Date.now()): Candle[] | undefined => {
-    if (live === undefined || interval !== live.interval) return recorded(symbol, interval);
-    const source = recorded(symbol, live.source);
-    return source === undefined ? undefined : liveSeries(source, live, now);
-  };
-  const requests: RecordedRequest[] = [];
-  const faults: Fault[] = [];
-  let minute = 0;
-  let weight = 0;
+  const clockOffsetMs = options.clockOffsetMs ?? 0;
+  const serverNow = () => Date.now() + clockOffsetMs;
+  const lives = options.live === undefined ? [] : [options.live].flat();
+  const market = openMarket(lives, options.corrupt ?? []);
+  const rest = restApi(market, serverNow);
+  const streams = klineStreams(market, lives, serverNow, {
+    pingIntervalMs: options.pingIntervalMs ?? PING_INTERVAL_MS,
+    pongTimeoutMs: options.pongTimeoutMs ?? PONG_TIMEOUT_MS,
+    connectionLifetimeMs: options.connectionLifetimeMs ?? CONNECTION_LIFETIME_MS,
+    closingEventDelayMs: options.closingEventDelayMs ?? 0,
+  });
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname !== '/api/v3/klines') {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":-1,"msg":"not found"}');
-      return;
-    }
-    const now = Date.now();
-    if (Math.floor(now / 60_000) !== minute) [minute, weight] = [Math.floor(now / 60_000), 0];
-    weight += WEIGHT;
-    const symbol = url.searchParams.get('symbol') ?? '';
-    const interval = url.searchParams.get('interval') ?? '';
-    const startTime = num(url.searchParams.get('startTime'));
-    const endTime = num(url.searchParams.get('endTime'));
-    const limit = num(url.searchParams.get('limit')) ?? 500;
-    const fault = faults.shift();
-    const record = (status: number) =>
-      requests.push({
-        time: now,
-        symbol,
-        interval,
-        limit,
-        status,
-        ...(startTime === undefined ? {} : { startTime }),
-        ...(endTime === undefined ? {} : { endTime }),
-        ...(fault === undefined ? {} : { fault: fault.kind }),
-      });
-    const headers = {
-      'content-type': 'application/json;charset=UTF-8',
-      'x-mbx-used-weight-1m': String(weight),
-    };
-    const send = (status: number, body: string, extra: Record<string, string> = {}) => {
-      record(status);
-      res.writeHead(status, { ...headers, ...extra }).end(body);
-    };
-    if (fault?.kind === 'rate-limit')
-      return send(
-        429,
-        '{"code":-1003,"msg":"Too much request weight used; current limit is 6000 request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API."}',
-        { 'retry-after': String(fault.retryAfterSeconds) },
-      );
-    if (fault?.kind === 'ban')
-      return send(
-        418,
-        `{"code":-1003,"msg":"Way too much request weight used; IP banned until ${now + fault.retryAfterSeconds * 1000}. Please use WebSocket Streams for live updates to avoid bans."}`,
-        { 'retry-after': String(fault.retryAfterSeconds) },
-      );
-    if (fault?.kind === 'server-error')
-      return send(
-        500,
-        '{"code":-1008,"msg":"Server is currently overloaded with other requests. Please try again in a few minutes."}',
-      );
-    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
-    if (limit < 1 || limit > 1000)
-      return send(400, '{"code":-1130,"msg":"Invalid data sent for a parameter."}');
-    const candles = series(symbol, interval, now);
-    if (candles === undefined) return send(400, '{"code":-1121,"msg":"Invalid symbol."}');
-    const inRange = candles.filter(
-      (c) =>
-        (startTime === undefined || c.openTime >= startTime) &&
-        (endTime === undefined || c.openTime <= endTime),
-    );
-    const page =
-      startTime === undefined && endTime !== undefined ? inRange.slice(-limit) : inRange.slice(0, limit);
-    const body = `[${page
-      .map((c) => {
-        const bad = corruptionOf(symbol, interval, c.openTime);
-        return bad === undefined ? JSON.stringify(toRestRow(c)) : corruptRow(c, bad.kind);
-      })
-      .join(',')}]`;
-    if (fault?.kind === 'truncated')
-      return send(200, body.slice(0, Math.max(1, Math.floor(body.length / 2))));
-    if (fault?.kind === 'malformed')
-      return send(200, body.replace(/"0"\]/, '"0",{"oops":true}]').replace(/^\[\[/, '[["x",'));
-    return send(200, body);
-  };
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      if (!res.headersSent) res.writeHead(500).end(String(e));
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+    rest.handle(req, res).catch((e: unknown) => {
+      res.sendDate = false;
+      if (!res.headersSent) res.writeHead(500, { date: new Date(serverNow()).toUTCString() }).end(String(e));
     });
   });
+  server.on('upgrade', streams.upgrade);
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${port}`,
-    requests,
-    fail: (fault, times = 1) => {
-      for (let i = 0; i < times; i++) faults.push(fault);
-    },
+    wsUrl: `ws://${host}:${port}`,
+    requests: rest.requests,
+    connections: streams.connections,
+    serverNow,
+    fail: (fault, times = 1) => rest.fail(fault, times),
     candles: (symbol, interval) =>
-      (series(symbol, interval) ?? []).filter(
-        (c) => corruptionOf(symbol, interval, c.openTime) === undefined,
+      (market.series(symbol, interval, serverNow()) ?? []).filter(
+        (c) => market.corruptionOf(symbol, interval, c.openTime) === undefined,
       ),
+    pongs: streams.pongs,
+    dropConnections: streams.dropConnections,
+    delayClosingEvents: streams.delayClosingEvents,
     close: () =>
       new Promise<void>((resolve) => {
+        streams.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -44,7 +44,7 @@ export const crd = {
             name: 'Ready',
             type: 'string',
             jsonPath: `${readyColumn}.status`,
-            description: 'The data path (Kafka, InfluxDB, producers, consumers) is ready',
+            description: 'The data path (Kafka, InfluxDB, producer, consumers) is ready',
           },
           {
             name: 'Reason',

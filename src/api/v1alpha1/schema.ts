@@ -446,7 +446,7 @@ export const specSchema: Schema = completeDefaults(
         { minItems: 1, maxItems: 64, 'x-kubernetes-validations': [unique('symbols')] },
       ),
       intervals: arr(
-        'Binance kline intervals to follow; each gets its own topic, producer and consumers.',
+        'Binance kline intervals to follow; each gets its own topic and consumers. One producer follows them all.',
         str('A Binance kline interval.', { enum: intervals }),
         {
           default: ['1m'],
@@ -469,7 +469,7 @@ export const specSchema: Schema = completeDefaults(
             ],
           }),
           backfillFrom: str(
-            'Start of the backfill (RFC 3339, for example 2025-01-01T00:00:00Z). Unset: 24 hours before a producer starts.',
+            'Start of the backfill (RFC 3339, for example 2025-01-01T00:00:00Z). Unset: 24 hours before the producer starts.',
             {
               format: 'date-time',
               maxLength: 64,
@@ -484,7 +484,7 @@ export const specSchema: Schema = completeDefaults(
       grafana,
       networkPolicies,
       producer: obj(
-        'The producers: one Deployment per interval that backfills and follows Binance.',
+        'The producer: one Deployment of one replica that backfills and follows Binance for every interval of the stream, with one request-weight budget (Binance limits it per IP) and one WebSocket. Its calls to Binance are bounded by that budget rather than by the number of intervals, so the default resources do not grow with the intervals; raise the memory limit if the producer of a stream of many symbols and intervals comes near it.',
         {
           resources: resources('producer', ['50m', '64Mi'], ['500m', '256Mi']),
         },

@@ -83,8 +83,9 @@ export const desiredState = (
   ...(cr.spec.grafana.enabled
     ? grafana(cr, defaultImages.grafana, ownPodTemplate(cr, imagePullSecrets), credentials)
     : []),
+  // One producer for every interval (one rate budget per IP); the consumers, per interval.
+  producer(cr, image, ownPodTemplate(cr, imagePullSecrets)),
   ...cr.spec.intervals.flatMap((i) => [
-    producer(cr, image, i, ownPodTemplate(cr, imagePullSecrets)),
     consumer(cr, image, i, ownPodTemplate(cr, imagePullSecrets)),
     consumerAutoscaler(cr, i, kedaInstalled),
     consumerPdb(cr, i),

@@ -38,7 +38,8 @@ export const names = (cr: CryptoStream) => {
     grafana: `${n}-grafana`,
     grafanaProvisioning: `${n}-grafana-provisioning`,
     grafanaDashboards: `${n}-grafana-dashboards`,
-    producer: (i: Interval) => `${n}-producer-${i}`,
+    /** One producer for all the stream's intervals: one rate budget and one WebSocket per IP (issue 14). */
+    producer: `${n}-producer`,
     consumer: (i: Interval) => `${n}-consumer-${i}`,
     workers: `${n}-workers`,
     /** NetworkPolicies of all the stream's pods and of the workers (InfluxDB's and Grafana's take their names). */

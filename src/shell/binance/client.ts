@@ -17,18 +17,15 @@ export const klinesUrl = (baseUrl: string, symbol: string, interval: Interval, p
 };
 
 /**
- * `GET /api/v3/klines` with a timeout covering the whole body. Any network failure (timeout, reset,
- * refused) is an error value, never a throw; the status and body are classified by the pure core.
+ * A GET to Binance with a timeout covering the whole body. Any network failure (timeout, reset, refused)
+ * is an error value, never a throw; the status and body are classified by the pure core.
  */
-export const getKlines = async (
-  baseUrl: string,
-  symbol: string,
-  interval: Interval,
-  page: PageRequest,
+export const getJson = async (
+  url: string,
   timeoutMs: number = DEFAULT_TIMEOUT_MS,
 ): Promise<Result<HttpAnswer, string>> => {
   try {
-    const response = await fetch(klinesUrl(baseUrl, symbol, interval, page), {
+    const response = await fetch(url, {
       signal: AbortSignal.timeout(timeoutMs),
       headers: { accept: 'application/json' },
     });
@@ -43,3 +40,12 @@ export const getKlines = async (
     return err(`network error${e instanceof Error ? ` (${e.message}${cause})` : ''}`);
   }
 };
+
+/** `GET /api/v3/klines` of one page. */
+export const getKlines = (
+  baseUrl: string,
+  symbol: string,
+  interval: Interval,
+  page: PageRequest,
+  timeoutMs?: number,
+): Promise<Result<HttpAnswer, string>> => getJson(klinesUrl(baseUrl, symbol, interval, page), timeoutMs);

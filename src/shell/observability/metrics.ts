@@ -45,6 +45,34 @@ const make = () => {
       labelNames: ['interval', 'field'] as const,
       registers: r,
     }),
+    serverClockOffset: new Gauge({
+      name: 'cryptostream_binance_clock_offset_seconds',
+      help: "Binance's clock minus this host's, as last measured with GET /api/v3/time.",
+      registers: r,
+    }),
+    streamConnections: new Counter({
+      name: 'cryptostream_binance_stream_connections_total',
+      help: 'WebSocket connections to the Binance kline streams, by how they ended (opened, closed by Binance, renewed before the 24 h cut, failed, silent).',
+      labelNames: ['event'] as const,
+      registers: r,
+    }),
+    streamUp: new Gauge({
+      name: 'cryptostream_binance_streams_connected',
+      help: 'Open WebSocket connections to the Binance kline streams.',
+      registers: r,
+    }),
+    streamFinals: new Counter({
+      name: 'cryptostream_binance_stream_finals_total',
+      help: 'Closing kline events (k.x = true) received, by what became of them (published, late: REST had it already, unreadable).',
+      labelNames: ['interval', 'outcome'] as const,
+      registers: r,
+    }),
+    resent: new Counter({
+      name: 'cryptostream_kafka_resent_records_total',
+      help: 'Records sent again after a failed send: each may be a duplicate in the topic (the consumers store it once).',
+      labelNames: ['interval'] as const,
+      registers: r,
+    }),
     consumed: new Counter({
       name: 'cryptostream_candles_consumed_total',
       help: 'Kafka records consumed (valid or not).',

@@ -23,7 +23,8 @@ import { runProducer, type ProducerConfig } from './producer.ts';
 export const producerSpec = {
   symbols: { env: 'CRYPTOSTREAM_SYMBOLS', default: 'BTCUSDC,ETHUSDC,XRPUSDC,SOLUSDC' },
   'symbol-partitions': { env: 'CRYPTOSTREAM_SYMBOL_PARTITIONS' },
-  interval: { env: 'CRYPTOSTREAM_INTERVAL' },
+  intervals: { env: 'CRYPTOSTREAM_INTERVALS' },
+  'stream-url': { env: 'CRYPTOSTREAM_BINANCE_STREAM_URL' },
   ...kafkaSpec,
   'binance-url': { env: 'CRYPTOSTREAM_BINANCE_URL', default: 'https://data-api.binance.vision' },
   from: { env: 'CRYPTOSTREAM_BACKFILL_FROM' },
@@ -33,15 +34,18 @@ export const producerSpec = {
   'log-level': { env: 'CRYPTOSTREAM_LOG_LEVEL', default: 'info' },
 } as const satisfies SettingSpec;
 
-const usage = `Usage: cryptostream producer --interval <interval> [options]
+const usage = `Usage: cryptostream producer --intervals <interval,…> [options]
 
-Publishes the closed Binance klines of each symbol to Kafka (topic <prefix><interval>, key = symbol,
-each symbol on its own partition: --symbol-partitions, else assigned in the order listed):
-backfills from --from (or from where the topic left off; on an empty topic without --from, far enough
-back for the longest warm-up of the --indicators, at least 24 h), then follows live, one page of up to 1000
-candles per request, honouring Retry-After and the request-weight budget. With --to it stops once every
-candle whose open time lies in [from, to) is published. Every flag has an environment variable; the
-flag wins.
+Publishes the closed Binance klines of each symbol at each interval to Kafka (topic <prefix><interval>,
+key = symbol, each symbol on its own partition: --symbol-partitions, else assigned in the order listed).
+One process serves all of a stream's intervals, so one rate budget covers every request it sends.
+Backfills over REST from --from (or from where each topic left off; on an empty topic without --from,
+far enough back for the longest warm-up of the --indicators, at least 24 h), pages of up to 1000 candles,
+honouring Retry-After and the request-weight budget; then follows the WebSocket kline streams (one
+connection for all symbols and intervals, --stream-url, by default the one of --binance-url) and
+publishes each candle on its closing event. REST fills whatever the streams miss (reconnects, late
+events), judging "closed" by Binance's clock. With --to it stops once every candle whose open time lies
+in [from, to) is published (REST only). Every flag has an environment variable; the flag wins.
 
 ${settingsUsage(producerSpec)}`;
 
@@ -50,6 +54,20 @@ export const intervalSetting = (text: string | undefined): Result<Interval, stri
   text !== undefined && isInterval(text)
     ? ok(text)
     : err(`--interval needs a Binance interval (1s 1m … 1w), got ${JSON.stringify(text ?? null)}`);
+
+/** A comma-separated list of intervals, each once, in the order given. */
+export const intervalsSetting = (text: string | undefined): Result<Interval[], string> => {
+  const listed = (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const bad = listed.find((s) => !isInterval(s));
+  if (listed.length === 0 || bad !== undefined)
+    return err(
+      `--intervals needs Binance intervals (1s 1m … 1w), got ${JSON.stringify(bad ?? text ?? null)}`,
+    );
+  return ok([...new Set(listed as Interval[])]);
+};
 
 export const symbolsSetting = (text: string | undefined): Result<string[], string> => {
   const symbols = (text ?? '')
@@ -66,8 +84,8 @@ export const producerConfig = (
   values: Readonly<Record<keyof typeof producerSpec, string | undefined>>,
   now: number,
 ): Result<ProducerConfig & { httpPort: number; logLevel: string }, string> => {
-  const interval = intervalSetting(values.interval);
-  if (!interval.ok) return interval;
+  const intervals = intervalsSetting(values.intervals);
+  if (!intervals.ok) return intervals;
   const symbols = symbolsSetting(values.symbols);
   if (!symbols.ok) return symbols;
   const text = values['symbol-partitions'];
@@ -84,12 +102,17 @@ export const producerConfig = (
   // The consumers' indicators: without --from, every one of them gets its warm-up.
   const indicators = parseIndicatorConfig(values.indicators);
   if (!indicators.ok) return indicators;
-  const start = from.value ?? defaultBackfillFrom(interval.value, warmUpCandles(indicators.value), now);
-  if (to.value !== undefined && to.value <= start) return err('--to must be after --from');
+  const warmUp = warmUpCandles(indicators.value);
+  const start = Object.fromEntries(
+    intervals.value.map((i) => [i, from.value ?? defaultBackfillFrom(i, warmUp, now)]),
+  ) as Record<Interval, number>;
+  if (to.value !== undefined && intervals.value.some((i) => to.value! <= start[i]))
+    return err('--to must be after --from');
   return ok({
     symbols: symbols.value,
     ...(assigned === undefined ? {} : { symbolPartitions: assigned.value }),
-    interval: interval.value,
+    intervals: intervals.value,
+    ...(values['stream-url'] === undefined ? {} : { streamUrl: values['stream-url'] }),
     ...kafka.value,
     binanceUrl: values['binance-url'] ?? '',
     from: start,
@@ -119,7 +142,10 @@ export const run = async (argv: readonly string[]): Promise<number> => {
   const release = onShutdown(log, () => stop.abort());
   try {
     const counts = await runProducer(config.value, log, stop.signal, () => (ready = true));
-    log.info({ interval: config.value.interval, counts: Object.fromEntries(counts) }, 'producer stopped');
+    log.info(
+      { counts: Object.fromEntries([...counts].map(([i, c]) => [i, Object.fromEntries(c)])) },
+      'producer stopped',
+    );
     return EXIT_OK;
   } catch (e) {
     if (e instanceof KafkaUnreachable) {

@@ -1,33 +1,39 @@
 import { backoffDelay } from '../../core/binance/budget.ts';
-import { alignCursor, planPage, settlePage } from '../../core/binance/page.ts';
+import {
+  marketKey,
+  openTimeOf,
+  readStreamMessage,
+  streamGrace,
+  takeRun,
+  type Settled,
+} from '../../core/binance/live.ts';
+import { planPage, settlePage } from '../../core/binance/page.ts';
 import { classifyKlines, type KlinesOutcome } from '../../core/binance/response.ts';
+import { combinedStreamUrls, klineStream, streamBaseOf } from '../../core/binance/streams.ts';
 import { intervalMs, type Interval } from '../../core/kline/interval.ts';
-import { encodeCandle } from '../../core/kline/message.ts';
-import { publishingPartitions, type SymbolPartitions } from '../../core/kline/partitions.ts';
-import { fetchedDeadLetter } from '../../core/pipeline/deadLetter.ts';
+import type { SymbolPartitions } from '../../core/kline/partitions.ts';
 import { getKlines } from '../binance/client.ts';
 import { gateOf, recordOutcome } from '../binance/gate.ts';
-import {
-  awaitKafka,
-  dlqTopicOf,
-  ensureTopics,
-  intervalTopics,
-  lastPublished,
-  makeKafka,
-  makeProducer,
-  topicOf,
-  type KafkaOptions,
-} from '../kafka/client.ts';
+import { openKlineStreams } from '../binance/klineStreams.ts';
+import { serverClock, type ServerClock } from '../binance/serverClock.ts';
+import { awaitKafka, makeKafka, makeProducer, type KafkaOptions } from '../kafka/client.ts';
 import type { Logger } from '../observability/logger.ts';
 import { metrics } from '../observability/metrics.ts';
 import { sleep } from '../observability/sleep.ts';
+import { countsOf, openMarkets, type BackfillFrom, type MarketState, type SymbolCounts } from './markets.ts';
+import { publisher, type Publish } from './publisher.ts';
+
+export type { SymbolCounts } from './markets.ts';
 
 export type ProducerConfig = KafkaOptions & {
   readonly symbols: readonly string[];
-  readonly interval: Interval;
+  /** Every interval of the stream: one process, one rate budget and one WebSocket for all of them. */
+  readonly intervals: readonly Interval[];
   readonly binanceUrl: string;
-  /** Start of the backfill (ms). */
-  readonly from: number;
+  /** The WebSocket base of the kline streams; by default the one that goes with `binanceUrl`. */
+  readonly streamUrl?: string;
+  /** Start of the backfill (ms), for every interval or per interval. */
+  readonly from: BackfillFrom;
   /** Whether `from` was asked for (else it is the default: `defaultBackfillFrom`, the indicators' warm-up). */
   readonly fromExplicit: boolean;
   /** Exclusive end of the open times to publish; without it the producer runs live. */
@@ -35,216 +41,222 @@ export type ProducerConfig = KafkaOptions & {
   readonly timeoutMs?: number;
   /** The partition of each symbol (the operator's assignment); without it, assigned in the order listed. */
   readonly symbolPartitions?: SymbolPartitions;
+  /** Replace each stream connection this long after it opened (default: 10 min before Binance's 24 h cut). */
+  readonly streamRenewAfterMs?: number;
 };
 
-/** Per symbol: closed candles received, published, and rows rejected (sent to the dead-letter topic). */
-export type SymbolCounts = { fetched: number; published: number; rejected: number };
+/** Closing stream events kept per market while REST catches up; later ones are fetched over REST instead. */
+const MAX_PENDING = 10_000;
 
-type Cursor = { symbol: string; cursor: number; dueAt: number; attempt: number; done: boolean };
-
-/** Margin after a candle's close before asking for it: Binance needs a moment to store it. */
+/** Margin after a candle's close before a bounded run asks REST for it: Binance needs a moment to store it. */
 const closeMargin = (interval: Interval): number => Math.min(2000, Math.max(250, intervalMs[interval] / 50));
 
 /**
- * Where each symbol starts: a bounded run (`to`) starts at `from`; a live run resumes after the newest
- * candle in the topic when that is later than `from` (or when `from` was not given), so restarts
- * neither skip nor repeat.
- */
-const startCursors = async (
-  config: ProducerConfig,
-  published: () => Promise<Map<string, number>>,
-  now: number,
-): Promise<Cursor[]> => {
-  const step = intervalMs[config.interval];
-  const from = alignCursor(config.interval, config.from);
-  const last = config.to === undefined ? await published() : new Map<string, number>();
-  return config.symbols.map((symbol) => {
-    const resume = last.get(symbol);
-    const cursor =
-      resume === undefined ? from : config.fromExplicit ? Math.max(from, resume + step) : resume + step;
-    return { symbol, cursor, dueAt: now, attempt: 0, done: false };
-  });
-};
-
-/**
- * The producer loop: one cursor per symbol (the next open time to fetch). Backfill and live are the same
- * loop: fetch pages of closed candles from the cursor, publish them, advance; once caught up, sleep until
- * the next candle closes. Retry-After, the weight budget and backoff pace the requests; no answer of
- * Binance ends the loop. Returns the counts per symbol when `to` is reached or the signal aborts.
+ * The producer: every symbol at every interval of a stream, each market with its own cursor (the next
+ * open time to publish). Live candles come from Binance's WebSocket kline streams — one connection for
+ * all markets — and are published on their closing event (`k.x = true`), in order, exactly once. REST
+ * fills everything else: the backfill, and whatever the streams did not deliver in time (a reconnect, a
+ * late or lost closing event), judging "closed" by Binance's clock, not this host's. All requests of the
+ * process share one gate per Binance host (Retry-After of a 429 or 418, the weight budget). With `to`
+ * the run is bounded, REST only, and ends once every market reached it. Returns the counts by interval
+ * and symbol when the run ends or the signal aborts.
  */
 export const runProducer = async (
   config: ProducerConfig,
   log: Logger,
   signal: AbortSignal,
   onReady: () => void = () => undefined,
-): Promise<Map<string, SymbolCounts>> => {
-  const m = metrics();
-  const topic = topicOf(config.topicPrefix, config.interval);
-  const dlqTopic = dlqTopicOf(topic);
-  const interval = config.interval;
-  const source = new URL(config.binanceUrl).host;
-  const counts = new Map(config.symbols.map((s) => [s, { fetched: 0, published: 0, rejected: 0 }]));
+): Promise<Map<Interval, Map<string, SymbolCounts>>> => {
   await awaitKafka(config.brokers, config.security, config.connectTimeoutMs, signal);
-  if (signal.aborted) return counts;
-  const kafka = makeKafka(config.brokers, `producer-${interval}`, log, config.security);
-  const admin = kafka.admin();
-  await admin.connect();
-  let partitionOf: SymbolPartitions;
-  try {
-    const { data, dlq } = intervalTopics(config, interval);
-    const created = await ensureTopics(admin, [data, dlq]);
-    if (created.length > 0) log.info({ topics: created }, 'created the missing topics');
-    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-    const partitions = publishingPartitions(
-      config.symbols,
-      config.symbolPartitions,
-      metadata.topics[0]?.partitions.length ?? 0,
-    );
-    if (!partitions.ok) throw new Error(`topic ${topic}: ${partitions.error}`);
-    partitionOf = partitions.value;
-    log.info({ topic, partitions: partitionOf }, "each symbol's partition");
-  } finally {
-    await admin.disconnect();
-  }
+  if (signal.aborted) return new Map();
+  const kafka = makeKafka(config.brokers, 'producer', log, config.security);
+  const markets = await openMarkets(kafka, config, log, Date.now());
   const producer = makeProducer(kafka);
   await producer.connect();
+  const gate = gateOf(config.binanceUrl);
+  const clock = serverClock(config.binanceUrl, gate, log, config.timeoutMs);
+  const live = config.to === undefined;
+  const wake = waker();
+  const stopStreams = new AbortController();
   try {
-    const cursors = await startCursors(config, () => lastPublished(kafka, topic, config.symbols), Date.now());
-    for (const c of cursors)
-      log.info({ symbol: c.symbol, interval, topic, cursor: new Date(c.cursor).toISOString() }, 'start');
+    await clock.sync(true);
+    if (live) followStreams(config, markets, log, wake, AbortSignal.any([signal, stopStreams.signal]));
     onReady();
-    const gate = gateOf(config.binanceUrl);
+    const publish = publisher(producer, new URL(config.binanceUrl).host, log);
     while (!signal.aborted) {
-      const active = cursors.filter((c) => !c.done);
+      const active = markets.filter((m) => !m.done);
       if (active.length === 0) break;
+      for (const m of active) if (m.pending.has(m.cursor)) await publishStreamed(m, publish);
+      await clock.sync();
       const next = active.reduce((a, b) => (b.dueAt < a.dueAt ? b : a));
-      const now = Date.now();
-      const wake = Math.max(next.dueAt, gate.openAt);
-      if (wake > now) {
-        await sleep(wake - now, signal);
+      const wait = Math.max(next.dueAt, gate.openAt) - Date.now();
+      if (wait > 0) {
+        await wake.sleep(wait, signal);
         continue;
       }
-      const plan = planPage({
-        interval,
-        cursor: next.cursor,
-        now,
-        ...(config.to === undefined ? {} : { to: config.to }),
-      });
-      if (plan.kind === 'done') {
-        next.done = true;
-        log.info({ symbol: next.symbol, interval, topic }, 'range published');
-        continue;
-      }
-      if (plan.kind === 'wait') {
-        next.dueAt = plan.until + closeMargin(interval);
-        continue;
-      }
-      const { request } = plan;
-      const started = Date.now();
-      const answer = await getKlines(config.binanceUrl, next.symbol, interval, request, config.timeoutMs);
-      const outcome: KlinesOutcome = answer.ok
-        ? classifyKlines(answer.value, interval, Date.now())
-        : { kind: 'retryable', reason: answer.error };
-      recordOutcome(gate, outcome, Date.now());
-      m.binanceRequests.inc({ outcome: outcome.kind });
-      if (outcome.usedWeight !== undefined) m.usedWeight.set(outcome.usedWeight);
-      const context = {
-        symbol: next.symbol,
-        interval,
-        startTime: request.startTime,
-        latency: Date.now() - started,
-      };
-      if (outcome.kind !== 'klines') {
-        if (outcome.kind === 'rate-limited' || outcome.kind === 'banned') {
-          m.rateLimited.inc({ status: outcome.kind === 'banned' ? '418' : '429' });
-          log.warn(
-            { ...context, retryAfterMs: outcome.retryAfterMs },
-            `Binance ${outcome.kind}: no request until Retry-After expires`,
-          );
-        } else {
-          next.attempt += 1;
-          next.dueAt =
-            Date.now() +
-            backoffDelay(
-              next.attempt,
-              Math.random(),
-              outcome.kind === 'fatal' ? { baseMs: 30_000, maxMs: 300_000 } : undefined,
-            );
-          log[outcome.kind === 'fatal' ? 'error' : 'warn'](
-            { ...context, reason: outcome.reason, attempt: next.attempt },
-            `Binance answer ${outcome.kind}; retrying after a backoff`,
-          );
-        }
-        continue;
-      }
-      const page = settlePage(interval, request, outcome, Date.now(), config.to);
-      const candles = page.publish;
-      const count = counts.get(next.symbol)!;
-      count.fetched += candles.length;
-      m.fetched.inc({ symbol: next.symbol, interval }, candles.length);
-      if (candles.length > 0 || page.deadLetters.length > 0) {
-        const market = { symbol: next.symbol, interval };
-        try {
-          // One request: the page's candles and its bad rows are published together or not at all.
-          await producer.sendBatch({
-            topicMessages: [
-              {
-                topic,
-                messages: candles.map((c) => {
-                  const msg = encodeCandle({ ...c, ...market }, source);
-                  return {
-                    key: msg.key,
-                    value: msg.value,
-                    headers: { ...msg.headers },
-                    partition: partitionOf[next.symbol]!,
-                  };
-                }),
-              },
-              {
-                topic: dlqTopic,
-                messages: page.deadLetters.map((r) => {
-                  const d = fetchedDeadLetter(r, market, source);
-                  return { key: d.key, value: d.value, headers: { ...d.headers } };
-                }),
-              },
-            ].filter((t) => t.messages.length > 0),
-          });
-        } catch (e) {
-          next.attempt += 1;
-          next.dueAt = Date.now() + backoffDelay(next.attempt, Math.random());
-          log.error(
-            { ...context, topic, err: e },
-            'publishing failed; fetching the page again after a backoff',
-          );
-          continue;
-        }
-        count.published += candles.length;
-        m.published.inc({ symbol: next.symbol, interval }, candles.length);
-        for (const r of page.deadLetters) {
-          count.rejected += 1;
-          m.rejectedKlines.inc({ interval, field: r.problem.field ?? '' });
-          log.warn(
-            {
-              ...context,
-              openTime: new Date(r.openTime).toISOString(),
-              field: r.problem.field,
-              reason: r.problem.reason,
-              row: r.row,
-              topic: dlqTopic,
-            },
-            'invalid kline row from Binance sent to the dead-letter topic; the valid candles of its page are published',
-          );
-        }
-      }
-      const { cursor } = page;
-      log.debug({ ...context, topic, count: candles.length, cursor }, 'page published');
-      next.attempt = 0;
-      // At the live edge with the newest closed candle not served yet: ask again shortly.
-      next.dueAt = cursor === next.cursor ? Date.now() + closeMargin(interval) : Date.now();
-      next.cursor = cursor;
+      await restStep(next, config, clock, publish, log);
     }
   } finally {
+    stopStreams.abort();
     await producer.disconnect();
   }
-  return counts;
+  return countsOf(markets);
+};
+
+/** Lets a closing stream event cut short the loop's sleep. */
+const waker = () => {
+  let nudge = new AbortController();
+  return {
+    wake: () => nudge.abort(),
+    sleep: async (ms: number, signal: AbortSignal) => {
+      await sleep(ms, AbortSignal.any([signal, nudge.signal]));
+      if (nudge.signal.aborted) nudge = new AbortController();
+    },
+  };
+};
+
+/** Subscribes every market's kline stream and files each closing event under its market. */
+const followStreams = (
+  config: ProducerConfig,
+  markets: readonly MarketState[],
+  log: Logger,
+  wake: { wake: () => void },
+  signal: AbortSignal,
+): void => {
+  const m = metrics();
+  const byKey = new Map(markets.map((s) => [marketKey(s), s]));
+  const base = config.streamUrl ?? streamBaseOf(config.binanceUrl);
+  const urls = combinedStreamUrls(
+    base,
+    markets.map((s) => klineStream(s.symbol, s.interval)),
+  );
+  const streams = openKlineStreams(urls, {
+    log,
+    signal,
+    ...(config.streamRenewAfterMs === undefined ? {} : { renewAfterMs: config.streamRenewAfterMs }),
+    onOpen: () => undefined,
+    onMessage: (text) => {
+      const event = readStreamMessage(text);
+      if (event.kind === 'update') return;
+      if (event.kind === 'shutdown') {
+        log.info('Binance announced a server shutdown; renewing the stream connections');
+        return streams.renew();
+      }
+      const market = event.kind === 'final' ? byKey.get(marketKey(event.market)) : undefined;
+      if (event.kind === 'unreadable' || market === undefined) {
+        m.streamFinals.inc({ interval: market?.interval ?? '', outcome: 'unreadable' });
+        return log.warn(
+          {
+            reason: event.kind === 'unreadable' ? event.reason : 'no such market',
+            message: text.slice(0, 300),
+          },
+          'unreadable kline stream message; REST will fetch what it should have said',
+        );
+      }
+      const openTime = openTimeOf(event.settled);
+      if (openTime < market.cursor) return m.streamFinals.inc({ interval: market.interval, outcome: 'late' });
+      if (market.pending.size < MAX_PENDING) market.pending.set(openTime, event.settled);
+      if (openTime === market.cursor) wake.wake();
+    },
+  });
+};
+
+/** Publishes the closing events that continue a market's cursor. */
+const publishStreamed = async (market: MarketState, publish: Publish): Promise<void> => {
+  if (market.dueAt > Date.now() && market.attempt > 0) return; // backing off after a failed send
+  const { run, cursor } = takeRun(market.interval, market.cursor, market.pending);
+  if (!(await publish(market, run, 'stream'))) return backOff(market);
+  metrics().streamFinals.inc({ interval: market.interval, outcome: 'published' }, run.length);
+  advance(market, cursor);
+  market.attempt = 0;
+  market.dueAt = Math.min(market.dueAt, Date.now());
+};
+
+/** Moves the cursor and forgets the closing events it passed. */
+const advance = (market: MarketState, cursor: number): void => {
+  for (const t of market.pending.keys()) if (t < cursor) market.pending.delete(t);
+  market.cursor = cursor;
+};
+
+const backOff = (market: MarketState, fatal = false): void => {
+  market.attempt += 1;
+  market.dueAt =
+    Date.now() +
+    backoffDelay(market.attempt, Math.random(), fatal ? { baseMs: 30_000, maxMs: 300_000 } : undefined);
+};
+
+/**
+ * One REST step of a market: fetch the next page of candles that are closed by Binance's clock (live: a
+ * grace period after the close, for the stream to say it first), publish it, advance. Waits when there is
+ * nothing to fetch yet, stops at `to`.
+ */
+const restStep = async (
+  market: MarketState,
+  config: ProducerConfig,
+  clock: ServerClock,
+  publish: Publish,
+  log: Logger,
+): Promise<void> => {
+  const m = metrics();
+  const { interval, symbol } = market;
+  const live = config.to === undefined;
+  const margin = live ? streamGrace(interval) : closeMargin(interval);
+  const plan = planPage({
+    interval,
+    cursor: market.cursor,
+    now: clock.now() - margin,
+    ...(config.to === undefined ? {} : { to: config.to }),
+  });
+  if (plan.kind === 'done') {
+    market.done = true;
+    log.info({ symbol, interval, topic: market.topic }, 'range published');
+    return;
+  }
+  if (plan.kind === 'wait') {
+    // Ask REST only if the stream has not delivered the candle a grace period after its close.
+    market.dueAt = clock.localTimeOf(plan.until + margin);
+    return;
+  }
+  const { request } = plan;
+  const started = Date.now();
+  const answer = await getKlines(config.binanceUrl, symbol, interval, request, config.timeoutMs);
+  const outcome: KlinesOutcome = answer.ok
+    ? classifyKlines(answer.value, interval, Date.now())
+    : { kind: 'retryable', reason: answer.error };
+  const gate = gateOf(config.binanceUrl);
+  recordOutcome(gate, outcome, Date.now());
+  m.binanceRequests.inc({ outcome: outcome.kind });
+  if (outcome.usedWeight !== undefined) m.usedWeight.set(outcome.usedWeight);
+  const context = { symbol, interval, startTime: request.startTime, latency: Date.now() - started };
+  if (outcome.kind === 'rate-limited' || outcome.kind === 'banned') {
+    m.rateLimited.inc({ status: outcome.kind === 'banned' ? '418' : '429' });
+    log.warn(
+      { ...context, retryAfterMs: outcome.retryAfterMs },
+      `Binance ${outcome.kind}: no request of any interval until Retry-After expires`,
+    );
+    return;
+  }
+  if (outcome.kind !== 'klines') {
+    backOff(market, outcome.kind === 'fatal');
+    log[outcome.kind === 'fatal' ? 'error' : 'warn'](
+      { ...context, reason: outcome.reason, attempt: market.attempt },
+      `Binance answer ${outcome.kind}; retrying after a backoff`,
+    );
+    return;
+  }
+  // Closed by Binance's clock; never the candle still open.
+  const page = settlePage(interval, request, outcome, clock.now(), config.to);
+  const settled: Settled[] = [
+    ...page.publish.map((candle): Settled => ({ kind: 'candle', candle })),
+    ...page.deadLetters.map((row): Settled => ({ kind: 'rejected', row })),
+  ].sort((a, b) => openTimeOf(a) - openTimeOf(b));
+  if (!(await publish(market, settled, 'rest'))) return backOff(market);
+  log.debug(
+    { ...context, topic: market.topic, count: settled.length, cursor: page.cursor },
+    'page published',
+  );
+  market.attempt = 0;
+  // At the live edge with the newest closed candle not served yet: ask again shortly.
+  market.dueAt = page.cursor === market.cursor ? Date.now() + closeMargin(interval) : Date.now();
+  advance(market, page.cursor);
 };

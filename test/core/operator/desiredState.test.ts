@@ -61,11 +61,10 @@ describe('desiredState of a CryptoStream', () => {
       'ConfigMap/demo-grafana-dashboards',
       'Service/demo-grafana',
       'Deployment/demo-grafana',
-      'Deployment/demo-producer-1m',
+      'Deployment/demo-producer',
       'Deployment/demo-consumer-1m',
       'HorizontalPodAutoscaler/demo-consumer-1m',
       'PodDisruptionBudget/demo-consumer-1m',
-      'Deployment/demo-producer-1h',
       'Deployment/demo-consumer-1h',
       'HorizontalPodAutoscaler/demo-consumer-1h',
       'PodDisruptionBudget/demo-consumer-1h',
@@ -126,10 +125,68 @@ describe('desiredState of a CryptoStream', () => {
   });
 });
 
+describe('the producer of a stream (issue 14: one rate budget per IP)', () => {
+  const cr = aCryptoStream({ intervals: ['1s', '1m', '15m'] });
+  const children = desiredState(cr, inputs);
+  const producers = children.filter((c) => c.kind === 'Deployment' && c.metadata.name.includes('-producer'));
+  const producer = byKindAndName(children, 'Deployment/demo-producer');
+  type Labelled = { spec: { selector: { matchLabels: Record<string, string> }; strategy: unknown } };
+
+  it('is one Deployment for all the intervals, while each interval keeps its consumers', () => {
+    assert.deepEqual(producers.map(kindAndName), ['Deployment/demo-producer']);
+    for (const interval of ['1s', '1m', '15m']) {
+      const consumer = byKindAndName(children, `Deployment/demo-consumer-${interval}`);
+      assert.equal(envOf(consumer)['CRYPTOSTREAM_INTERVAL'], interval);
+      assert.equal(consumer.metadata.labels?.['cryptostream.io/interval'], interval);
+    }
+  });
+
+  it('follows every interval of the stream (CRYPTOSTREAM_INTERVALS, in the order of spec.intervals), none alone', () => {
+    const env = envOf(producer);
+    assert.equal(env['CRYPTOSTREAM_INTERVALS'], '1s,1m,15m');
+    assert.equal(env['CRYPTOSTREAM_INTERVAL'], undefined, 'the one-interval variable is gone');
+    assert.equal(env['CRYPTOSTREAM_SYMBOLS'], 'BTCUSDC,ETHUSDC');
+    assert.equal(env['CRYPTOSTREAM_SYMBOL_PARTITIONS'], 'BTCUSDC:0,ETHUSDC:1', 'the same in every topic');
+  });
+
+  it('is one replica, replaced (Recreate), whose labels and selector name no interval', () => {
+    assert.equal((producer as Workload).spec.replicas, 1);
+    assert.deepEqual((producer as Child & Labelled).spec.strategy, { type: 'Recreate' });
+    const selector = {
+      'app.kubernetes.io/name': 'cryptostream',
+      'app.kubernetes.io/instance': 'demo',
+      'app.kubernetes.io/component': 'producer',
+      'cryptostream.io/stream': 'demo',
+    };
+    assert.deepEqual((producer as Child & Labelled).spec.selector.matchLabels, selector);
+    assert.deepEqual(producer.metadata.labels, {
+      ...selector,
+      'app.kubernetes.io/part-of': 'cryptostream',
+      'app.kubernetes.io/managed-by': 'cryptostream-operator',
+    });
+    const template = (producer as Child & { spec: { template: { metadata: { labels: object } } } }).spec
+      .template;
+    assert.deepEqual(template.metadata.labels, producer.metadata.labels);
+  });
+
+  it('changes with the intervals, keeping its name: an interval added or removed restarts the one producer', () => {
+    const fewer = byKindAndName(
+      desiredState(aCryptoStream({ intervals: ['1m'] }), inputs),
+      'Deployment/demo-producer',
+    );
+    assert.equal(envOf(fewer)['CRYPTOSTREAM_INTERVALS'], '1m');
+    assert.deepEqual(
+      (fewer as Child & Labelled).spec.selector,
+      (producer as Child & Labelled).spec.selector,
+      'the selector, which cannot change, stays',
+    );
+  });
+});
+
 describe('the workers of each interval', () => {
   const cr = aCryptoStream({ intervals: ['15m'], binance: { backfillFrom: '2025-01-01T00:00:00Z' } });
   const children = desiredState(cr, inputs);
-  const producer = byKindAndName(children, 'Deployment/demo-producer-15m');
+  const producer = byKindAndName(children, 'Deployment/demo-producer');
   const consumer = byKindAndName(children, 'Deployment/demo-consumer-15m');
 
   it('run the operator image with the role as the only argument', () => {
@@ -141,7 +198,7 @@ describe('the workers of each interval', () => {
   it('run the image of spec.image when the stream names one', () => {
     const own = desiredState(aCryptoStream({ image: 'registry.local/cs:dev' }), inputs);
     assert.equal(
-      podSpecOf(byKindAndName(own, 'Deployment/demo-producer-1m')).containers[0]!.image,
+      podSpecOf(byKindAndName(own, 'Deployment/demo-producer')).containers[0]!.image,
       'registry.local/cs:dev',
     );
   });
@@ -150,7 +207,7 @@ describe('the workers of each interval', () => {
     assert.deepEqual(envOf(producer), {
       CRYPTOSTREAM_SYMBOLS: 'BTCUSDC,ETHUSDC',
       CRYPTOSTREAM_SYMBOL_PARTITIONS: 'BTCUSDC:0,ETHUSDC:1',
-      CRYPTOSTREAM_INTERVAL: '15m',
+      CRYPTOSTREAM_INTERVALS: '15m',
       CRYPTOSTREAM_KAFKA_BROKERS: 'demo-kafka-bootstrap.markets.svc:9092',
       CRYPTOSTREAM_TOPIC_PREFIX: 'prices-',
       CRYPTOSTREAM_TOPIC_PARTITIONS: '4',
@@ -163,12 +220,11 @@ describe('the workers of each interval', () => {
     });
   });
 
-  it('set only variables the worker commands read', () => {
-    const read = new Set([
-      ...Object.values(producerSpec).map((s) => s.env),
-      ...Object.values(consumerSpec).map((s) => s.env),
-      'NODE_OPTIONS',
-    ]);
+  it('set only variables their own command reads', () => {
+    const read = {
+      producer: new Set<string>([...Object.values(producerSpec).map((s) => s.env), 'NODE_OPTIONS']),
+      consumer: new Set<string>([...Object.values(consumerSpec).map((s) => s.env), 'NODE_OPTIONS']),
+    };
     const external = desiredState(
       aCryptoStream({
         kafka: {
@@ -183,12 +239,17 @@ describe('the workers of each interval', () => {
       inputs,
     );
     const workers = [...children, ...external].filter(
-      (c) => c.kind === 'Deployment' && /-(producer|consumer)-/.test(c.metadata.name),
+      (c) => c.kind === 'Deployment' && /-(producer|consumer)(-|$)/.test(c.metadata.name),
     );
     assert.equal(workers.length, 4);
-    for (const w of workers)
+    for (const w of workers) {
+      const role = podSpecOf(w).containers[0]!.args![0] as 'producer' | 'consumer';
       for (const e of podSpecOf(w).containers[0]!.env)
-        assert.ok(read.has(e.name), `${kindAndName(w)} sets ${e.name}, which no worker reads`);
+        assert.ok(
+          read[role].has(e.name),
+          `${kindAndName(w)} sets ${e.name}, which the ${role} does not read`,
+        );
+    }
   });
 
   it('configure the consumer with InfluxDB, its token from the Secret and the indicator periods as JSON', () => {
@@ -292,14 +353,11 @@ describe('consumer replicas and partitions', () => {
     assert.deepEqual(hpaRange(aCryptoStream({ symbols: majors, ...autoscaling(2, 3) })), [2, 3]);
   });
 
-  it('give every symbol its own partition of every topic, the same in the producers and the status', () => {
+  it('give every symbol its own partition of every topic, the same in the producer and the status', () => {
     const cr = aCryptoStream({ symbols: majors, intervals: ['1m', '1h'] });
-    const children = desiredState(cr, inputs);
-    for (const interval of ['1m', '1h'])
-      assert.equal(
-        envOf(byKindAndName(children, `Deployment/demo-producer-${interval}`)).CRYPTOSTREAM_SYMBOL_PARTITIONS,
-        'BTCUSDC:0,ETHUSDC:1,XRPUSDC:2,SOLUSDC:3',
-      );
+    const env = envOf(byKindAndName(desiredState(cr, inputs), 'Deployment/demo-producer'));
+    assert.equal(env.CRYPTOSTREAM_INTERVALS, '1m,1h', "one producer publishes to both intervals' topics");
+    assert.equal(env.CRYPTOSTREAM_SYMBOL_PARTITIONS, 'BTCUSDC:0,ETHUSDC:1,XRPUSDC:2,SOLUSDC:3');
     assert.deepEqual(nextStatus(cr, [], [], NOW).symbolPartitions, {
       BTCUSDC: 0,
       ETHUSDC: 1,
@@ -312,7 +370,7 @@ describe('consumer replicas and partitions', () => {
     const cr = aCryptoStream({ symbols: ['SOLUSDC', 'BNBUSDC', 'BTCUSDC'] });
     const stored = { ...cr, status: { symbolPartitions: { BTCUSDC: 0, ETHUSDC: 1, SOLUSDC: 3 } } };
     assert.equal(
-      envOf(byKindAndName(desiredState(stored, inputs), 'Deployment/demo-producer-1m'))
+      envOf(byKindAndName(desiredState(stored, inputs), 'Deployment/demo-producer'))
         .CRYPTOSTREAM_SYMBOL_PARTITIONS,
       'SOLUSDC:3,BNBUSDC:2,BTCUSDC:0',
     );

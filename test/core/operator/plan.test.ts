@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { kindAndName } from '../../../src/core/operator/child.ts';
+import { kindAndName, metaFor, selectorLabels } from '../../../src/core/operator/child.ts';
 import { desiredState } from '../../../src/core/operator/desiredState.ts';
 import type { Child } from '../../../src/core/operator/child.ts';
 import { holds, immutableChanges, plan } from '../../../src/core/operator/plan.ts';
@@ -36,13 +36,17 @@ describe('planning a reconcile', () => {
     );
     assert.deepEqual(
       apply.map(kindAndName),
-      ['ConfigMap/demo-grafana-dashboards', 'Deployment/demo-grafana', 'Deployment/demo-consumer-1m'],
-      'the interval picker shrinks (Grafana rolls onto the new dashboards); the 1m consumer no longer derives 1h',
+      [
+        'ConfigMap/demo-grafana-dashboards',
+        'Deployment/demo-grafana',
+        'Deployment/demo-producer',
+        'Deployment/demo-consumer-1m',
+      ],
+      'the interval picker shrinks (Grafana rolls onto the new dashboards); the producer follows 1m only; the 1m consumer no longer derives 1h',
     );
     assert.deepEqual(prune.map(kindAndName), [
       'KafkaTopic/demo-prices-1h',
       'KafkaTopic/demo-prices-1h-dlq',
-      'Deployment/demo-producer-1h',
       'Deployment/demo-consumer-1h',
       'HorizontalPodAutoscaler/demo-consumer-1h',
       'PodDisruptionBudget/demo-consumer-1h',
@@ -59,11 +63,26 @@ describe('planning a reconcile', () => {
     assert.deepEqual(apply.map(kindAndName), [
       'ConfigMap/demo-grafana-dashboards',
       'Deployment/demo-grafana',
-      'Deployment/demo-producer-1m',
+      'Deployment/demo-producer',
       'HorizontalPodAutoscaler/demo-consumer-1m',
-      'Deployment/demo-producer-1h',
       'HorizontalPodAutoscaler/demo-consumer-1h',
     ]);
+  });
+
+  it('prunes the per-interval producers of an earlier version, and applies the one producer of every interval', () => {
+    const cr = aCryptoStream({ intervals: ['1m', '1h'] });
+    // What the operator made before issue 14: `<name>-producer-<interval>`, labelled with its interval.
+    const earlier = (['1m', '1h'] as const).map((i) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: metaFor(cr, `demo-producer-${i}`, 'producer', i),
+      spec: { replicas: 1, selector: { matchLabels: selectorLabels(cr, 'producer', i) } },
+    }));
+    const current = children.filter((c) => kindAndName(c) !== 'Deployment/demo-producer');
+    const { apply, replace, prune } = plan(children, [...current, ...earlier].map(asServerReturns));
+    assert.deepEqual(apply.map(kindAndName), ['Deployment/demo-producer']);
+    assert.deepEqual(replace, []);
+    assert.deepEqual(prune.map(kindAndName), ['Deployment/demo-producer-1m', 'Deployment/demo-producer-1h']);
   });
 
   it("writes nothing when the server holds the stream's quantities in canonical form (1000m as 1, 1024Mi as 1Gi)", () => {

@@ -53,14 +53,13 @@ describe("a stream's pod template (spec.template)", () => {
   const cr = aCryptoStream({ intervals: ['1m', '1h'], template });
   const children = desiredState(cr, inputs);
 
-  it('goes into every pod the operator builds: producers, consumers, InfluxDB and Grafana', () => {
+  it('goes into every pod the operator builds: the producer, consumers, InfluxDB and Grafana', () => {
     const specs = podSpecs(children);
     assert.deepEqual(specs.map(([id]) => id).sort(), [
       'Deployment/demo-consumer-1h',
       'Deployment/demo-consumer-1m',
       'Deployment/demo-grafana',
-      'Deployment/demo-producer-1h',
-      'Deployment/demo-producer-1m',
+      'Deployment/demo-producer',
       'StatefulSet/demo-influxdb',
     ]);
     for (const [id, spec] of specs) assert.deepEqual(placementOf(spec), template, id);

@@ -234,8 +234,8 @@ describe('the Helm chart', () => {
       await kube.apply(aStream(streams, 'rbac', { symbols: ['BTCUSDC'], intervals: ['1m'] }));
       await eventually(
         async () =>
-          (await kube.get(resourceOf('apps/v1', 'Deployment'), streams, 'rbac-producer-1h')) === undefined,
-        'the 1h producer is pruned',
+          (await kube.get(resourceOf('apps/v1', 'Deployment'), streams, 'rbac-consumer-1h')) === undefined,
+        'the 1h consumer is pruned',
       );
       await op.controller.queue.idle();
       assert.equal(

@@ -134,7 +134,7 @@ describe("a stream's NetworkPolicies on a real API server", () => {
     await kube.apply(stream({ enabled: false }));
     await hasPolicies([]);
     assert.ok(
-      await kube.get(resourceOf('apps/v1', 'Deployment'), f.ns, 'guarded-producer-1m'),
+      await kube.get(resourceOf('apps/v1', 'Deployment'), f.ns, 'guarded-producer'),
       'the rest of the stream stays',
     );
     assert.deepEqual(

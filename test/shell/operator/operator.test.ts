@@ -95,9 +95,14 @@ describe('the operator on a real API server', () => {
         [['CryptoStream', uid, true]],
         kindAndName(c),
       );
-    assert.equal(
-      envOf(await get('apps/v1', 'Deployment', ns, 'demo-producer-1h'))['CRYPTOSTREAM_SYMBOLS'],
-      'BTCUSDC,ETHUSDC',
+    const producer = envOf(await get('apps/v1', 'Deployment', ns, 'demo-producer'));
+    assert.equal(producer['CRYPTOSTREAM_SYMBOLS'], 'BTCUSDC,ETHUSDC');
+    assert.equal(producer['CRYPTOSTREAM_INTERVALS'], '1m,1h', 'one producer for both intervals');
+    assert.deepEqual(
+      children
+        .filter((c) => c.kind === 'Deployment' && c.metadata?.name?.startsWith('demo-producer'))
+        .map(kindAndName),
+      ['Deployment/demo-producer'],
     );
   });
 
@@ -141,11 +146,10 @@ describe('the operator on a real API server', () => {
       }),
     );
     await converged(ns, 'demo');
-    assert.equal(
-      envOf(await get('apps/v1', 'Deployment', ns, 'demo-producer-1m'))['CRYPTOSTREAM_SYMBOLS'],
-      'BTCUSDC,ETHUSDC,SOLUSDC',
-    );
-    assert.equal(await get('apps/v1', 'Deployment', ns, 'demo-producer-1h'), undefined);
+    const producer = envOf(await get('apps/v1', 'Deployment', ns, 'demo-producer'));
+    assert.equal(producer['CRYPTOSTREAM_SYMBOLS'], 'BTCUSDC,ETHUSDC,SOLUSDC');
+    assert.equal(producer['CRYPTOSTREAM_INTERVALS'], '1m', 'the producer follows the remaining interval');
+    assert.equal(await get('apps/v1', 'Deployment', ns, 'demo-consumer-1h'), undefined);
     assert.equal(await get('kafka.strimzi.io/v1', 'KafkaTopic', ns, 'demo-prices-1h'), undefined);
     const hpa = await get('autoscaling/v2', 'HorizontalPodAutoscaler', ns, 'demo-consumer-1m');
     assert.equal(
@@ -165,7 +169,7 @@ describe('the operator on a real API server', () => {
       'the added symbol has a partition of its own; the others keep theirs',
     );
     assert.equal(
-      envOf(await get('apps/v1', 'Deployment', ns, 'demo-producer-1m'))['CRYPTOSTREAM_SYMBOL_PARTITIONS'],
+      envOf(await get('apps/v1', 'Deployment', ns, 'demo-producer'))['CRYPTOSTREAM_SYMBOL_PARTITIONS'],
       'BTCUSDC:0,ETHUSDC:1,SOLUSDC:2',
     );
   });
@@ -244,7 +248,7 @@ describe('the operator on a real API server', () => {
     const producers = await eventually(
       async () => {
         const c = await condition(ns, 'demo', 'Producers');
-        return c?.message === 'Deployment demo-producer-1m: 0/1 replicas ready' && c.reason === 'Unavailable'
+        return c?.message === 'Deployment demo-producer: 0/1 replicas ready' && c.reason === 'Unavailable'
           ? c
           : undefined;
       },
@@ -271,9 +275,14 @@ describe('the operator on a real API server', () => {
     assert.equal(pausedCondition.reason, 'Paused');
     await op.controller.queue.idle();
     assert.equal(
-      await get('apps/v1', 'Deployment', ns, 'paused-producer-1h'),
+      await get('apps/v1', 'Deployment', ns, 'paused-consumer-1h'),
       undefined,
       'nothing created while paused',
+    );
+    assert.equal(
+      envOf(await get('apps/v1', 'Deployment', ns, 'paused-producer'))['CRYPTOSTREAM_INTERVALS'],
+      '1m',
+      'nothing changed while paused',
     );
     const cr = await stream(ns, 'paused');
     assert.ok(
@@ -283,7 +292,11 @@ describe('the operator on a real API server', () => {
     // Unpaused (server-side apply drops the annotation): the 1h workers come, the condition goes.
     await kube.apply(manifest(['1m', '1h'], {}));
     await converged(ns, 'paused');
-    assert.ok(await get('apps/v1', 'Deployment', ns, 'paused-producer-1h'));
+    assert.ok(await get('apps/v1', 'Deployment', ns, 'paused-consumer-1h'));
+    assert.equal(
+      envOf(await get('apps/v1', 'Deployment', ns, 'paused-producer'))['CRYPTOSTREAM_INTERVALS'],
+      '1m,1h',
+    );
     assert.equal(await condition(ns, 'paused', 'ReconciliationPaused'), undefined);
     await kube.remove((await stream(ns, 'paused'))!);
   });
@@ -349,7 +362,7 @@ describe('the operator on a real API server', () => {
     assert.match(ready.message ?? '', /Kafka taken already exists \(not created by this stream\)/);
     // The other children are there; the user's objects are exactly as they were (no new resourceVersion).
     await eventually(
-      async () => (await get('apps/v1', 'Deployment', ns, 'taken-producer-1m')) !== undefined,
+      async () => (await get('apps/v1', 'Deployment', ns, 'taken-producer')) !== undefined,
       'the producer is created',
     );
     assert.equal(
@@ -363,7 +376,7 @@ describe('the operator on a real API server', () => {
     // Deleting the stream leaves them too.
     await kube.remove((await stream(ns, 'taken'))!);
     await eventually(
-      async () => (await get('apps/v1', 'Deployment', ns, 'taken-producer-1m')) === undefined,
+      async () => (await get('apps/v1', 'Deployment', ns, 'taken-producer')) === undefined,
       "the stream's own children are garbage-collected",
       60_000,
     );

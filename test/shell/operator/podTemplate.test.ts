@@ -110,7 +110,7 @@ describe('pod templates and storage classes on a real API server (with Strimziâ€
     assert.deepEqual(workloads.map(kindAndName).sort(), [
       'Deployment/placed-consumer-1m',
       'Deployment/placed-grafana',
-      'Deployment/placed-producer-1m',
+      'Deployment/placed-producer',
       'StatefulSet/placed-influxdb',
     ]);
     for (const w of workloads) {
@@ -190,7 +190,7 @@ describe('pod templates and storage classes on a real API server (with Strimziâ€
       }),
     );
     const children = await converged(ns, 'placed');
-    const producer = children.find((c) => kindAndName(c) === 'Deployment/placed-producer-1m');
+    const producer = children.find((c) => kindAndName(c) === 'Deployment/placed-producer');
     assert.deepEqual(podSpecOf(producer)['tolerations'], [{ operator: 'Exists' }]);
   });
 });

@@ -53,7 +53,7 @@ describe('the status on a real API server', () => {
     await f.op.controller.queue.idle();
     assert.deepEqual(await strimziObjects(f.ns), []);
 
-    const env = await envOf(f.ns, 'ext-producer-1m');
+    const env = await envOf(f.ns, 'ext-producer');
     assert.deepEqual(
       env.find((e) => e.name === 'CRYPTOSTREAM_KAFKA_BROKERS'),
       { name: 'CRYPTOSTREAM_KAFKA_BROKERS', value: BOOTSTRAP },

@@ -53,11 +53,12 @@ describe('a bad kline row from Binance (real Kafka and InfluxDB)', () => {
       const counts = await runProducer(producerConfig(run, binance, '15m'), quietLog(), stop.signal).finally(
         () => clearTimeout(deadline),
       );
+      const at15m = counts.get('15m')!;
       assert.equal(stop.signal.aborted, false, 'the producer finished its range');
       for (const symbol of SYMBOLS) {
         const bad = corrupt.filter((c) => c.symbol === symbol).length;
         assert.deepEqual(
-          counts.get(symbol),
+          at15m.get(symbol),
           { fetched: 672 - bad, published: 672 - bad, rejected: bad },
           symbol,
         );

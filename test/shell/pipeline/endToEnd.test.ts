@@ -34,7 +34,7 @@ describe('Binance → producer → Kafka → consumer → InfluxDB (real servers
       );
       for (const symbol of SYMBOLS)
         assert.equal(
-          counts.get(symbol)?.published,
+          counts.get(interval)?.get(symbol)?.published,
           expectedCandles(binance, symbol, interval).length,
           `${symbol} ${interval}`,
         );

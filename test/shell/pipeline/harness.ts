@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { InfluxDB } from '@influxdata/influxdb-client';
-import { pino } from 'pino';
-import { makeKafka } from '../../../src/shell/kafka/client.ts';
+import { pino, type Logger } from 'pino';
+import { ensureTopics, intervalTopics, makeKafka, makeProducer } from '../../../src/shell/kafka/client.ts';
+import { encodeCandle } from '../../../src/core/kline/message.ts';
 import { defaultIndicatorConfig, enricher } from '../../../src/core/indicators/index.ts';
 import type { MarketCandle } from '../../../src/core/kline/candle.ts';
 import { decodeCandle } from '../../../src/core/kline/message.ts';
@@ -120,7 +121,7 @@ export const producerConfig = (
   const range = RANGES[interval as keyof typeof RANGES];
   return {
     symbols,
-    interval,
+    intervals: [interval],
     brokers: run.endpoints.kafka.brokers,
     topicPrefix: run.prefix,
     binanceUrl: binance.url,
@@ -345,4 +346,67 @@ export const waitFor = async (
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+};
+
+/**
+ * Publishes candles to the run's topic of an interval as the producer does (key = symbol, encoded value,
+ * same partitioner), creating the topic and its dead-letter topic first (3 partitions, as the consumer
+ * of `consumerConfig` would).
+ */
+export const publishCandles = async (
+  run: Run,
+  interval: Interval,
+  candles: readonly MarketCandle[],
+): Promise<void> => {
+  const kafka = makeKafka(run.endpoints.kafka.brokers, 'test-publisher', quietLog());
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { data, dlq } = intervalTopics({ ...consumerConfig(run, interval) }, interval);
+    await ensureTopics(admin, [data, dlq]);
+  } finally {
+    await admin.disconnect();
+  }
+  const producer = makeProducer(kafka);
+  await producer.connect();
+  try {
+    for (let i = 0; i < candles.length; i += 500)
+      await producer.send({
+        topic: `${run.prefix}${interval}`,
+        messages: candles.slice(i, i + 500).map((c) => encodeCandle(c, 'test')),
+      });
+  } finally {
+    await producer.disconnect();
+  }
+};
+
+/** A pino logger that keeps every record (parsed) in `records`, at `level` and above. */
+export const capturingLog = (level = 'debug'): { log: Logger; records: Record<string, unknown>[] } => {
+  const records: Record<string, unknown>[] = [];
+  const stream = { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) };
+  return { log: pino({ level }, stream), records };
+};
+
+export type HeadersRecord = { readonly key: string | undefined; readonly headers: Record<string, string> };
+
+/** Every record of a topic (key and headers as text), read from the beginning until `count` were read. */
+export const readTopic = async (run: Run, topic: string, count: number): Promise<HeadersRecord[]> => {
+  const kafka = makeKafka(run.endpoints.kafka.brokers, 'test-reader', quietLog());
+  const consumer = kafka.consumer({ groupId: `${topic}-reader-${randomUUID().slice(0, 8)}` });
+  const records: HeadersRecord[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+        records.push({ key: message.key?.toString(), headers });
+      },
+    });
+    await waitFor(`${count} records in ${topic}`, async () => records.length >= count);
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
 };

@@ -44,7 +44,11 @@ const startSmallBatchConsumer = async (
 
 /** The producer for the 15m week (or the part of it in [from, to)); resolves with its published counts. */
 const produce = (run: Run, binance: BinanceServer, range: { from?: number; to?: number } = {}) =>
-  runProducer({ ...producerConfig(run, binance, '15m'), ...range }, quietLog(), new AbortController().signal);
+  runProducer(
+    { ...producerConfig(run, binance, '15m'), ...range },
+    quietLog(),
+    new AbortController().signal,
+  ).then((counts) => counts.get('15m')!);
 
 const assertPublishedAll = (counts: ReadonlyMap<string, { published: number }>[], binance: BinanceServer) => {
   for (const symbol of SYMBOLS)

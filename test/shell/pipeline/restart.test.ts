@@ -118,7 +118,7 @@ describe('restarts (real Kafka and InfluxDB)', () => {
       quietLog(),
       new AbortController().signal,
     );
-    assert.equal(rest.get('BTCUSDC')?.published, 672 - 3 * 96);
+    assert.equal(rest.get('15m')?.get('BTCUSDC')?.published, 672 - 3 * 96);
   });
 
   it('a consumer killed with SIGKILL mid-stream and restarted stores exactly what an uninterrupted run stores; SIGTERM stops it cleanly', async () => {

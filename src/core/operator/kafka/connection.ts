@@ -74,5 +74,5 @@ export const externalKafkaSummary = (cr: CryptoStream, external: ExternalKafka):
       : external.sasl.username === undefined
         ? `SASL ${external.sasl.mechanism} with the user name and password in Secret ${external.sasl.secret}`
         : `SASL ${external.sasl.mechanism} as ${external.sasl.username} with the password in Secret ${external.sasl.secret}`;
-  return `external Kafka ${external.bootstrapServers} (${tls}, ${sasl}); the producers and consumers create their topics there (${topicPrefixOf(cr)}<interval> and its -dlq)`;
+  return `external Kafka ${external.bootstrapServers} (${tls}, ${sasl}); the producer and the consumers create their topics there (${topicPrefixOf(cr)}<interval> and its -dlq)`;
 };

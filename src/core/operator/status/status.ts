@@ -86,7 +86,8 @@ export const componentConditions = (
     Kafka: kafka,
     InfluxDB: [workload('StatefulSet', n.influxdb)],
     Grafana: grafana,
-    Producers: cr.spec.intervals.map((i) => workload('Deployment', n.producer(i))),
+    // One producer for all the intervals (docs/operator.md: one rate budget per IP).
+    Producers: [workload('Deployment', n.producer)],
     Consumers: [
       ...cr.spec.intervals.map((i) => workload('Deployment', n.consumer(i))),
       ...(scalesOnLag(cr)
@@ -120,7 +121,7 @@ export const readyCondition = (components: readonly ConditionValue[]): Condition
       type: 'Ready',
       status: 'True',
       reason: 'Ready',
-      message: 'Kafka, InfluxDB, the producers and the consumers are ready',
+      message: 'Kafka, InfluxDB, the producer and the consumers are ready',
     };
   return {
     type: 'Ready',

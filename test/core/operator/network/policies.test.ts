@@ -48,7 +48,7 @@ const strimziPod = (children: readonly Child[], role: Labels): Pod => {
 describe("a stream's NetworkPolicies", () => {
   const children = desiredState(aCryptoStream({ intervals: ['1m', '1h'] }), inputs);
   const policies = policiesOf(children);
-  const producer = podOf(children, 'Deployment/demo-producer-1m');
+  const producer = podOf(children, 'Deployment/demo-producer');
   const consumer = podOf(children, 'Deployment/demo-consumer-1h');
   const influxdb = podOf(children, 'StatefulSet/demo-influxdb');
   const grafana = podOf(children, 'Deployment/demo-grafana');
@@ -199,7 +199,7 @@ describe("a stream's NetworkPolicies", () => {
       ['http://binance-replay', 80, 443],
     ] as const) {
       const own = desiredState(aCryptoStream({ binance: { baseUrl } }), inputs);
-      const pod = podOf(own, 'Deployment/demo-producer-1m');
+      const pod = podOf(own, 'Deployment/demo-producer');
       assert.ok(reaches(policiesOf(own), pod, 'outside', port), baseUrl);
       assert.ok(!reaches(policiesOf(own), pod, 'outside', closed), baseUrl);
     }
@@ -234,7 +234,7 @@ describe('the NetworkPolicies of a stream on an external Kafka', () => {
       'b-1.example.amazonaws.com:9096,b-2.example.amazonaws.com:9096,b-3.example:9098',
     );
     const policies = policiesOf(children);
-    for (const id of ['Deployment/demo-producer-1m', 'Deployment/demo-consumer-1m']) {
+    for (const id of ['Deployment/demo-producer', 'Deployment/demo-consumer-1m']) {
       const worker = podOf(children, id);
       assert.ok(reaches(policies, worker, 'outside', 9096), id);
       assert.ok(reaches(policies, worker, 'outside', 9098), id);

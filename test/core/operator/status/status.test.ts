@@ -80,7 +80,7 @@ describe('the status of a CryptoStream', () => {
   });
 
   it('reports a missing child as not created', () => {
-    const missing = allReady.filter((o) => o.metadata?.name !== 'demo-producer-1m');
+    const missing = allReady.filter((o) => o.metadata?.name !== 'demo-producer');
     assert.equal(conditionOf(cr, 'Producers', missing)?.reason, 'NotCreated');
   });
 
@@ -114,7 +114,7 @@ describe('the status of a CryptoStream', () => {
 
   it('moves a transition time only when the condition flips', () => {
     const first = nextStatus(cr, allReady, [], T0);
-    const degraded = allReady.filter((o) => o.metadata?.name !== 'demo-producer-1m');
+    const degraded = allReady.filter((o) => o.metadata?.name !== 'demo-producer');
     const second = nextStatus({ ...cr, status: first }, degraded, [], T1);
     const time = (type: string) => second.conditions?.find((c) => c.type === type)?.lastTransitionTime;
     assert.equal(time('Producers'), T1);
@@ -146,11 +146,11 @@ describe('the status of a CryptoStream', () => {
       'Deployment demo-grafana: 0/1 replicas ready; pod demo-grafana-7d9f-x2x4q, container grafana, image grafana/grafana:12.1.1: ImagePullBackOff: Back-off pulling image "grafana/grafana:12.1.1"',
     );
     assert.equal(condition('Ready')?.status, 'True');
-    assert.equal(condition('Ready')?.message, 'Kafka, InfluxDB, the producers and the consumers are ready');
+    assert.equal(condition('Ready')?.message, 'Kafka, InfluxDB, the producer and the consumers are ready');
   });
 
   it('is not Ready with a component of the data path down, and names it', () => {
-    const stuck = stuckDeployment('demo-producer-1m', inputs.image, {
+    const stuck = stuckDeployment('demo-producer', inputs.image, {
       reason: 'CreateContainerConfigError',
       message: 'secret "kafka-user" not found',
     });
@@ -164,6 +164,45 @@ describe('the status of a CryptoStream', () => {
     const grafana = conditionOf(noGrafana, 'Grafana', desiredState(noGrafana, inputs).map(ready));
     assert.equal(grafana?.status, 'True');
     assert.equal(grafana?.reason, 'Disabled');
+  });
+});
+
+describe('the Producers condition of a stream of several intervals', () => {
+  const cr = aCryptoStream({ intervals: ['1s', '1m', '15m'] });
+  const allReady = desiredState(cr, inputs).map(ready);
+
+  it('counts the one producer Deployment of every interval', () => {
+    const producers = conditionOf(cr, 'Producers', allReady);
+    assert.deepEqual(
+      [producers?.status, producers?.reason, producers?.message],
+      ['True', 'Ready', 'Deployment demo-producer: 1/1 replicas ready'],
+    );
+    const missing = conditionOf(
+      cr,
+      'Producers',
+      allReady.filter((o) => o.metadata?.name !== 'demo-producer'),
+    );
+    assert.deepEqual(
+      [missing?.status, missing?.reason, missing?.message],
+      ['False', 'NotCreated', 'Deployment demo-producer does not exist yet'],
+    );
+  });
+
+  it('ignores the per-interval producers of an earlier version, pruned meanwhile', () => {
+    const earlier = (['1s', '1m', '15m'] as const).map((i) =>
+      ready({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: `demo-producer-${i}`, namespace: 'markets' },
+        spec: { replicas: 1 },
+      }),
+    );
+    const withoutProducer = allReady.filter((o) => o.metadata?.name !== 'demo-producer');
+    assert.equal(conditionOf(cr, 'Producers', [...withoutProducer, ...earlier])?.reason, 'NotCreated');
+    assert.equal(
+      conditionOf(cr, 'Producers', [...allReady, ...earlier])?.message,
+      'Deployment demo-producer: 1/1 replicas ready',
+    );
   });
 });
 
@@ -193,11 +232,11 @@ describe('the status of a CryptoStream on an external Kafka', () => {
     assert.equal(kafka?.reason, 'External');
     assert.equal(
       kafka?.message,
-      "external Kafka b-1.msk.example.com:9096,b-2.msk.example.com:9096 (TLS trusting the system's root certificates, SASL scram-sha-512 with the user name and password in Secret msk-user); the producers and consumers create their topics there (cryptostream.markets.demo.prices-<interval> and its -dlq)",
+      "external Kafka b-1.msk.example.com:9096,b-2.msk.example.com:9096 (TLS trusting the system's root certificates, SASL scram-sha-512 with the user name and password in Secret msk-user); the producer and the consumers create their topics there (cryptostream.markets.demo.prices-<interval> and its -dlq)",
     );
   });
 
-  it('is Ready when InfluxDB, the producers and the consumers are', () => {
+  it('is Ready when InfluxDB, the producer and the consumers are', () => {
     assert.equal(conditionOf(cr, 'Ready', allReady)?.status, 'True');
     const noConsumer = allReady.filter((o) => o.metadata?.name !== 'demo-consumer-1m');
     assert.equal(conditionOf(cr, 'Ready', noConsumer)?.reason, 'ConsumersNotReady');

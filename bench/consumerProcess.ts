@@ -1,0 +1,132 @@
+/**
+ * A consumer in a child process, measured from its JSON log lines: the CLI consumer configured as a pod
+ * is, or any script that logs the same lines (bench/peer.ts). Shared by the pipeline and live benchmarks.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { Interval } from '../src/core/kline/interval.ts';
+import type { Run } from '../test/shell/pipeline/harness.ts';
+
+const CLI = new URL('../bin/cryptostream.js', import.meta.url).pathname;
+
+/** One stored and committed batch: records [offset, offset + count) of a partition, stored at `time`. */
+export type BatchStored = {
+  readonly partition: number;
+  readonly offset: number;
+  readonly count: number;
+  readonly time: number;
+};
+
+export const mb = (bytes: number): number => Math.round(bytes / 2 ** 20);
+
+export const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+
+export type Consumed = {
+  readonly assigned: Promise<number>;
+  readonly batches: BatchStored[];
+  /** Resolves once `count` records were stored and committed. */
+  readonly storedAll: (count: number, timeoutMs: number) => Promise<void>;
+  /** Stops the process; resolves with its peak RSS in bytes. */
+  readonly stop: () => Promise<number>;
+};
+
+/** Peak resident set of a process (kB in /proc/<pid>/status), in bytes. */
+const peakRss = (pid: number): number => {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m === null ? Number.NaN : Number(m[1]) * 1024;
+};
+
+/**
+ * A consumer in a child process, followed through its JSON log lines on stdout: 'partitions assigned'
+ * (consumption starts) and 'batch stored and committed' (partition, first offset, count, time).
+ */
+export const child = (
+  args: readonly string[],
+  env: Record<string, string>,
+  NODE_FLAGS: readonly string[] = [],
+): Consumed => {
+  const batches: BatchStored[] = [];
+  let stored = 0;
+  let waiting: { count: number; resolve: () => void } | undefined;
+  const proc = spawn(process.execPath, [...NODE_FLAGS, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
+  let onAssigned: (t: number) => void = () => undefined;
+  const assigned = new Promise<number>((resolve) => (onAssigned = resolve));
+  let buffer = '';
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    const parts = (buffer + d).split('\n');
+    buffer = parts.pop() ?? '';
+    for (const line of parts) {
+      if (!line.startsWith('{')) {
+        if (NODE_FLAGS.length > 0) process.stderr.write(`${line}\n`);
+        continue;
+      }
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      const time = Date.parse(String(entry['time']));
+      if (entry['msg'] === 'partitions assigned') onAssigned(time);
+      else if (entry['msg'] === 'batch stored and committed') {
+        const count = Number(entry['count']);
+        batches.push({ partition: Number(entry['partition']), offset: Number(entry['offset']), count, time });
+        stored += count;
+        if (waiting !== undefined && stored >= waiting.count) waiting.resolve();
+      } else if (Number(entry['level']) >= 40) process.stderr.write(`${args.join(' ')}: ${line}\n`);
+    }
+  });
+  const storedAll = (count: number, timeoutMs: number) =>
+    stored >= count
+      ? Promise.resolve()
+      : new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error(`stored ${stored} of ${count} records`)),
+            timeoutMs,
+          );
+          waiting = {
+            count,
+            resolve: () => {
+              clearTimeout(timer);
+              resolve();
+            },
+          };
+        });
+  return {
+    assigned,
+    batches,
+    storedAll,
+    stop: async () => {
+      const rss = peakRss(proc.pid!);
+      proc.kill('SIGTERM');
+      await exited;
+      return rss;
+    },
+  };
+};
+
+/** The consumer CLI, configured as a pod is. */
+export const ours = (
+  run: Run,
+  interval: Interval,
+  group: string,
+  brokers: readonly string[],
+  NODE_FLAGS: readonly string[] = [],
+): Consumed =>
+  child(
+    [CLI, 'consumer'],
+    {
+      CRYPTOSTREAM_INTERVAL: interval,
+      CRYPTOSTREAM_KAFKA_BROKERS: brokers.join(','),
+      CRYPTOSTREAM_TOPIC_PREFIX: run.prefix,
+      CRYPTOSTREAM_CONSUMER_GROUP: group,
+      CRYPTOSTREAM_INFLUX_URL: run.endpoints.influx.url,
+      CRYPTOSTREAM_INFLUX_TOKEN: run.endpoints.influx.token,
+      CRYPTOSTREAM_INFLUX_ORG: run.endpoints.influx.org,
+      CRYPTOSTREAM_INFLUX_BUCKET_RAW: run.raw,
+      CRYPTOSTREAM_INFLUX_BUCKET_ENRICHED: run.enriched,
+      CRYPTOSTREAM_HTTP_PORT: '0',
+      CRYPTOSTREAM_LOG_LEVEL: 'debug',
+    },
+    NODE_FLAGS,
+  );
