@@ -36,13 +36,8 @@ describe('planning a reconcile', () => {
     );
     assert.deepEqual(
       apply.map(kindAndName),
-      [
-        'ConfigMap/demo-grafana-dashboards',
-        'Deployment/demo-grafana',
-        'Deployment/demo-producer',
-        'Deployment/demo-consumer-1m',
-      ],
-      'the interval picker shrinks (Grafana rolls onto the new dashboards); the producer follows 1m only; the 1m consumer no longer derives 1h',
+      ['Deployment/demo-producer', 'Deployment/demo-consumer-1m'],
+      'the producer follows 1m only; the 1m consumer no longer derives 1h; Grafana stays (its dashboards read the intervals from InfluxDB)',
     );
     assert.deepEqual(prune.map(kindAndName), [
       'KafkaTopic/demo-prices-1h',
@@ -59,10 +54,9 @@ describe('planning a reconcile', () => {
       inputs,
     );
     const { apply } = plan(moreSymbols, children.map(asServerReturns));
-    // The autoscalers too: their maximum is capped at one replica per symbol.
+    // The autoscalers too: their maximum is capped at one replica per symbol. Not Grafana: its dashboards
+    // read the symbols from InfluxDB.
     assert.deepEqual(apply.map(kindAndName), [
-      'ConfigMap/demo-grafana-dashboards',
-      'Deployment/demo-grafana',
       'Deployment/demo-producer',
       'HorizontalPodAutoscaler/demo-consumer-1m',
       'HorizontalPodAutoscaler/demo-consumer-1h',

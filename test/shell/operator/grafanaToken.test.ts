@@ -24,6 +24,7 @@ import type { Kube } from '../../../src/shell/operator/kube.ts';
 import { aCandle } from '../../fixtures/candles.ts';
 import { services } from '../../support/services.ts';
 import { aCryptoStream } from '../../core/operator/aCryptoStream.ts';
+import { grafanaFlux } from '../grafana/grafanaFlux.ts';
 import {
   aStream,
   cluster,
@@ -99,14 +100,6 @@ after(async () => {
   for (const cr of made) for (const a of await ours(cr)) await removeAuthorization(admin, a.id);
 });
 
-/** What Grafana sends for a panel: its macros and template variables replaced (pkg/tsdb/influxdb/flux/macros.go). */
-const asGrafanaSends = (query: string, from: Date, to: Date): string =>
-  query
-    .replaceAll('v.timeRangeStart', from.toISOString())
-    .replaceAll('v.timeRangeStop', to.toISOString())
-    .replaceAll('${symbol}', symbol)
-    .replaceAll('${interval}', '1m');
-
 const status = async (token: string, method: string, path: string, body?: string) => {
   const r = await fetch(new URL(path, influx.url), {
     method,
@@ -153,7 +146,20 @@ describe("Grafana's read-only InfluxDB token on a real InfluxDB", () => {
       interval: '1m' as const,
     };
     await writeLines({ ...admin, org: influx.org }, influx.buckets.enriched, [
-      toLineProtocol(enrichedPoint(candle, { rsi_14: 75.5, sma_7: 63001 })),
+      toLineProtocol(
+        enrichedPoint(candle, {
+          ...{ sma_7: 63001, ema_12: 63002, bb_upper: 63100, bb_middle: 63000, bb_lower: 62900 },
+          ...{
+            rsi_14: 75.5,
+            macd: 1,
+            macd_signal: 0.5,
+            macd_hist: 0.5,
+            atr_14: 10,
+            volatility_20: 0.001,
+            adx_14: 20,
+          },
+        }),
+      ),
     ]);
 
     const grafana = new InfluxDB({ url: influx.url, token: token.token }).getQueryApi(influx.org);
@@ -163,13 +169,25 @@ describe("Grafana's read-only InfluxDB token on a real InfluxDB", () => {
       [influx.buckets.enriched, influx.buckets.raw],
       "Grafana's datasource check sees the two buckets, and only them",
     );
-    const [dashboard] = dashboards(cr);
-    const queries = dashboard!.panels.flatMap((p) => p.targets.map((t) => t.query));
-    assert.equal(queries.length, 2);
-    for (const q of queries) {
-      const rows = await grafana.collectRows(asGrafanaSends(q, new Date(openTime - 3_600_000), new Date()));
-      assert.ok(rows.length > 0, `the panel query returns the candle:\n${q}`);
-    }
+    const [market] = dashboards(cr);
+    assert.equal(market!.panels.length, 6);
+    for (const panel of market!.panels)
+      for (const t of panel.targets) {
+        const q = grafanaFlux(t.query, {
+          from: new Date(openTime - 3_600_000),
+          to: new Date(),
+          maxDataPoints: 1000,
+          minInterval: panel.interval,
+          variables: {
+            symbol,
+            interval: '1m',
+            bucket_raw: influx.buckets.raw,
+            bucket_enriched: influx.buckets.enriched,
+          },
+        });
+        const rows = await grafana.collectRows(q);
+        assert.ok(rows.length > 0, `the panel query returns the candle:\n${q}`);
+      }
     const alerts = alertRules(cr).groups.flatMap((g) => g.rules.map((r) => r.data[0]!.model.query!));
     assert.equal(alerts.length, 1);
     const [last] = await grafana.collectRows<{ _value: number }>(alerts[0]!);

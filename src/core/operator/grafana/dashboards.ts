@@ -1,79 +1,40 @@
+import type { Dashboard, Panel } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { CryptoStream } from '../../../api/v1alpha1/cryptostream.ts';
-import { CANDLE_FIELDS, DASHBOARD_RANGE, DATASOURCE_UID, enrichedCandles, shortHash } from './flux.ts';
+import { shortHash } from './flux.ts';
+import market from './dashboards/market.json' with { type: 'json' };
+import pipeline from './dashboards/pipeline.json' with { type: 'json' };
 
-const datasource = { type: 'influxdb', uid: DATASOURCE_UID };
+/*
+ * The dashboards are built with the Grafana Foundation SDK at development time (dashboards/templates.ts,
+ * `npm run gen:grafana`) and read here as the JSON it made: the operator's image carries neither the SDK
+ * nor a builder, and Grafana gets exactly the SDK's JSON. Only the identity changes per stream (uid and
+ * title); the queries find the stream's symbols and intervals in its InfluxDB (template variables).
+ */
 
-const variable = (name: string, label: string, values: readonly string[]) => ({
-  name,
-  label,
-  type: 'custom',
-  query: values.join(','),
-  current: { text: values[0] ?? '', value: values[0] ?? '' },
-  options: values.map((v, i) => ({ text: v, value: v, selected: i === 0 })),
-  multi: false,
-  includeAll: false,
+/** A Flux query of a panel, as JSON (`dashboards/fluxQuery.ts`). */
+export type FluxTarget = { refId: string; datasource: { type: string; uid: string }; query: string };
+
+/** A provisioned dashboard: the SDK's `Dashboard` as JSON, its panels' targets Flux queries. */
+export type DashboardJson = Omit<Dashboard, 'panels'> & {
+  uid: string;
+  title: string;
+  panels: (Omit<Panel, 'targets'> & { targets: FluxTarget[] })[];
+};
+
+export const DASHBOARD_KINDS = {
+  market: { template: market as unknown as DashboardJson, title: 'market' },
+  pipeline: { template: pipeline as unknown as DashboardJson, title: 'pipeline health' },
+} as const;
+
+export type DashboardKind = keyof typeof DASHBOARD_KINDS;
+
+/** A dashboard of the stream: uid `cs-<hash of namespace/name>-<kind>` (Grafana uids: at most 40 characters). */
+export const streamDashboard = (cr: CryptoStream, kind: DashboardKind): DashboardJson => ({
+  ...DASHBOARD_KINDS[kind].template,
+  uid: `cs-${shortHash(`${cr.metadata.namespace}/${cr.metadata.name}`)}-${kind}`,
+  title: `CryptoStream ${cr.metadata.name}: ${DASHBOARD_KINDS[kind].title}`,
 });
 
-const candles = enrichedCandles('${symbol}', '${interval}', DASHBOARD_RANGE);
-const notCandleField = CANDLE_FIELDS.map((f) => `r._field != "${f}"`).join(' and ');
-
-const panel = (
-  id: number,
-  title: string,
-  type: string,
-  y: number,
-  h: number,
-  query: string,
-  options: object = {},
-) => ({
-  id,
-  title,
-  type,
-  datasource,
-  gridPos: { x: 0, y, w: 24, h },
-  targets: [{ refId: 'A', datasource, query }],
-  options,
-});
-
-/** The candle dashboard: OHLC + volume, then every indicator of the chosen symbol and interval. */
-export const candleDashboard = (cr: CryptoStream) => ({
-  uid: `cs-${shortHash(`${cr.metadata.namespace}/${cr.metadata.name}`)}-candles`,
-  title: `CryptoStream ${cr.metadata.name}: candles`,
-  tags: ['cryptostream'],
-  timezone: 'utc',
-  schemaVersion: 41,
-  refresh: '30s',
-  time: { from: 'now-6h', to: 'now' },
-  templating: {
-    list: [
-      variable('symbol', 'Symbol', cr.spec.symbols),
-      variable('interval', 'Interval', cr.spec.intervals),
-    ],
-  },
-  panels: [
-    panel(
-      1,
-      '${symbol} ${interval}',
-      'candlestick',
-      0,
-      12,
-      `${candles}\n  |> filter(fn: (r) => contains(value: r._field, set: ${JSON.stringify(CANDLE_FIELDS)}))\n  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")\n  |> keep(columns: ["_time", ${CANDLE_FIELDS.map((f) => `"${f}"`).join(', ')}])`,
-      {
-        mode: 'candles+volume',
-        candleStyle: 'candles',
-        colorStrategy: 'open-close',
-        includeAllFields: false,
-      },
-    ),
-    panel(
-      2,
-      'Indicators',
-      'timeseries',
-      12,
-      10,
-      `${candles}\n  |> filter(fn: (r) => ${notCandleField} and r._field != "trades")`,
-    ),
-  ],
-});
-
-export const dashboards = (cr: CryptoStream) => [candleDashboard(cr)];
+/** The market dashboard (candles and indicators), then the pipeline-health dashboard. */
+export const dashboards = (cr: CryptoStream): DashboardJson[] =>
+  (Object.keys(DASHBOARD_KINDS) as DashboardKind[]).map((kind) => streamDashboard(cr, kind));

@@ -1,15 +1,15 @@
 import { BUCKET_ENRICHED } from '../names.ts';
 
-/** Flux over the enriched candles (measurement `kline`, tags coin/interval/type; see src/core/points). */
+/**
+ * Flux over the enriched candles of one market (measurement `kline`, tags coin/interval/type; see
+ * src/core/points), for the alert rules. The dashboards' Flux is in dashboards/queries.ts.
+ */
 export const enrichedCandles = (symbol: string, interval: string, range: string): string =>
   [
     `from(bucket: "${BUCKET_ENRICHED}")`,
     `  |> range(${range})`,
     `  |> filter(fn: (r) => r._measurement == "kline" and r.type == "enriched" and r.coin == "${symbol}" and r.interval == "${interval}")`,
   ].join('\n');
-
-export const DASHBOARD_RANGE = 'start: v.timeRangeStart, stop: v.timeRangeStop';
-export const CANDLE_FIELDS = ['open', 'high', 'low', 'close', 'volume'] as const;
 
 /** The uid of the provisioned InfluxDB datasource, referenced by dashboards and alert rules. */
 export const DATASOURCE_UID = 'influxdb';

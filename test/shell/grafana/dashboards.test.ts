@@ -1,0 +1,364 @@
+/**
+ * Every query of the provisioned dashboards (panels and template variables), filled in as Grafana fills it
+ * in (grafanaFlux.ts), run on the real InfluxDB of `npm run services:up` against known points: the recorded
+ * candles with the core's own indicators, and pipeline reports in the schema of pipelinePoint.ts. A query
+ * that fails or returns no row fails its test.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { InfluxDB } from '@influxdata/influxdb-client';
+import { defaultIndicatorConfig, enricher } from '../../../src/core/indicators/index.ts';
+import type { MarketCandle } from '../../../src/core/kline/candle.ts';
+import type { Interval } from '../../../src/core/kline/interval.ts';
+import { aCryptoStream } from '../../core/operator/aCryptoStream.ts';
+import { dashboards } from '../../../src/core/operator/grafana/dashboards.ts';
+import type { DashboardJson } from '../../../src/core/operator/grafana/dashboards.ts';
+import { VAR } from '../../../src/core/operator/grafana/dashboards/queries.ts';
+import {
+  consumerMarketPoint,
+  consumerPoint,
+  PIPELINE_REPORT_MS,
+  producerMarketPoint,
+  producerPoint,
+} from '../../../src/core/operator/grafana/pipelinePoint.ts';
+import { candleSeries, rawLine } from '../../../src/core/points/candleLines.ts';
+import { toLineProtocol } from '../../../src/core/points/lineProtocol.ts';
+import { enrichedPoint, rawPoint } from '../../../src/core/points/point.ts';
+import type { Point } from '../../../src/core/points/point.ts';
+import { fifteenMinuteWeek, readCandles } from '../../fixtures/binance.ts';
+import { services } from '../../support/services.ts';
+import { grafanaFlux, requestIntervalMs, type GrafanaRequest } from './grafanaFlux.ts';
+
+const influx = services().influx;
+const api = async (method: string, path: string, body?: string, type = 'application/json') => {
+  const r = await fetch(new URL(path, influx.url), {
+    method,
+    headers: { authorization: `Token ${influx.token}`, 'content-type': type },
+    ...(body === undefined ? {} : { body }),
+  });
+  if (!r.ok) throw new Error(`InfluxDB ${method} ${path}: ${r.status} ${await r.text()}`);
+  return r.status === 204 ? undefined : ((await r.json()) as unknown);
+};
+
+const id = randomUUID().slice(0, 8);
+const buckets = { raw: `grafana${id}_raw`, enriched: `grafana${id}_enriched` };
+const bucketIds: string[] = [];
+
+const writeLines = async (bucket: string, lines: readonly string[]) => {
+  for (let i = 0; i < lines.length; i += 5000)
+    await api(
+      'POST',
+      `/api/v2/write?org=${encodeURIComponent(influx.org)}&bucket=${bucket}&precision=ms`,
+      lines.slice(i, i + 5000).join('\n'),
+      'text/plain; charset=utf-8',
+    );
+};
+
+type Row = Record<string, unknown>;
+const query = (flux: string): Promise<Row[]> =>
+  new InfluxDB({ url: influx.url, token: influx.token }).getQueryApi(influx.org).collectRows<Row>(flux);
+
+/* The known points: two markets' recorded 15m week, one's 1h month, enriched by the core. */
+
+const WEEK = { from: new Date(Date.UTC(2024, 8, 16)), to: new Date(Date.UTC(2024, 8, 23)) };
+const btc15 = fifteenMinuteWeek('BTCUSDC');
+const eth15 = fifteenMinuteWeek('ETHUSDC');
+const btc1h: MarketCandle[] = readCandles('BTCUSDT', '1h', 'BTCUSDT-1h-2024-09.json').map((c) => ({
+  ...c,
+  symbol: 'BTCUSDC',
+  interval: '1h' as const,
+}));
+
+const enrichedPoints = (candles: readonly MarketCandle[]): Point[] => {
+  const e = enricher(defaultIndicatorConfig);
+  let state = e.init;
+  return candles.map((c) => {
+    const [next, indicators] = e.step(state, c);
+    state = next;
+    return enrichedPoint(c, indicators);
+  });
+};
+const btc15Enriched = enrichedPoints(btc15);
+
+/* Pipeline reports of one hour: the producer of both intervals, consumers per interval (15m: two replicas). */
+
+const HOUR = { from: new Date(Date.UTC(2024, 8, 16, 12)), to: new Date(Date.UTC(2024, 8, 16, 13)) };
+const reportTimes = Array.from(
+  { length: 3_600_000 / PIPELINE_REPORT_MS },
+  (_, i) => HOUR.from.getTime() + i * PIPELINE_REPORT_MS + 1234,
+);
+const CONSUMERS: { interval: Interval; instance: string; symbols: string[]; lag: number }[] = [
+  { interval: '15m', instance: 'consumer-15m-a', symbols: ['BTCUSDC'], lag: 5 },
+  { interval: '15m', instance: 'consumer-15m-b', symbols: ['ETHUSDC'], lag: 7 },
+  { interval: '1h', instance: 'consumer-1h-a', symbols: ['BTCUSDC', 'ETHUSDC'], lag: 0 },
+];
+const stored = (i: number, symbol: string) => (i + symbol.length) % 3;
+const pipelinePoints: Point[] = reportTimes.flatMap((t, i) => [
+  producerPoint(
+    'producer',
+    { binanceWeight: 100 + (i % 50), binance429: i === 100 ? 1 : 0, binance418: 0 },
+    t,
+  ),
+  ...(['15m', '1h'] as const).flatMap((interval) =>
+    ['BTCUSDC', 'ETHUSDC'].map((s) =>
+      producerMarketPoint(
+        interval,
+        'producer',
+        s,
+        { fetched: stored(i, s), published: stored(i, s), deadLetters: i === 300 && s === 'BTCUSDC' ? 1 : 0 },
+        t,
+      ),
+    ),
+  ),
+  ...CONSUMERS.flatMap((c) => [
+    consumerPoint(c.interval, c.instance, { lag: c.lag + (i % 2), deadLetters: i === 200 ? 2 : 0 }, t),
+    ...c.symbols.map((s) =>
+      consumerMarketPoint(
+        c.interval,
+        c.instance,
+        s,
+        stored(i, s) === 0
+          ? { stored: 0 }
+          : { stored: stored(i, s), latencyP50Ms: 300 + i, latencyP99Ms: 900 + i },
+        t,
+      ),
+    ),
+  ]),
+]);
+
+before(async () => {
+  const orgs = (await api('GET', `/api/v2/orgs?org=${encodeURIComponent(influx.org)}`)) as {
+    orgs: { id: string }[];
+  };
+  for (const name of [buckets.raw, buckets.enriched]) {
+    const b = (await api(
+      'POST',
+      '/api/v2/buckets',
+      JSON.stringify({ orgID: orgs.orgs[0]!.id, name, retentionRules: [] }),
+    )) as { id: string };
+    bucketIds.push(b.id);
+  }
+  const all = [btc15, eth15, btc1h];
+  await writeLines(buckets.raw, [
+    ...all.flatMap((cs) => cs.map((c) => toLineProtocol(rawPoint(c)))),
+    // 1h candles a 15m consumer derived (here: the exchange's own, under type=derived).
+    ...btc1h.map((c) => rawLine(candleSeries('derived', c), c)),
+    ...pipelinePoints.map(toLineProtocol),
+  ]);
+  await writeLines(buckets.enriched, [
+    ...btc15Enriched.map(toLineProtocol),
+    // One candle of further intervals, for the interval variable's order.
+    ...(['1w', '1s', '1d'] as const).map((interval) =>
+      toLineProtocol(enrichedPoint({ ...btc15[0]!, interval }, {})),
+    ),
+    ...[eth15, btc1h].flatMap((cs) => enrichedPoints(cs).map(toLineProtocol)),
+  ]);
+});
+
+after(async () => {
+  for (const b of bucketIds) await api('DELETE', `/api/v2/buckets/${b}`).catch(() => undefined);
+});
+
+const cr = aCryptoStream();
+const [market, pipeline] = dashboards(cr) as [DashboardJson, DashboardJson];
+const constants = { [VAR.bucketRaw]: buckets.raw, [VAR.bucketEnriched]: buckets.enriched };
+const datasource = { defaultBucket: buckets.enriched, organization: influx.org };
+
+type Panel = DashboardJson['panels'][number];
+const request = (
+  panel: Panel | undefined,
+  range: { from: Date; to: Date },
+  maxDataPoints: number,
+  variables: Record<string, string>,
+): GrafanaRequest => ({
+  ...range,
+  maxDataPoints,
+  variables: { ...constants, ...variables },
+  minInterval: panel?.interval,
+  datasource,
+});
+
+/** Runs every target of a panel as Grafana would; each must answer rows. */
+const runPanel = async (panel: Panel, r: GrafanaRequest): Promise<Row[]> => {
+  assert.ok(panel.targets.length > 0, `${panel.title} has a query`);
+  const rows: Row[] = [];
+  for (const t of panel.targets) {
+    assert.match(t.query, /aggregateWindow\(every: v\.windowPeriod,/, `${panel.title}: one row per window`);
+    const flux = grafanaFlux(t.query, r);
+    assert.doesNotMatch(flux, /\$\{|\bv\.\w/, `${panel.title}: every variable and macro is filled in`);
+    const answer = await query(flux).catch((e: unknown) => {
+      throw new Error(`${panel.title}: ${String(e)}\n${flux}`);
+    });
+    assert.ok(answer.length > 0, `${panel.title} returns rows:\n${flux}`);
+    rows.push(...answer);
+  }
+  return rows;
+};
+
+const panelNamed = (d: DashboardJson, title: string): Panel => {
+  const p = d.panels.find((x) => x.title === title);
+  assert.ok(p, `${d.title} has a panel ${title}`);
+  return p;
+};
+
+const timeOf = (row: Row) => Date.parse(String(row['_time']));
+const close = (actual: unknown, expected: number, what: string) =>
+  assert.ok(
+    typeof actual === 'number' && Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)),
+    `${what}: ${String(actual)} ≠ ${expected}`,
+  );
+
+describe('the market dashboard on InfluxDB', () => {
+  const btc = { [VAR.symbol]: 'BTCUSDC', [VAR.interval]: '15m' };
+
+  it('lists the stored symbols and intervals in its variables', async () => {
+    const values = async (name: string) => {
+      const v = market.templating.list?.find((x) => x.name === name);
+      const q = (v?.query as { query: string } | undefined)?.query;
+      assert.ok(q, `variable ${name} has a query`);
+      const rows = await query(grafanaFlux(q, request(undefined, WEEK, 1000, {})));
+      return rows.map((r) => r['_value']);
+    };
+    assert.deepEqual(await values(VAR.symbol), ['BTCUSDC', 'ETHUSDC']);
+    assert.deepEqual(await values(VAR.interval), ['1s', '15m', '1h', '1d', '1w'], 'shortest first');
+  });
+
+  for (const [width, windows] of [
+    [1800, 'one candle per window (the panel min interval, 15m)'],
+    [100, 'two-hour windows'],
+  ] as const)
+    it(`answers every panel for BTCUSDC 15m over the week, ${windows}`, async () => {
+      for (const panel of market.panels) await runPanel(panel, request(panel, WEEK, width, btc));
+    });
+
+  it('draws each stored candle, with its overlays, when a window holds one candle', async () => {
+    const panel = panelNamed(market, '${symbol} ${interval}');
+    const r = request(panel, WEEK, 1800, btc);
+    assert.equal(requestIntervalMs(r), 15 * 60_000, 'never below the candle interval');
+    const rows = await runPanel(panel, r);
+    assert.equal(rows.length, btc15.length);
+    rows.forEach((row, i) => {
+      const p = btc15Enriched[i]!;
+      assert.equal(timeOf(row), p.time, 'at its open time');
+      for (const f of ['open', 'high', 'low', 'close', 'volume', 'sma_7', 'ema_12', 'bb_upper', 'bb_lower'])
+        if (p.fields[f] !== undefined) close(row[f], p.fields[f].value, `${f} at ${i}`);
+        else assert.equal(row[f] ?? null, null, `no ${f} at ${i} (warming up)`);
+      assert.equal(row['rsi_14'], undefined, 'nothing but the candle and its overlays');
+    });
+  });
+
+  it('aggregates a window of candles into one: first open, max high, min low, last close, summed volume', async () => {
+    const panel = panelNamed(market, '${symbol} ${interval}');
+    const r = request(panel, WEEK, 100, btc);
+    const every = requestIntervalMs(r);
+    assert.equal(every, 2 * 3_600_000);
+    const rows = await runPanel(panel, r);
+    const windows = Map.groupBy(btc15, (c) => Math.floor(c.openTime / every) * every);
+    assert.equal(rows.length, windows.size);
+    for (const row of rows) {
+      const cs = windows.get(timeOf(row));
+      assert.ok(cs, `a window at ${String(row['_time'])}`);
+      close(row['open'], Number(cs[0]!.open), 'open');
+      close(row['high'], Math.max(...cs.map((c) => Number(c.high))), 'high');
+      close(row['low'], Math.min(...cs.map((c) => Number(c.low))), 'low');
+      close(row['close'], Number(cs.at(-1)!.close), 'close');
+      close(
+        row['volume'],
+        cs.reduce((s, c) => s + Number(c.volume), 0),
+        'volume',
+      );
+    }
+  });
+
+  it('puts every indicator in a panel of its own', async () => {
+    const columns = async (title: string) => {
+      const panel = panelNamed(market, title);
+      const rows = await runPanel(panel, request(panel, WEEK, 1800, btc));
+      return [...new Set(rows.flatMap((row) => Object.keys(row)))]
+        .filter((k) => !['result', 'table', '_time'].includes(k))
+        .sort();
+    };
+    assert.deepEqual(await columns('RSI'), ['rsi_14']);
+    assert.deepEqual(await columns('MACD'), ['macd', 'macd_hist', 'macd_signal']);
+    assert.deepEqual(await columns('ATR and volatility'), ['atr_14', 'volatility_20']);
+    assert.deepEqual(await columns('ADX'), ['adx_14']);
+  });
+
+  it('counts the stored candles of each kind', async () => {
+    const panel = panelNamed(market, 'Stored candles');
+    const rows = await runPanel(panel, request(panel, WEEK, 1800, { ...btc, [VAR.interval]: '1h' }));
+    const inWeek = btc1h.filter((c) => c.openTime >= WEEK.from.getTime() && c.openTime < WEEK.to.getTime());
+    for (const kind of ['raw', 'enriched', 'derived'])
+      assert.equal(
+        rows.reduce((n, row) => n + Number(row[kind] ?? 0), 0),
+        inWeek.length,
+        `${kind} candles`,
+      );
+  });
+});
+
+describe('the pipeline-health dashboard on InfluxDB', () => {
+  for (const width of [1000, 40])
+    it(`answers every panel over an hour of reports (${width} points wide)`, async () => {
+      for (const panel of pipeline.panels) await runPanel(panel, request(panel, HOUR, width, {}));
+    });
+
+  it('shows the candles per minute of each stage and interval', async () => {
+    const panel = panelNamed(pipeline, 'Candles per minute');
+    const r = request(panel, HOUR, 40, {});
+    const minutes = requestIntervalMs(r) / 60_000;
+    const rows = await runPanel(panel, r);
+    const total = (column: string) => rows.reduce((n, row) => n + Number(row[column] ?? 0) * minutes, 0);
+    const expected = (symbols: readonly string[]) =>
+      reportTimes.reduce((n, _, i) => n + symbols.reduce((m, s) => m + stored(i, s), 0), 0);
+    for (const column of ['fetched_15m', 'published_15m', 'stored_15m', 'fetched_1h', 'stored_1h'])
+      close(total(column), expected(['BTCUSDC', 'ETHUSDC']), column);
+  });
+
+  it("adds up the consumer replicas' lag and keeps the highest Binance weight", async () => {
+    const lag = await runPanel(panelNamed(pipeline, 'Consumer lag'), request(undefined, HOUR, 1000, {}));
+    // 10 s windows, one report of each replica: 5 or 6 plus 7 or 8.
+    for (const row of lag)
+      assert.ok([12, 14].includes(Number(row['lag_15m'])), `lag ${String(row['lag_15m'])}`);
+    const weight = await runPanel(
+      panelNamed(pipeline, 'Binance request weight'),
+      request(undefined, HOUR, 40, {}),
+    );
+    assert.ok(weight.some((row) => row['binance_weight'] === 149));
+    assert.ok(weight.every((row) => Number(row['binance_weight']) >= 100));
+  });
+
+  it('counts the dead letters and the 429s', async () => {
+    const rows = async (title: string) =>
+      runPanel(panelNamed(pipeline, title), request(panelNamed(pipeline, title), HOUR, 40, {}));
+    const sum = (rs: Row[], column: string) => rs.reduce((n, row) => n + Number(row[column] ?? 0), 0);
+    assert.equal(
+      sum(await rows('Dead letters'), 'dead_letters_15m'),
+      4 + 1,
+      'the consumers’ and the producer’s',
+    );
+    const binance = await rows('Binance 429 / 418');
+    assert.equal(sum(binance, 'binance_429'), 1);
+    assert.equal(sum(binance, 'binance_418'), 0);
+  });
+
+  it('shows the latency percentiles per interval', async () => {
+    const panel = panelNamed(pipeline, 'End-to-end latency');
+    const r = request(panel, HOUR, 1000, {});
+    assert.equal(requestIntervalMs(r), PIPELINE_REPORT_MS, 'one report of each worker per window');
+    const rows = await runPanel(panel, r);
+    let checked = 0;
+    for (const row of rows) {
+      // The report of window [t, t + 10 s) is the i-th: its p50 is 300 + i, its p99 900 + i.
+      const i = (timeOf(row) - HOUR.from.getTime()) / PIPELINE_REPORT_MS - 1;
+      for (const interval of ['15m', '1h'])
+        if (row[`latency_p99_ms_${interval}`] !== null && row[`latency_p99_ms_${interval}`] !== undefined) {
+          assert.equal(row[`latency_p99_ms_${interval}`], 900 + i);
+          assert.equal(row[`latency_p50_ms_${interval}`], 300 + i);
+          checked++;
+        }
+    }
+    assert.ok(checked > reportTimes.length, `${checked} windows with latencies`);
+  });
+});
