@@ -11,7 +11,7 @@ import { serveWorkerHttp } from '../observability/http.ts';
 import { positiveInt, readSettings, settingsUsage, type SettingSpec } from '../observability/settings.ts';
 import { onShutdown } from '../observability/shutdown.ts';
 import { DEFAULT_SNAPSHOT_EVERY, startConsumer, type ConsumerConfig } from './consumer.ts';
-import type { InfluxTarget } from '../influx/influx.ts';
+import { DEFAULT_INFLUX_TIMEOUT_MS, type InfluxTarget } from '../influx/influx.ts';
 import { applyRetention } from '../influx/retention.ts';
 import type { Logger } from 'pino';
 
@@ -29,6 +29,8 @@ export const consumerSpec = {
   derive: { env: 'CRYPTOSTREAM_DERIVE' },
   'max-batch-bytes': { env: 'CRYPTOSTREAM_MAX_BATCH_BYTES', default: '1048576' },
   'snapshot-every': { env: 'CRYPTOSTREAM_SNAPSHOT_EVERY', default: String(DEFAULT_SNAPSHOT_EVERY) },
+  'session-timeout': { env: 'CRYPTOSTREAM_KAFKA_SESSION_TIMEOUT', default: '30' },
+  'influx-timeout': { env: 'CRYPTOSTREAM_INFLUX_TIMEOUT', default: String(DEFAULT_INFLUX_TIMEOUT_MS / 1000) },
   'http-port': { env: 'CRYPTOSTREAM_HTTP_PORT', default: '8080' },
   'log-level': { env: 'CRYPTOSTREAM_LOG_LEVEL', default: 'info' },
 } as const satisfies SettingSpec;
@@ -45,6 +47,14 @@ with the exchange's candle of that interval in the raw bucket (metrics cryptostr
 cryptostream_derivation_mismatches_total). With --retention-days it gives both buckets that retention
 (0: forever) when it starts, so a changed retention reaches buckets created before. Every flag has an
 environment variable; the flag wins.
+
+Health: /readyz answers 200 once the consumer joined its group and InfluxDB answered (a bucket lookup at
+start and while idle, then every write), 503 with the reason otherwise (InfluxDB failing, a rebalance
+after a crash). A batch waiting on InfluxDB heartbeats, so a slow InfluxDB does not get the member evicted
+(--session-timeout, seconds); every InfluxDB request is bounded by --influx-timeout (seconds). Points
+InfluxDB refuses for good (422: outside the bucket's retention, a field type conflict) send their records
+to <topic>-dlq. When the Kafka consumer crashes for good (kafkajs does not restart it, or it did not
+rejoin within 5 minutes) /healthz answers 503 and the process exits with status 3.
 
 ${settingsUsage(consumerSpec)}`;
 
@@ -77,6 +87,15 @@ export const consumerConfig = (
   if (!maxBatchBytes.ok) return maxBatchBytes;
   if (maxBatchBytes.value < 1024)
     return err(`--max-batch-bytes must be at least 1024, got ${maxBatchBytes.value}`);
+  const sessionTimeout = positiveInt('session-timeout', values['session-timeout']);
+  if (!sessionTimeout.ok) return sessionTimeout;
+  if (sessionTimeout.value < 6)
+    return err(
+      `--session-timeout must be at least 6 (seconds: the broker's minimum), got ${sessionTimeout.value}`,
+    );
+  const influxTimeout = positiveInt('influx-timeout', values['influx-timeout']);
+  if (!influxTimeout.ok) return influxTimeout;
+  if (influxTimeout.value < 1) return err('--influx-timeout must be at least 1 (seconds), got 0');
   const snapshotEvery = positiveInt('snapshot-every', values['snapshot-every']);
   if (!snapshotEvery.ok) return snapshotEvery;
   if (snapshotEvery.value < 1) return err('--snapshot-every must be at least 1 (candles per symbol), got 0');
@@ -97,6 +116,8 @@ export const consumerConfig = (
     indicators: indicators.value,
     maxBatchBytes: maxBatchBytes.value,
     snapshotEvery: snapshotEvery.value,
+    sessionTimeoutMs: sessionTimeout.value * 1000,
+    influxTimeoutMs: influxTimeout.value * 1000,
     derive: derive.value,
     httpPort: port.value,
     logLevel: values['log-level'] ?? 'info',
@@ -117,7 +138,11 @@ export const run = async (argv: readonly string[]): Promise<number> => {
   if (!config.ok) return fail(config.error);
   const log = makeLogger(config.value.logLevel, 'consumer');
   let handle: Awaited<ReturnType<typeof startConsumer>> | undefined;
-  const server = await serveWorkerHttp(config.value.httpPort, () => handle?.ready() ?? false);
+  const server = await serveWorkerHttp(
+    config.value.httpPort,
+    () => handle?.reason() ?? 'starting',
+    () => (handle === undefined || handle.live() ? '' : handle.reason()),
+  );
   let stopped: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (stopped = resolve));
   const stopping = new AbortController();
@@ -130,8 +155,13 @@ export const run = async (argv: readonly string[]): Promise<number> => {
     // A stop asked for while startConsumer awaits Kafka ends the wait: it throws the signal's reason.
     handle = await startConsumer(config.value, log, undefined, stopping.signal);
     log.info({ interval: config.value.interval, group: config.value.groupId }, 'consumer running');
-    await done;
-    await handle.stop();
+    const crashed = await Promise.race([done.then(() => undefined), handle.crashed]);
+    await handle.stop().catch((e: unknown) => log.warn({ err: e }, 'consumer not stopped cleanly'));
+    if (crashed !== undefined) {
+      // kafkajs gave up: exiting lets Kubernetes restart the container (CrashLoopBackOff if it repeats).
+      log.fatal({ err: crashed, interval: config.value.interval }, 'consumer crashed; exiting');
+      return EXIT_CONSUMER_FAILED;
+    }
     log.info({ interval: config.value.interval }, 'consumer stopped');
     return EXIT_OK;
   } catch (e) {
@@ -141,13 +171,16 @@ export const run = async (argv: readonly string[]): Promise<number> => {
       return EXIT_KAFKA_UNREACHABLE;
     }
     log.fatal({ err: e }, 'consumer failed');
-    return 3;
+    return EXIT_CONSUMER_FAILED;
   } finally {
     retention.stop();
     release();
     server.close();
   }
 };
+
+/** The consumer failed or its Kafka consumer crashed for good. */
+export const EXIT_CONSUMER_FAILED = 3;
 
 const RETENTION_RETRY_MS = 30_000;
 

@@ -1,12 +1,21 @@
-import type { Consumer } from 'kafkajs';
+import type { Batch, Consumer } from 'kafkajs';
 import { backoffDelay } from '../../core/binance/budget.ts';
 import { enricher as makeEnricher, type IndicatorConfig } from '../../core/indicators/index.ts';
 import { intervalMs, type Interval } from '../../core/kline/interval.ts';
-import { batchSymbols, processBatch, type InMessage } from '../../core/pipeline/batch.ts';
+import { batchSymbols, processBatch, type BatchResult, type InMessage } from '../../core/pipeline/batch.ts';
 import { consumedDeadLetter } from '../../core/pipeline/deadLetter.ts';
 import { deriver } from '../../core/pipeline/derivation.ts';
 import { replayed, replayRanges, type SymbolState } from '../../core/pipeline/snapshot.ts';
-import { loadSnapshots, loadStoredPrices, writeLines, type InfluxTarget } from '../influx/influx.ts';
+import {
+  DEFAULT_INFLUX_TIMEOUT_MS,
+  InfluxUnavailable,
+  loadSnapshots,
+  loadStoredPrices,
+  probeBucket,
+  writePoints,
+  type CallOptions,
+  type InfluxTarget,
+} from '../influx/influx.ts';
 import {
   awaitKafka,
   dlqTopicOf,
@@ -21,6 +30,9 @@ import type { Logger } from '../observability/logger.ts';
 import { metrics } from '../observability/metrics.ts';
 import { sleep } from '../observability/sleep.ts';
 import { derivationCheck, type DerivationCheck } from './derivationCheck.ts';
+import { consumerHealth, DEFAULT_RESTART_DEADLINE_MS, type ConsumerHealth } from './health.ts';
+import { isRebalancing, whileBeating, type Beat } from './heartbeat.ts';
+import { deadLettered, refusedRecords } from './refused.ts';
 
 export type ConsumerConfig = KafkaOptions & {
   readonly interval: Interval;
@@ -36,6 +48,14 @@ export type ConsumerConfig = KafkaOptions & {
   readonly derive?: readonly Interval[];
   /** A symbol's state snapshot is saved every this many of its candles; `DEFAULT_SNAPSHOT_EVERY` by default. */
   readonly snapshotEvery?: number;
+  /** kafkajs session timeout: a member silent this long is evicted from the group; 30 s by default. */
+  readonly sessionTimeoutMs?: number;
+  /** Bound of each InfluxDB request (a write chunk, a Flux query, a bucket lookup); 60 s by default. */
+  readonly influxTimeoutMs?: number;
+  /** While no batch reaches InfluxDB, its buckets are looked up this often (readiness); 10 s by default. */
+  readonly influxProbeMs?: number;
+  /** How long kafkajs may take to rejoin after a crash it restarts from before the consumer counts as dead. */
+  readonly restartDeadlineMs?: number;
 };
 
 /**
@@ -48,7 +68,14 @@ export const DEFAULT_SNAPSHOT_EVERY = 60;
 export type ConsumerCounts = { consumed: number; stored: number; enriched: number; rejected: number };
 
 export type ConsumerHandle = {
+  /** Joined to its group, and InfluxDB's last answer was a success (`/readyz`). */
   readonly ready: () => boolean;
+  /** False once the Kafka consumer crashed for good (`/healthz`): the process should exit. */
+  readonly live: () => boolean;
+  /** Why not ready or not live ('' when ready). */
+  readonly reason: () => string;
+  /** Resolves with the error once the Kafka consumer crashed for good (never otherwise). */
+  readonly crashed: Promise<Error>;
   /** Counts per symbol (dead letters without a usable key count under their key or `?`). */
   readonly counts: ReadonlyMap<string, ConsumerCounts>;
   /** The comparison of derived candles with the exchange's (with `derive`). */
@@ -105,10 +132,25 @@ export const startConsumer = async (
   }
   const producer = makeProducer(kafka);
   await producer.connect();
+  const sessionTimeout = config.sessionTimeoutMs ?? 30_000;
   const consumer: Consumer = kafka.consumer({
     groupId: config.groupId,
     maxBytesPerPartition: config.maxBatchBytes ?? 1 << 20,
     maxBytes: 8 << 20,
+    sessionTimeout,
+    heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
+  });
+  const health = consumerHealth(config.restartDeadlineMs ?? DEFAULT_RESTART_DEADLINE_MS);
+  const lag = lagGauge(topic);
+  consumer.on(consumer.events.CRASH, ({ payload: { error, restart } }) => {
+    if (restart) log.warn({ err: error, topic, interval }, 'Kafka consumer crashed; kafkajs restarts it');
+    else
+      log.fatal(
+        { err: error, topic, interval },
+        'Kafka consumer crashed for good (kafkajs does not restart it)',
+      );
+    lag.forget(new Set());
+    health.crashed(error, restart);
   });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -119,15 +161,19 @@ export const startConsumer = async (
   /** Symbols whose state may be behind the stored points (see `reload`). */
   const unreplayed = new Set<string>();
   const snapshotEvery = config.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
+  const influxTimeoutMs = config.influxTimeoutMs ?? DEFAULT_INFLUX_TIMEOUT_MS;
+  /** kafkajs sends a heartbeat only once its interval passed: asking every second is cheap. */
+  const beatEveryMs = Math.min(1000, Math.floor(sessionTimeout / 10));
   let loaded = false;
-  let healthy = false;
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     // New assignment: the states of symbols this member takes over are reloaded from InfluxDB.
     loaded = false;
+    health.joined();
+    lag.forget(new Set(e.payload.memberAssignment[topic] ?? []));
     log.info({ topic, interval, assignment: e.payload.memberAssignment }, 'partitions assigned');
   });
 
-  const reload = async () => {
+  const reload = async (o: CallOptions) => {
     const loadedStates = await loadSnapshots(
       config.influx,
       config.bucketEnriched,
@@ -138,6 +184,7 @@ export const startConsumer = async (
           { symbol, interval, reason },
           'stored indicator state ignored; the symbol starts from an empty state',
         ),
+      o,
     );
     // Every state in memory was stored before it was kept, so the newer of the two is the right one (a
     // batch of another partition may have stored a newer state while this query ran).
@@ -150,7 +197,7 @@ export const startConsumer = async (
   };
 
   /** Brings the states of a batch's symbols up to the enriched points stored after them. */
-  const catchUp = async (symbols: readonly string[]) => {
+  const catchUp = async (symbols: readonly string[], o: CallOptions) => {
     const since = new Map<string, number>();
     for (const s of symbols) {
       if (!unreplayed.has(s)) continue;
@@ -164,6 +211,7 @@ export const startConsumer = async (
       config.bucketEnriched,
       interval,
       replayRanges(since, 4 * snapshotEvery * intervalMs[interval]),
+      o,
     );
     for (const s of since.keys()) {
       const before = states.get(s)!;
@@ -178,6 +226,83 @@ export const startConsumer = async (
     }
   };
 
+  /**
+   * Runs an InfluxDB or Kafka call of a batch while heartbeating, bounded by `influxTimeoutMs` per
+   * request and abandoned on stop or rebalance.
+   */
+  const pending =
+    (beat: Beat) =>
+    <T>(work: (o: CallOptions) => Promise<T>): Promise<T> =>
+      whileBeating(
+        (signal) => work({ timeoutMs: influxTimeoutMs, signal: AbortSignal.any([signal, stopping.signal]) }),
+        beat,
+        beatEveryMs,
+        (e) => log.debug({ err: e, topic, interval }, 'heartbeat failed while waiting'),
+      );
+
+  /** One try at storing a batch: its result with the records InfluxDB refused among the dead letters. */
+  const attempt = async (messages: readonly InMessage[], beat: Beat): Promise<BatchResult> => {
+    const call = pending(beat);
+    if (!loaded) await call((o) => reload(o));
+    if (unreplayed.size > 0) await call((o) => catchUp(batchSymbols(messages), o));
+    const result = processBatch(messages, states, {
+      interval,
+      enricher,
+      snapshotEvery,
+      ...(deriving === undefined ? {} : { deriver: deriving }),
+    });
+    // Both buckets at once; the snapshots travel with the enriched points they belong to.
+    const refused = await call((o) =>
+      Promise.all([
+        writePoints(config.influx, config.bucketRaw, result.rawLines, o),
+        writePoints(config.influx, config.bucketEnriched, result.enrichedLines, o),
+      ]),
+    );
+    health.influxAnswered();
+    const out = withRefused(result, messages, refused.flat(), log, interval);
+    if (out.deadLetters.length > 0)
+      await call(() => producer.send({ topic: dlqTopic, messages: out.deadLetters.map(consumedDeadLetter) }));
+    return out;
+  };
+
+  /**
+   * Tries a batch until it is stored, while `running`, with backoff (0.5 s … 10 s, heartbeating) on what
+   * a retry can fix: InfluxDB unavailable or failing, Kafka unavailable for the dead letters. A rebalance
+   * and anything else (a bug) go to kafkajs: it rejoins, or crashes and the consumer dies.
+   */
+  const store = async (
+    messages: readonly InMessage[],
+    context: Record<string, unknown>,
+    beat: Beat,
+    running: () => boolean,
+  ): Promise<BatchResult | undefined> => {
+    let failing = false;
+    try {
+      for (let n = 1; running(); n++) {
+        try {
+          return await attempt(messages, beat);
+        } catch (e) {
+          if (!retryable(e)) throw e;
+          if (e instanceof InfluxUnavailable) {
+            if (!failing) health.failingBatch(1);
+            failing = true;
+            health.influxFailed(e.message);
+            m.influxFailures.inc();
+          }
+          const wait = backoffDelay(n, Math.random(), { baseMs: 500, maxMs: 10_000 });
+          log.warn(
+            { ...context, attempt: n, retryInMs: wait, err: e },
+            'batch not stored; retrying (nothing committed)',
+          );
+          await pending(beat)(() => sleep(wait, stopping.signal));
+        }
+      }
+      return undefined;
+    } finally {
+      if (failing) health.failingBatch(-1);
+    }
+  };
+
   await consumer.run({
     autoCommit: false,
     // Partitions are independent (a symbol lives in one), so their batches may be stored concurrently.
@@ -186,52 +311,15 @@ export const startConsumer = async (
     eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
       if (batch.messages.length === 0) return;
       const started = Date.now();
-      const messages: InMessage[] = batch.messages.map((r) => ({
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: r.offset,
-        key: r.key?.toString() ?? null,
-        value: r.value?.toString() ?? null,
-      }));
+      const messages = inMessages(batch);
       const context = {
         topic: batch.topic,
         partition: batch.partition,
         offset: batch.firstOffset(),
         interval,
       };
-      let out: ReturnType<typeof processBatch> | undefined;
-      for (let attempt = 1; !stopping.signal.aborted && isRunning() && !isStale(); attempt++) {
-        try {
-          if (!loaded) await reload();
-          if (unreplayed.size > 0) await catchUp(batchSymbols(messages));
-          const result = processBatch(messages, states, {
-            interval,
-            enricher,
-            snapshotEvery,
-            ...(deriving === undefined ? {} : { deriver: deriving }),
-          });
-          // Both buckets at once; the snapshots travel with the enriched points they belong to.
-          await Promise.all([
-            writeLines(config.influx, config.bucketRaw, result.rawLines),
-            writeLines(config.influx, config.bucketEnriched, result.enrichedLines),
-          ]);
-          if (result.deadLetters.length > 0)
-            await producer.send({ topic: dlqTopic, messages: result.deadLetters.map(consumedDeadLetter) });
-          out = result;
-          healthy = true;
-          break;
-        } catch (e) {
-          healthy = false;
-          m.influxFailures.inc();
-          const wait = backoffDelay(attempt, Math.random(), { baseMs: 500, maxMs: 10_000 });
-          log.warn(
-            { ...context, attempt, retryInMs: wait, err: e },
-            'batch not stored; retrying (nothing committed)',
-          );
-          await heartbeat().catch(() => undefined);
-          await sleep(wait, stopping.signal);
-        }
-      }
+      const running = () => !stopping.signal.aborted && isRunning() && !isStale();
+      const out = await store(messages, context, heartbeat, running);
       if (out === undefined) {
         log.info(context, 'batch abandoned uncommitted; it will be delivered again');
         return;
@@ -253,7 +341,6 @@ export const startConsumer = async (
       }
       const publishedAt = batch.messages.map((r) => Number(r.timestamp));
       for (const t of publishedAt) m.pipelineLatency.observe({ interval }, Math.max(0, now - t) / 1000);
-      onStored({ publishedAt, storedAt: now });
       if (check !== undefined && (out.derived.length > 0 || out.derivationEvents.length > 0)) {
         check.add(out.derived, out.derivationEvents);
         void check.verify();
@@ -278,21 +365,115 @@ export const startConsumer = async (
       m.written.inc({ interval, kind: 'raw' }, out.stored.length);
       m.written.inc({ interval, kind: 'enriched' }, out.stored.filter((s) => s.enriched).length);
       m.batchSize.observe({ interval }, messages.length);
-      m.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+      lag.set(batch.partition, Number(batch.offsetLag()));
       log.debug({ ...context, count: messages.length, latency: now - started }, 'batch stored and committed');
+      onStored({ publishedAt, storedAt: now });
     },
   });
-  healthy = true;
+  const probe = probeInflux(config, health);
+  void health.fatal.then(() => probe.stop());
 
   return {
-    ready: () => healthy,
+    ready: health.ready,
+    live: health.live,
+    reason: health.reason,
+    crashed: health.fatal,
     counts,
     ...(check === undefined ? {} : { derivation: check }),
     stop: async () => {
       stopping.abort();
+      probe.stop();
+      health.stop();
       check?.stop();
       await consumer.disconnect();
       await producer.disconnect();
     },
   };
+};
+
+const inMessages = (batch: Batch): InMessage[] =>
+  batch.messages.map((r) => ({
+    topic: batch.topic,
+    partition: batch.partition,
+    offset: r.offset,
+    key: r.key?.toString() ?? null,
+    value: r.value?.toString() ?? null,
+  }));
+
+/** What a retry of the batch can fix; a rebalance and bugs (TypeError…) are not retried here. */
+const retryable = (e: unknown): boolean =>
+  e instanceof InfluxUnavailable || (e instanceof Error && e.name.startsWith('KafkaJS') && !isRebalancing(e));
+
+/**
+ * A batch's result without the candles InfluxDB refused for good (422): those records join the dead
+ * letters; refused lines no record owns (a state snapshot, a derived candle) are logged.
+ */
+const withRefused = (
+  result: BatchResult,
+  messages: readonly InMessage[],
+  refused: Parameters<typeof refusedRecords>[1],
+  log: Logger,
+  interval: Interval,
+): BatchResult => {
+  if (refused.length === 0) return result;
+  const { deadLetters, unowned } = refusedRecords(messages, refused);
+  if (unowned.length > 0)
+    log.warn(
+      { interval, count: unowned.length, reason: unowned[0]!.reason, line: unowned[0]!.line.slice(0, 200) },
+      'InfluxDB refused points of no record (state snapshots, derived candles); they are not stored',
+    );
+  const isRefused = deadLettered(deadLetters);
+  return {
+    ...result,
+    stored: result.stored.filter((s) => !isRefused(s.candle)),
+    deadLetters: [...result.deadLetters, ...deadLetters],
+  };
+};
+
+/** The lag gauge of a topic's partitions; partitions this member no longer has are dropped from it. */
+const lagGauge = (topic: string) => {
+  const m = metrics();
+  const known = new Set<number>();
+  return {
+    set: (partition: number, value: number) => {
+      known.add(partition);
+      m.lag.set({ topic, partition: String(partition) }, value);
+    },
+    forget: (keep: ReadonlySet<number>) => {
+      for (const p of known)
+        if (!keep.has(p)) {
+          m.lag.remove({ topic, partition: String(p) });
+          known.delete(p);
+        }
+    },
+  };
+};
+
+/**
+ * Looks the buckets up at start and then every `influxProbeMs` while no batch reached InfluxDB for that
+ * long, so readiness says whether InfluxDB answers even before the first batch and while idle.
+ */
+const probeInflux = (config: ConsumerConfig, health: ConsumerHealth): { stop: () => void } => {
+  const every = config.influxProbeMs ?? 10_000;
+  const stopped = new AbortController();
+  const loop = async () => {
+    while (!stopped.signal.aborted) {
+      if (health.probeDue(every)) {
+        const o = {
+          timeoutMs: config.influxTimeoutMs ?? DEFAULT_INFLUX_TIMEOUT_MS,
+          signal: stopped.signal,
+        };
+        try {
+          await probeBucket(config.influx, config.bucketRaw, o);
+          await probeBucket(config.influx, config.bucketEnriched, o);
+          health.probed('');
+        } catch (e) {
+          if (!stopped.signal.aborted) health.probed(e instanceof Error ? e.message : String(e));
+        }
+      }
+      await sleep(Math.min(every, 1000), stopped.signal);
+    }
+  };
+  void loop();
+  return { stop: () => stopped.abort() };
 };

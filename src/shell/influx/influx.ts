@@ -15,42 +15,222 @@ export type InfluxTarget = {
   readonly org: string;
 };
 
+/** Bounds of one InfluxDB call: its own timeout, and a signal that abandons it earlier (stop, rebalance). */
+export type CallOptions = { readonly timeoutMs?: number; readonly signal?: AbortSignal };
+
+/** Per request when the caller names none. */
+export const DEFAULT_INFLUX_TIMEOUT_MS = 60_000;
+
+/**
+ * A request InfluxDB did not answer (network, timeout: no `status`) or answered with an error status; all
+ * of them are worth retrying (the 422 of points InfluxDB refuses is an answer, see `writePoints`).
+ */
+export class InfluxUnavailable extends Error {
+  override readonly name = 'InfluxUnavailable';
+  readonly status: number | undefined;
+  constructor(message: string, status?: number, options?: ErrorOptions) {
+    super(message, options);
+    this.status = status;
+  }
+}
+
+const callSignal = (o: CallOptions): AbortSignal => {
+  const timeout = AbortSignal.timeout(o.timeoutMs ?? DEFAULT_INFLUX_TIMEOUT_MS);
+  return o.signal === undefined ? timeout : AbortSignal.any([timeout, o.signal]);
+};
+
+const describe = (e: unknown): string => {
+  const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : '';
+  return e instanceof Error ? `${e.message}${cause}` : String(e);
+};
+
+/** `fetch` to the InfluxDB API, bounded; a failure to get an answer is an `InfluxUnavailable`. */
+const request = async (
+  target: InfluxTarget,
+  path: string,
+  init: { method: string; body?: string; contentType?: string },
+  o: CallOptions,
+): Promise<{ status: number; text: string }> => {
+  try {
+    const response = await fetch(new URL(path, target.url), {
+      method: init.method,
+      headers: {
+        authorization: `Token ${target.token}`,
+        ...(init.contentType === undefined ? {} : { 'content-type': init.contentType }),
+      },
+      ...(init.body === undefined ? {} : { body: init.body }),
+      signal: callSignal(o),
+    });
+    return { status: response.status, text: await response.text() };
+  } catch (e) {
+    throw new InfluxUnavailable(`InfluxDB ${init.method} ${path.split('?')[0]}: ${describe(e)}`, undefined, {
+      cause: e,
+    });
+  }
+};
+
 /** Lines per write request. */
 const CHUNK = 5000;
 
+/** A line InfluxDB refused (422: outside the bucket's retention, a field of another type), and why. */
+export type RejectedLine = { readonly line: string; readonly reason: string };
+
+/** InfluxDB's message of a 422 without the per-point details (`… - oldest point …`). */
+const rejection = (text: string): { reason: string; dropped?: number } => {
+  let message = text;
+  try {
+    message = String((JSON.parse(text) as { message?: unknown }).message ?? text);
+  } catch {
+    // not JSON: the text as it is
+  }
+  const dropped = /dropped=(\d+)/.exec(message)?.[1];
+  const reason = message
+    .replace(/^failure writing points to database: partial write: /, '')
+    .replace(/ - oldest point .*$/s, '')
+    .replace(/ dropped=\d+.*$/s, '')
+    .slice(0, 200);
+  return dropped === undefined ? { reason } : { reason, dropped: Number(dropped) };
+};
+
+const postLines = (
+  target: InfluxTarget,
+  bucket: string,
+  lines: readonly string[],
+  o: CallOptions,
+): Promise<{ status: number; text: string }> => {
+  const query = new URLSearchParams({ org: target.org, bucket, precision: 'ms' });
+  return request(
+    target,
+    `/api/v2/write?${query}`,
+    { method: 'POST', body: lines.join('\n'), contentType: 'text/plain; charset=utf-8' },
+    o,
+  );
+};
+
+/**
+ * Writes lines and returns those InfluxDB refused. A 422 is a partial write: InfluxDB stored the other
+ * lines and names only how many it dropped, so the refused ones are found by halving (the halves are
+ * rewritten, harmlessly: points are keyed by series and time) down to the parts it dropped entirely.
+ */
+const writeChunk = async (
+  target: InfluxTarget,
+  bucket: string,
+  lines: readonly string[],
+  o: CallOptions,
+): Promise<RejectedLine[]> => {
+  const { status, text } = await postLines(target, bucket, lines, o);
+  if (status === 204) return [];
+  if (status !== 422)
+    throw new InfluxUnavailable(
+      `InfluxDB write to ${bucket} answered ${status}: ${text.slice(0, 200)}`,
+      status,
+    );
+  const { reason, dropped } = rejection(text);
+  if (lines.length === 1 || (dropped !== undefined && dropped >= lines.length))
+    return lines.map((line) => ({ line, reason }));
+  if (dropped === 0) return [];
+  const half = Math.ceil(lines.length / 2);
+  return [
+    ...(await writeChunk(target, bucket, lines.slice(0, half), o)),
+    ...(await writeChunk(target, bucket, lines.slice(half), o)),
+  ];
+};
+
 /**
  * Writes line protocol (ms) with `/api/v2/write` (InfluxDB 2, and 1.8 where bucket = database), in
- * order, in chunks; throws on the first refused chunk so the caller retries the whole batch (points
- * are keyed by time and tags, so rewriting them is harmless).
+ * order, in chunks, each request bounded by `timeoutMs`. Returns the lines InfluxDB refused for good
+ * (422: outside the retention period, a field type conflict); throws `InfluxUnavailable` when a chunk is
+ * not stored for a reason worth retrying (no answer, 5xx, 401, 404…) so the caller retries the whole
+ * batch (points are keyed by time and tags, so rewriting them is harmless).
  */
+export const writePoints = async (
+  target: InfluxTarget,
+  bucket: string,
+  lines: readonly string[],
+  o: CallOptions = {},
+): Promise<RejectedLine[]> => {
+  const rejected: RejectedLine[] = [];
+  for (let i = 0; i < lines.length; i += CHUNK)
+    rejected.push(...(await writeChunk(target, bucket, lines.slice(i, i + CHUNK), o)));
+  return rejected;
+};
+
+/** `writePoints` that throws when InfluxDB refused a line. */
 export const writeLines = async (
   target: InfluxTarget,
   bucket: string,
   lines: readonly string[],
+  o: CallOptions = {},
 ): Promise<void> => {
-  for (let i = 0; i < lines.length; i += CHUNK) {
-    const url = new URL('/api/v2/write', target.url);
-    url.searchParams.set('org', target.org);
-    url.searchParams.set('bucket', bucket);
-    url.searchParams.set('precision', 'ms');
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Token ${target.token}`, 'content-type': 'text/plain; charset=utf-8' },
-      body: lines.slice(i, i + CHUNK).join('\n'),
-      signal: AbortSignal.timeout(30_000),
-    });
-    if (response.status !== 204) {
-      const body = await response.text().catch(() => '');
-      throw new Error(`InfluxDB write to ${bucket} answered ${response.status}: ${body.slice(0, 200)}`);
-    }
-  }
+  const rejected = await writePoints(target, bucket, lines, o);
+  if (rejected.length > 0)
+    throw new Error(`InfluxDB refused ${rejected.length} lines of ${bucket} (422): ${rejected[0]!.reason}`);
+};
+
+/**
+ * Whether InfluxDB answers for a bucket: it looks the bucket up (reachable, the token valid, the bucket
+ * there); throws `InfluxUnavailable` saying what failed.
+ */
+export const probeBucket = async (
+  target: InfluxTarget,
+  bucket: string,
+  o: CallOptions = {},
+): Promise<void> => {
+  const query = new URLSearchParams({ org: target.org, name: bucket });
+  const { status, text } = await request(target, `/api/v2/buckets?${query}`, { method: 'GET' }, o);
+  if (status !== 200)
+    throw new InfluxUnavailable(
+      `InfluxDB bucket lookup of ${bucket} answered ${status}: ${text.slice(0, 200)}`,
+      status,
+    );
+  const found = (JSON.parse(text) as { buckets?: { name?: string }[] }).buckets ?? [];
+  if (!found.some((b) => b.name === bucket))
+    throw new InfluxUnavailable(`InfluxDB has no bucket ${bucket} in org ${target.org}`, 404);
 };
 
 export const fluxString = (s: string): string => JSON.stringify(s);
 
-/** The Flux query API of an InfluxDB (30 s timeout per query). */
-export const queryApi = (target: InfluxTarget): QueryApi =>
-  new InfluxDB({ url: target.url, token: target.token, timeout: 30_000 }).getQueryApi(target.org);
+/** The Flux query API of an InfluxDB (each query bounded by `timeoutMs`, 60 s by default). */
+export const queryApi = (target: InfluxTarget, timeoutMs = DEFAULT_INFLUX_TIMEOUT_MS): QueryApi =>
+  new InfluxDB({ url: target.url, token: target.token, timeout: timeoutMs }).getQueryApi(target.org);
+
+/**
+ * The rows of a Flux query as objects; bounded by `timeoutMs`, cancelled when `signal` aborts. Any failure
+ * is an `InfluxUnavailable`.
+ */
+export const collect = (
+  target: InfluxTarget,
+  flux: string,
+  o: CallOptions = {},
+): Promise<Record<string, unknown>[]> =>
+  new Promise((resolve, reject) => {
+    const rows: Record<string, unknown>[] = [];
+    let cancel = (): void => undefined;
+    const onAbort = () => {
+      fail(o.signal?.reason); // first: cancelling may complete the query
+      cancel();
+    };
+    const fail = (e: unknown) => {
+      o.signal?.removeEventListener('abort', onAbort);
+      reject(new InfluxUnavailable(`InfluxDB query: ${describe(e)}`, statusOf(e), { cause: e }));
+    };
+    if (o.signal?.aborted === true) return fail(o.signal.reason);
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    queryApi(target, o.timeoutMs).queryRows(flux, {
+      next: (values, meta) => void rows.push(meta.toObject(values)),
+      error: fail,
+      complete: () => {
+        o.signal?.removeEventListener('abort', onAbort);
+        resolve(rows);
+      },
+      useCancellable: (c) => (cancel = () => c.cancel()),
+    });
+  });
+
+const statusOf = (e: unknown): number | undefined => {
+  const status = (e as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+};
 
 /**
  * The newest enricher state of every symbol of an interval stored in the enriched bucket; a snapshot
@@ -62,13 +242,17 @@ export const loadSnapshots = async (
   interval: Interval,
   enricher: Enricher,
   onInvalid: (symbol: string, reason: string) => void,
+  o: CallOptions = {},
 ): Promise<Map<string, SymbolState>> => {
-  const api = queryApi(target);
-  const rows = await api.collectRows<Record<string, unknown>>(`
+  const rows = await collect(
+    target,
+    `
     from(bucket: ${fluxString(bucket)})
       |> range(start: 1970-01-01T00:00:00Z, stop: 2200-01-01T00:00:00Z)
       |> filter(fn: (r) => r._measurement == ${fluxString(SNAPSHOT_MEASUREMENT)} and r.interval == ${fluxString(interval)})
-      |> last()`);
+      |> last()`,
+    o,
+  );
   const fields = new Map<string, Record<string, unknown>>();
   for (const row of rows) {
     const coin = String(row['coin']);
@@ -92,10 +276,10 @@ export const loadStoredPrices = async (
   bucket: string,
   interval: Interval,
   ranges: readonly ReplayRange[],
+  o: CallOptions = {},
 ): Promise<Map<string, StoredPrices[]>> => {
   const prices = new Map<string, StoredPrices[]>();
   if (ranges.length === 0) return prices;
-  const api = queryApi(target);
   // Equality tests joined by `or` are pushed down to the storage engine (series selection), unlike `contains`.
   const table = (r: ReplayRange) => `
     from(bucket: ${fluxString(bucket)})
@@ -105,10 +289,14 @@ export const loadStoredPrices = async (
       |> filter(fn: (r) => r._field == "close" or r._field == "high" or r._field == "low")`;
   // union() needs two streams or more.
   const tables = ranges.length === 1 ? table(ranges[0]!) : `union(tables: [${ranges.map(table).join(',')}])`;
-  const rows = await api.collectRows<Record<string, unknown>>(`
+  const rows = await collect(
+    target,
+    `
     ${tables}
       |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
-      |> keep(columns: ["coin", "_time", "close", "high", "low"])`);
+      |> keep(columns: ["coin", "_time", "close", "high", "low"])`,
+    o,
+  );
   for (const row of rows) {
     const coin = String(row['coin']);
     const p: StoredPrices = {
@@ -132,12 +320,16 @@ export const countPoints = async (
   kind: 'raw' | 'enriched',
   from: number,
   to: number,
+  o: CallOptions = {},
 ): Promise<Map<string, number>> => {
-  const api = queryApi(target);
-  const rows = await api.collectRows<Record<string, unknown>>(`
+  const rows = await collect(
+    target,
+    `
     from(bucket: ${fluxString(bucket)})
       |> range(start: ${new Date(from).toISOString()}, stop: ${new Date(to).toISOString()})
       |> filter(fn: (r) => r._measurement == "kline" and r.interval == ${fluxString(interval)} and r.type == ${fluxString(kind)} and r._field == "close")
-      |> count()`);
+      |> count()`,
+    o,
+  );
   return new Map(rows.map((r) => [String(r['coin']), Number(r['_value'])]));
 };

@@ -26,6 +26,8 @@ const values = {
   derive: undefined,
   'max-batch-bytes': '1048576',
   'snapshot-every': '60',
+  'session-timeout': '30',
+  'influx-timeout': '60',
   'http-port': '8080',
   'log-level': 'info',
 };
@@ -61,5 +63,17 @@ describe('consumer settings', () => {
     assert.ok(!finer.ok && finer.error.includes('15m'), JSON.stringify(finer));
     const small = consumerConfig({ ...values, 'max-batch-bytes': '10' });
     assert.deepEqual(small, { ok: false, error: '--max-batch-bytes must be at least 1024, got 10' });
+  });
+
+  it('bounds InfluxDB requests (60 s) and takes the session timeout (30 s) in seconds, at least the broker minimum of 6', () => {
+    const c = consumerConfig(values);
+    assert.equal(c.ok && c.value.influxTimeoutMs, 60_000);
+    assert.equal(c.ok && c.value.sessionTimeoutMs, 30_000);
+    const slow = consumerConfig({ ...values, 'session-timeout': '45', 'influx-timeout': '90' });
+    assert.deepEqual(slow.ok && [slow.value.sessionTimeoutMs, slow.value.influxTimeoutMs], [45_000, 90_000]);
+    const short = consumerConfig({ ...values, 'session-timeout': '3' });
+    assert.ok(!short.ok && short.error.includes('--session-timeout'), JSON.stringify(short));
+    const none = consumerConfig({ ...values, 'influx-timeout': '0' });
+    assert.ok(!none.ok && none.error.includes('--influx-timeout'), JSON.stringify(none));
   });
 });
