@@ -50,6 +50,8 @@ const slot = (
   m: ReturnType<typeof metrics>,
 ) => {
   let current: WebSocket | undefined;
+  /** Every socket not closed yet, the ones still connecting included: all closed when the run stops. */
+  const sockets = new Set<WebSocket>();
   let attempt = 0;
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, f: () => void) => {
@@ -69,6 +71,7 @@ const slot = (
   const connect = (): void => {
     if (signal.aborted) return;
     const ws = new WebSocket(url);
+    sockets.add(ws);
     let opened = false;
     let heard = Date.now();
     const watchdog = setInterval(
@@ -80,6 +83,7 @@ const slot = (
       Math.min(silence, 10_000),
     );
     ws.addEventListener('open', () => {
+      if (signal.aborted) return ws.close(1000);
       opened = true;
       attempt = 0;
       heard = Date.now();
@@ -100,6 +104,7 @@ const slot = (
       if (typeof event.data === 'string') onMessage(event.data);
     });
     ws.addEventListener('close', (event) => {
+      sockets.delete(ws);
       clearInterval(watchdog);
       if (opened) m.streamUp.dec();
       if (current !== ws && opened) return; // a renewed connection, closed on purpose
@@ -121,7 +126,7 @@ const slot = (
     () => {
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      if (current !== undefined) retire(current, 'stopped');
+      for (const ws of sockets) retire(ws, 'stopped');
     },
     { once: true },
   );
