@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { aggregateSeries } from '../../core/aggregate/aggregate.ts';
 import { isInterval } from '../../core/kline/interval.ts';
 import { toRestRow } from '../../core/kline/rest.ts';
-import { EXIT_OK, EXIT_REJECTED } from './command.ts';
+import { EXIT_OK, EXIT_REJECTED, exitStatusHelp } from './command.ts';
 import { readInput, reportRejections, usageError, writeLines } from './io.ts';
 import { marketSeries } from './series.ts';
 
@@ -10,7 +10,9 @@ const usage = `Usage: cryptostream aggregate --to <interval> [FILE]
 
 Reads klines (REST JSON, data.binance.vision CSV or WebSocket payloads; FILE or stdin) of one market and
 writes the complete coarser candles to stdout, one Binance REST kline array per line. Gaps and buckets
-that cannot close are reported on stderr; invalid records too (exit status 2).`;
+that cannot close are reported on stderr; invalid records too (exit status 2).
+
+${exitStatusHelp('aggregate')}`;
 
 export const run = async (argv: readonly string[]): Promise<number> => {
   const args = parseArgs({

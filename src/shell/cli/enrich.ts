@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { enricher } from '../../core/indicators/index.ts';
 import { isInterval } from '../../core/kline/interval.ts';
 import { symbolPattern } from '../../core/kline/message.ts';
-import { EXIT_OK, EXIT_REJECTED } from './command.ts';
+import { EXIT_OK, EXIT_REJECTED, exitStatusHelp } from './command.ts';
 import { indicatorOptions, indicatorConfigFrom, indicatorUsage } from './indicatorFlags.ts';
 import { readInput, reportRejections, usageError, writeLines } from './io.ts';
 import { marketSeries } from './series.ts';
@@ -14,7 +14,9 @@ writes one JSON object per candle (JSON Lines): the candle's fields and every in
 (absent while it warms up). Invalid records are reported on stderr (exit status 2).
 
 Indicator periods (defaults in brackets):
-${indicatorUsage}`;
+${indicatorUsage}
+
+${exitStatusHelp('enrich')}`;
 
 export const run = async (argv: readonly string[]): Promise<number> => {
   const args = parseArgs({

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import type { Rejection } from '../../core/kline/rejection.ts';
+import { EXIT_USAGE } from './command.ts';
 
 /** The whole input of an offline command: FILE when given, else standard input. */
 export const readInput = async (file: string | undefined): Promise<string> =>
@@ -32,5 +33,5 @@ export const writeLines = async (lines: Iterable<string>): Promise<void> => {
 
 export const usageError = (command: string, message: string, usage: string): number => {
   process.stderr.write(`cryptostream ${command}: ${message}\n\n${usage}\n`);
-  return 1;
+  return EXIT_USAGE;
 };

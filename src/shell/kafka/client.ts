@@ -22,6 +22,42 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * Broker answers that are passing states, by their kafkajs protocol-error type: a fresh broker loading
+ * `__consumer_offsets` or `__transaction_state`, a coordinator or partition leader moving, a group
+ * rebalancing. kafkajs logs each answer at error level and then retries it on its own; an answer that
+ * does not pass before its retries run out reaches our code as a thrown error (a consumer crash, a
+ * failed send), which is still logged as an error. The messages are kafkajs's
+ * (kafkajs/src/protocol/error.js; test/shell/kafka/logging.test.ts checks them against it).
+ */
+export const transientKafkaErrors: Readonly<Record<string, string>> = {
+  LEADER_NOT_AVAILABLE:
+    'There is no leader for this topic-partition as we are in the middle of a leadership election',
+  NOT_LEADER_FOR_PARTITION: 'This server is not the leader for that topic-partition',
+  GROUP_LOAD_IN_PROGRESS: "The coordinator is loading and hence can't process requests for this group",
+  GROUP_COORDINATOR_NOT_AVAILABLE: 'The group coordinator is not available',
+  NOT_COORDINATOR_FOR_GROUP: 'This is not the correct coordinator for this group',
+  REBALANCE_IN_PROGRESS: 'The group is rebalancing, so a rejoin is needed',
+};
+
+const transientMessages = new Set(Object.values(transientKafkaErrors));
+
+/**
+ * The pino level of one kafkajs log entry: kafkajs's own level, except that a broker answer in a passing
+ * state (`transientKafkaErrors`, in the entry's `error` field or as its message) is debug.
+ */
+export const kafkajsLogLevel = (
+  level: number,
+  entry: { readonly message?: unknown; readonly error?: unknown },
+): 'error' | 'warn' | 'info' | 'debug' => {
+  const mapped = levels[level] ?? 'info';
+  if (mapped !== 'error' && mapped !== 'warn') return mapped;
+  const transient =
+    (typeof entry.error === 'string' && transientMessages.has(entry.error)) ||
+    (typeof entry.message === 'string' && transientMessages.has(entry.message));
+  return transient ? 'debug' : mapped;
+};
+
 /** TLS and SASL of a Kafka that wants them (an external one); none for the local and in-cluster Kafka. */
 export type KafkaSecurity = {
   /** TLS; with `caFile` only that CA (PEM) is trusted, else the system's root certificates. */
@@ -116,7 +152,10 @@ export const connectionOf = (security: KafkaSecurity = {}): Pick<KafkaConfig, 's
   };
 };
 
-/** A kafkajs client whose own logs go through pino (warnings and errors only). */
+/**
+ * A kafkajs client whose own logs go through pino (warnings and errors only; the passing states of a
+ * broker at debug, see `kafkajsLogLevel`).
+ */
 export const makeKafka = (
   brokers: readonly string[],
   clientId: string,
@@ -133,7 +172,7 @@ export const makeKafka = (
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        log[levels[level] ?? 'info']({ kafkajs: rest }, String(message));
+        log[kafkajsLogLevel(level, entry)]({ kafkajs: rest }, String(message));
       },
   });
 

@@ -6,6 +6,12 @@ import { join } from 'node:path';
 export const repoRoot = join(import.meta.dirname, '..', '..', '..');
 export const servicesEnvFile = join(repoRoot, '.services', 'env');
 
+/** The endpoints file `local` reads: `CRYPTOSTREAM_SERVICES_ENV` when set (other services), else `.services/env`. */
+const envFileOf = (env: NodeJS.ProcessEnv): string => {
+  const file = env['CRYPTOSTREAM_SERVICES_ENV'];
+  return file === undefined || file === '' ? servicesEnvFile : file;
+};
+
 export type LocalServices = {
   readonly brokers: readonly string[];
   readonly influx: { readonly url: string; readonly token: string; readonly org: string };
@@ -13,9 +19,9 @@ export type LocalServices = {
   readonly bucketEnriched: string;
 };
 
-const readEnv = (): Map<string, string> =>
+const readEnv = (file: string): Map<string, string> =>
   new Map(
-    readFileSync(servicesEnvFile, 'utf8')
+    readFileSync(file, 'utf8')
       .split('\n')
       .filter((l) => l.includes('=') && !l.startsWith('#'))
       .map((l): [string, string] => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).trim()]),
@@ -31,13 +37,17 @@ const servicesUp = (): Promise<void> =>
     );
   });
 
-/** The endpoints of `npm run services:up` (`.services/env`), starting the services when the file is missing. */
-export const localServices = async (): Promise<LocalServices> => {
-  if (!existsSync(servicesEnvFile)) await servicesUp();
-  const env = readEnv();
+/**
+ * The endpoints of `npm run services:up` (`.services/env`), starting the services when the file is
+ * missing; with `CRYPTOSTREAM_SERVICES_ENV` the endpoints of that file (the services are not started).
+ */
+export const localServices = async (env: NodeJS.ProcessEnv = process.env): Promise<LocalServices> => {
+  const file = envFileOf(env);
+  if (file === servicesEnvFile && !existsSync(file)) await servicesUp();
+  const values = readEnv(file);
   const get = (key: string): string => {
-    const v = env.get(key);
-    if (v === undefined || v === '') throw new Error(`${key} is missing in ${servicesEnvFile}`);
+    const v = values.get(key);
+    if (v === undefined || v === '') throw new Error(`${key} is missing in ${file}`);
     return v;
   };
   return {

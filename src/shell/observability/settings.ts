@@ -54,8 +54,54 @@ export const positiveInt = (name: string, text: string | undefined): Result<numb
     ? ok(Number(text))
     : err(`--${name} needs a number, got ${JSON.stringify(text ?? null)}`);
 
+/** What `isoTime` accepts, for its error messages and the usage texts. */
+export const ISO_TIME_FORMS =
+  'a date (2024-09-16: UTC midnight) or a date-time with Z or an offset (2024-09-16T00:00:00Z, 2024-09-16T00:00:00.000Z, 2024-09-16T05:30:00+05:30)';
+
+const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/;
+const isoDateTime =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})?$/i;
+
+/**
+ * An instant in ISO 8601, read the same on every machine: a bare date is UTC midnight, a date-time needs
+ * its zone (`Z`, or an offset such as `+05:30`, converted to UTC). A date-time without a zone (local time
+ * to `Date.parse`), other forms `Date.parse` guesses at (`Sep 16 2024`, RFC 2822, epoch numbers) and
+ * impossible dates (`2024-02-30`) are refused with a message naming the flag and the value.
+ */
 export const isoTime = (name: string, text: string | undefined): Result<number | undefined, string> => {
   if (text === undefined) return ok(undefined);
-  const t = Date.parse(text);
-  return Number.isFinite(t) ? ok(t) : err(`--${name} needs an ISO-8601 time, got ${JSON.stringify(text)}`);
+  const refuse = (why: string) => err(`--${name} ${JSON.stringify(text)} ${why}; give ${ISO_TIME_FORMS}`);
+  const date = isoDate.exec(text);
+  const time = date ?? isoDateTime.exec(text);
+  if (time === null) return refuse('is not an ISO-8601 date or date-time');
+  const [, year, month, day, hour = '00', minute = '00', second = '00', fraction = '0', zone] = time;
+  if (date === null && zone === undefined)
+    return refuse('has no zone designator (it would be read in local time): add Z for UTC');
+  const n = (s: string) => Number(s);
+  const utc = Date.UTC(
+    n(year!),
+    n(month!) - 1,
+    n(day!),
+    n(hour),
+    n(minute),
+    n(second),
+    n(fraction.padEnd(3, '0')),
+  );
+  const back = new Date(utc);
+  if (
+    back.getUTCFullYear() !== n(year!) ||
+    back.getUTCMonth() !== n(month!) - 1 ||
+    back.getUTCDate() !== n(day!) ||
+    back.getUTCHours() !== n(hour) ||
+    back.getUTCMinutes() !== n(minute) ||
+    back.getUTCSeconds() !== n(second)
+  )
+    return refuse('is not a valid calendar date and time');
+  let offsetMinutes = 0;
+  if (zone !== undefined && zone.toUpperCase() !== 'Z') {
+    const [hours, minutes] = zone.slice(1).split(':').map(Number) as [number, number];
+    if (hours > 23 || minutes > 59) return refuse('has an offset out of range');
+    offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (hours * 60 + minutes);
+  }
+  return ok(utc - offsetMinutes * 60_000);
 };

@@ -1,4 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
+import { EXIT_OK, EXIT_USAGE, exitStatusHelp } from '../cli/command.ts';
 import { makeLogger } from '../observability/logger.ts';
 import { sleep } from '../observability/sleep.ts';
 import { startController } from './controller.ts';
@@ -9,6 +10,16 @@ import { makeMetrics, serveHttp } from './metrics.ts';
 import { parseOptions, usage } from './options.ts';
 
 const LEASE_NAME = 'cryptostream-operator';
+
+/**
+ * A leader that lost its Lease exits 1, as it always did (docs/operator.md, test/shell/operator): the
+ * usage status of the shared table (src/shell/cli/command.ts), told apart by its log line.
+ */
+const EXIT_LOST_LEASE = EXIT_USAGE;
+
+const exitStatus = exitStatusHelp('operator', {
+  [EXIT_LOST_LEASE]: 'also a leader that lost its Lease (an error log line says so)',
+});
 /** On SIGTERM the reconciles under way may end (this long at most) before the Lease is handed back. */
 const DRAIN_MS = 5_000;
 
@@ -21,12 +32,12 @@ const DRAIN_MS = 5_000;
 export const run = async (argv: readonly string[]): Promise<number> => {
   const o = parseOptions(argv, process.env);
   if (o === 'help') {
-    process.stdout.write(`${usage}\n`);
-    return 0;
+    process.stdout.write(`${usage}\n\n${exitStatus}\n`);
+    return EXIT_OK;
   }
   if ('error' in o) {
     process.stderr.write(`cryptostream operator: ${o.error}\n${usage}\n`);
-    return 1;
+    return EXIT_USAGE;
   }
   const log = makeLogger(o.logLevel, 'operator');
   const kc = new KubeConfig();
@@ -60,7 +71,7 @@ export const run = async (argv: readonly string[]): Promise<number> => {
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   const start = election === undefined ? Promise.resolve('leader') : election.acquired.then(() => 'leader');
-  let code = 0;
+  let code = EXIT_OK;
   if ((await Promise.race([start, signalled])) === 'leader') {
     metrics.leader.set(1);
     log.info('leading: reconciling CryptoStreams');
@@ -85,7 +96,7 @@ export const run = async (argv: readonly string[]): Promise<number> => {
       kube.close(); // no reconcile under way may write any more
       metrics.leader.set(0);
       log.error(`lost the leader Lease (not renewed for ${o.renewDeadlineSeconds} s, or taken): stopping`);
-      code = 1;
+      code = EXIT_LOST_LEASE;
     } else {
       const drained = new AbortController();
       await Promise.race([controller.queue.idle(), sleep(DRAIN_MS, drained.signal)]);
