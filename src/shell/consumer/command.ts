@@ -2,8 +2,8 @@ import { parseIndicatorConfig } from './indicators.ts';
 import { isInterval, type Interval } from '../../core/kline/interval.ts';
 import { deriver } from '../../core/pipeline/derivation.ts';
 import { err, ok, type Result } from '../../core/result.ts';
-import { EXIT_KAFKA_UNREACHABLE, EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
-import { KafkaUnreachable } from '../kafka/client.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitStatusHelp } from '../cli/command.ts';
+import { exitOnUnreachable } from '../cli/unreachable.ts';
 import { kafkaSettings, kafkaSpec } from '../kafka/settings.ts';
 import { intervalSetting } from '../producer/command.ts';
 import { makeLogger } from '../observability/logger.ts';
@@ -56,7 +56,9 @@ InfluxDB refuses for good (422: outside the bucket's retention, a field type con
 to <topic>-dlq. When the Kafka consumer crashes for good (kafkajs does not restart it, or it did not
 rejoin within 5 minutes) /healthz answers 503 and the process exits with status 3.
 
-${settingsUsage(consumerSpec)}`;
+${settingsUsage(consumerSpec)}
+
+${exitStatusHelp('consumer')}`;
 
 /** `--derive 1h,1d`: coarser intervals, each a whole multiple of the consumer's own. */
 export const deriveSetting = (interval: Interval, text: string | undefined): Result<Interval[], string> => {
@@ -166,10 +168,8 @@ export const run = async (argv: readonly string[]): Promise<number> => {
     return EXIT_OK;
   } catch (e) {
     if (stopping.signal.aborted && e === stopping.signal.reason) return EXIT_OK;
-    if (e instanceof KafkaUnreachable) {
-      process.stderr.write(`cryptostream consumer: ${e.message}\n`);
-      return EXIT_KAFKA_UNREACHABLE;
-    }
+    const unreachable = exitOnUnreachable('consumer', e);
+    if (unreachable !== undefined) return unreachable;
     log.fatal({ err: e }, 'consumer failed');
     return EXIT_CONSUMER_FAILED;
   } finally {
@@ -180,7 +180,7 @@ export const run = async (argv: readonly string[]): Promise<number> => {
 };
 
 /** The consumer failed or its Kafka consumer crashed for good. */
-export const EXIT_CONSUMER_FAILED = 3;
+export const EXIT_CONSUMER_FAILED = EXIT_FAILURE;
 
 const RETENTION_RETRY_MS = 30_000;
 
