@@ -181,6 +181,8 @@ export const run = async (argv: readonly string[]): Promise<number> => {
         from: Object.fromEntries(intervals.map((i) => [i, startOf(i)])),
         fromExplicit: from.value !== undefined,
         ...(to.value === undefined ? {} : { to: to.value }),
+        // Holes in what InfluxDB holds are repaired, and the pipeline's health points written, as in a cluster.
+        influx: { target: svc.influx, bucketRaw: svc.bucketRaw },
       },
       log,
       stop.signal,

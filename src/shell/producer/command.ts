@@ -4,8 +4,8 @@ import { isInterval, type Interval } from '../../core/kline/interval.ts';
 import { symbolPattern } from '../../core/kline/message.ts';
 import { parseSymbolPartitions } from '../../core/kline/partitions.ts';
 import { err, ok, type Result } from '../../core/result.ts';
-import { EXIT_KAFKA_UNREACHABLE, EXIT_OK, EXIT_USAGE } from '../cli/command.ts';
-import { KafkaUnreachable } from '../kafka/client.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitStatusHelp } from '../cli/command.ts';
+import { exitOnUnreachable } from '../cli/unreachable.ts';
 import { parseIndicatorConfig } from '../consumer/indicators.ts';
 import { kafkaSettings, kafkaSpec } from '../kafka/settings.ts';
 import { makeLogger } from '../observability/logger.ts';
@@ -30,6 +30,11 @@ export const producerSpec = {
   from: { env: 'CRYPTOSTREAM_BACKFILL_FROM' },
   to: { env: 'CRYPTOSTREAM_BACKFILL_TO' },
   indicators: { env: 'CRYPTOSTREAM_INDICATORS' },
+  // InfluxDB, as the consumers name it; optional: without a token the producer does not use it.
+  'influx-url': { env: 'CRYPTOSTREAM_INFLUX_URL', default: 'http://127.0.0.1:8086' },
+  'influx-token': { env: 'CRYPTOSTREAM_INFLUX_TOKEN' },
+  'influx-org': { env: 'CRYPTOSTREAM_INFLUX_ORG', default: 'cryptostream' },
+  'bucket-raw': { env: 'CRYPTOSTREAM_INFLUX_BUCKET_RAW', default: 'marketdata_raw' },
   'http-port': { env: 'CRYPTOSTREAM_HTTP_PORT', default: '8080' },
   'log-level': { env: 'CRYPTOSTREAM_LOG_LEVEL', default: 'info' },
 } as const satisfies SettingSpec;
@@ -45,9 +50,17 @@ honouring Retry-After and the request-weight budget; then follows the WebSocket 
 connection for all symbols and intervals, --stream-url, by default the one of --binance-url) and
 publishes each candle on its closing event. REST fills whatever the streams miss (reconnects, late
 events), judging "closed" by Binance's clock. With --to it stops once every candle whose open time lies
-in [from, to) is published (REST only). Every flag has an environment variable; the flag wins.
+in [from, to) is published (REST only). With --influx-token (InfluxDB, as the consumers use it) a live
+run reads the raw bucket first: it starts right after the stored series when that ends before where it
+would start, and repairs the holes of the stored series since the backfill start over REST before it
+follows live; ranges Binance has no candles for are reported once as gaps (warn log, metric
+cryptostream_binance_gaps_total) and checked once more an hour later. It then writes its pipeline health
+points (measurement pipeline) to the raw bucket every 10 s and when it stops. Every flag has an environment
+variable; the flag wins.
 
-${settingsUsage(producerSpec)}`;
+${settingsUsage(producerSpec)}
+
+${exitStatusHelp('producer')}`;
 
 /** Interval and symbols, shared by the worker commands. */
 export const intervalSetting = (text: string | undefined): Result<Interval, string> =>
@@ -118,6 +131,18 @@ export const producerConfig = (
     from: start,
     fromExplicit: from.value !== undefined,
     ...(to.value === undefined ? {} : { to: to.value }),
+    ...(values['influx-token'] === undefined
+      ? {}
+      : {
+          influx: {
+            target: {
+              url: values['influx-url'] ?? '',
+              token: values['influx-token'],
+              org: values['influx-org'] ?? '',
+            },
+            bucketRaw: values['bucket-raw'] ?? 'marketdata_raw',
+          },
+        }),
     httpPort: port.value,
     logLevel: values['log-level'] ?? 'info',
   });
@@ -148,12 +173,10 @@ export const run = async (argv: readonly string[]): Promise<number> => {
     );
     return EXIT_OK;
   } catch (e) {
-    if (e instanceof KafkaUnreachable) {
-      process.stderr.write(`cryptostream producer: ${e.message}\n`);
-      return EXIT_KAFKA_UNREACHABLE;
-    }
+    const unreachable = exitOnUnreachable('producer', e);
+    if (unreachable !== undefined) return unreachable;
     log.fatal({ err: e }, 'producer failed');
-    return 3;
+    return EXIT_FAILURE;
   } finally {
     release();
     server.close();

@@ -1,7 +1,7 @@
 import { alignCursor } from '../../core/binance/page.ts';
 import type { Market, Settled } from '../../core/binance/live.ts';
+import { liveStart, type Gap } from '../../core/binance/repair.ts';
 import type { Interval } from '../../core/kline/interval.ts';
-import { intervalMs } from '../../core/kline/interval.ts';
 import { publishingPartitions, type SymbolPartitions } from '../../core/kline/partitions.ts';
 import type { Kafka } from 'kafkajs';
 import {
@@ -32,6 +32,8 @@ export type MarketState = Market & {
   /** Closing stream events at or after the cursor, waiting for the candles before them. */
   readonly pending: Map<number, Settled>;
   readonly counts: SymbolCounts;
+  /** Ranges the exchange lacks, reported once each (see `noteMissing`). */
+  gaps: readonly Gap[];
 };
 
 /** Where each interval's backfill starts (ms): one time for all, or one per interval. */
@@ -52,16 +54,21 @@ export type MarketsConfig = KafkaOptions & {
   readonly symbolPartitions?: SymbolPartitions;
 };
 
+/** The newest open time stored in the raw bucket, by interval and symbol. */
+export type StoredNewest = ReadonlyMap<Interval, ReadonlyMap<string, number>>;
+
 /**
  * Creates each interval's topics if missing, finds each symbol's partition and where each market starts:
  * a bounded run (`to`) at `from`; a live run after the newest candle in the topic when that is later than
- * `from` (or when `from` was not given), so restarts neither skip nor repeat.
+ * `from` (or when `from` was not given), so restarts neither skip nor repeat; and, when the stored series
+ * (`stored`) ends before that, right after it (`liveStart`), so nothing in between is left empty.
  */
 export const openMarkets = async (
   kafka: Kafka,
   config: MarketsConfig,
   log: Logger,
   now: number,
+  stored: StoredNewest = new Map(),
 ): Promise<MarketState[]> => {
   const markets: MarketState[] = [];
   for (const interval of config.intervals) {
@@ -70,11 +77,16 @@ export const openMarkets = async (
     const last =
       config.to === undefined ? await lastPublished(kafka, topic, config.symbols) : new Map<string, number>();
     const from = backfillStart(config.from, interval);
-    const step = intervalMs[interval];
     for (const symbol of config.symbols) {
       const resume = last.get(symbol);
-      const cursor =
-        resume === undefined ? from : config.fromExplicit ? Math.max(from, resume + step) : resume + step;
+      const storedNewest = config.to === undefined ? stored.get(interval)?.get(symbol) : undefined;
+      const cursor = liveStart({
+        interval,
+        from,
+        fromExplicit: config.fromExplicit,
+        ...(resume === undefined ? {} : { topicNewest: resume }),
+        ...(storedNewest === undefined ? {} : { storedNewest }),
+      });
       markets.push({
         symbol,
         interval,
@@ -87,8 +99,19 @@ export const openMarkets = async (
         done: false,
         pending: new Map(),
         counts: { fetched: 0, published: 0, rejected: 0 },
+        gaps: [],
       });
-      log.info({ symbol, interval, topic, cursor: new Date(cursor).toISOString() }, 'start');
+      log.info(
+        {
+          symbol,
+          interval,
+          topic,
+          cursor: new Date(cursor).toISOString(),
+          ...(resume === undefined ? {} : { topicNewest: new Date(resume).toISOString() }),
+          ...(storedNewest === undefined ? {} : { storedNewest: new Date(storedNewest).toISOString() }),
+        },
+        'start',
+      );
     }
   }
   return markets;

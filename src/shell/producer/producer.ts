@@ -8,6 +8,7 @@ import {
   type Settled,
 } from '../../core/binance/live.ts';
 import { planPage, settlePage } from '../../core/binance/page.ts';
+import { missingRanges } from '../../core/binance/repair.ts';
 import { classifyKlines, type KlinesOutcome } from '../../core/binance/response.ts';
 import { combinedStreamUrls, klineStream, streamBaseOf } from '../../core/binance/streams.ts';
 import { intervalMs, type Interval } from '../../core/kline/interval.ts';
@@ -20,8 +21,19 @@ import { awaitKafka, makeKafka, makeProducer, type KafkaOptions } from '../kafka
 import type { Logger } from '../observability/logger.ts';
 import { metrics } from '../observability/metrics.ts';
 import { sleep } from '../observability/sleep.ts';
+import { pipelineReporter, type BinanceStats } from './health.ts';
 import { countsOf, openMarkets, type BackfillFrom, type MarketState, type SymbolCounts } from './markets.ts';
 import { publisher, type Publish } from './publisher.ts';
+import {
+  DEFAULT_GAP_RECHECK_MS,
+  findHoles,
+  gapKeeper,
+  readStoredNewest,
+  repairStep,
+  type GapKeeper,
+  type ProducerInflux,
+  type Repair,
+} from './repairs.ts';
 
 export type { SymbolCounts } from './markets.ts';
 
@@ -43,6 +55,15 @@ export type ProducerConfig = KafkaOptions & {
   readonly symbolPartitions?: SymbolPartitions;
   /** Replace each stream connection this long after it opened (default: 10 min before Binance's 24 h cut). */
   readonly streamRenewAfterMs?: number;
+  /**
+   * The raw bucket: a live run starts after the stored series when that ends earlier and repairs its holes
+   * first; every run writes its `pipeline` health points there. Without it, neither.
+   */
+  readonly influx?: ProducerInflux;
+  /** A gap of the exchange is checked once more this long after it was seen (default 1 h). */
+  readonly gapRecheckMs?: number;
+  /** How often the `pipeline` points are written (default `PIPELINE_REPORT_MS`, 10 s). */
+  readonly reportEveryMs?: number;
 };
 
 /** Closing stream events kept per market while REST catches up; later ones are fetched over REST instead. */
@@ -70,14 +91,26 @@ export const runProducer = async (
   await awaitKafka(config.brokers, config.security, config.connectTimeoutMs, signal);
   if (signal.aborted) return new Map();
   const kafka = makeKafka(config.brokers, 'producer', log, config.security);
-  const markets = await openMarkets(kafka, config, log, Date.now());
+  const live = config.to === undefined;
+  const { influx } = config;
+  const stored =
+    live && influx !== undefined
+      ? await readStoredNewest(influx, config.intervals, config.symbols, log, signal)
+      : undefined;
+  const markets = await openMarkets(kafka, config, log, Date.now(), stored);
+  const repairs: Repair[] =
+    live && influx !== undefined ? await findHoles(influx, markets, config.from, log, signal) : [];
+  const gaps = gapKeeper(repairs, log, config.gapRecheckMs ?? DEFAULT_GAP_RECHECK_MS);
+  const stats: BinanceStats = { answers429: 0, answers418: 0 };
   const producer = makeProducer(kafka);
   await producer.connect();
   const gate = gateOf(config.binanceUrl);
   const clock = serverClock(config.binanceUrl, gate, log, config.timeoutMs);
-  const live = config.to === undefined;
   const wake = waker();
   const stopStreams = new AbortController();
+  const reporter =
+    influx === undefined ? undefined : pipelineReporter(influx, markets, stats, log, config.reportEveryMs);
+  const onAnswer = answered(stats);
   try {
     await clock.sync(true);
     if (live) followStreams(config, markets, log, wake, AbortSignal.any([signal, stopStreams.signal]));
@@ -89,19 +122,60 @@ export const runProducer = async (
       for (const m of active) if (m.pending.has(m.cursor)) await publishStreamed(m, publish);
       await clock.sync();
       const next = active.reduce((a, b) => (b.dueAt < a.dueAt ? b : a));
-      const wait = Math.max(next.dueAt, gate.openAt) - Date.now();
+      // Repairs (holes of the stored series, re-checks of gaps) go first when due.
+      const repair = live
+        ? repairs.reduce<Repair | undefined>(
+            (a, b) => (a === undefined || b.dueAt < a.dueAt ? b : a),
+            undefined,
+          )
+        : undefined;
+      const due = Math.min(next.dueAt, repair?.dueAt ?? Number.POSITIVE_INFINITY);
+      const wait = Math.max(due, gate.openAt) - Date.now();
       if (wait > 0) {
         await wake.sleep(wait, signal);
         continue;
       }
-      await restStep(next, config, clock, publish, log);
+      if (repair !== undefined && repair.dueAt <= next.dueAt)
+        await repairStep(
+          repair,
+          repairs,
+          config.binanceUrl,
+          config.timeoutMs,
+          clock,
+          publish,
+          gaps,
+          log,
+          onAnswer,
+        );
+      else await restStep(next, config, clock, publish, log, gaps, onAnswer);
     }
   } finally {
     stopStreams.abort();
-    await producer.disconnect();
+    try {
+      await producer.disconnect();
+    } finally {
+      await reporter?.stop();
+    }
   }
   return countsOf(markets);
 };
+
+/** Keeps the producer's Binance counts (for the `pipeline` points) and metrics of each kline answer. */
+const answered =
+  (stats: BinanceStats) =>
+  (outcome: KlinesOutcome): void => {
+    const m = metrics();
+    m.binanceRequests.inc({ outcome: outcome.kind });
+    if (outcome.usedWeight !== undefined) {
+      m.usedWeight.set(outcome.usedWeight);
+      stats.weight = outcome.usedWeight;
+    }
+    if (outcome.kind === 'rate-limited' || outcome.kind === 'banned') {
+      m.rateLimited.inc({ status: outcome.kind === 'banned' ? '418' : '429' });
+      if (outcome.kind === 'banned') stats.answers418 += 1;
+      else stats.answers429 += 1;
+    }
+  };
 
 /** Lets a closing stream event cut short the loop's sleep. */
 const waker = () => {
@@ -196,8 +270,9 @@ const restStep = async (
   clock: ServerClock,
   publish: Publish,
   log: Logger,
+  gaps: GapKeeper,
+  onAnswer: (outcome: KlinesOutcome) => void,
 ): Promise<void> => {
-  const m = metrics();
   const { interval, symbol } = market;
   const live = config.to === undefined;
   const margin = live ? streamGrace(interval) : closeMargin(interval);
@@ -225,11 +300,9 @@ const restStep = async (
     : { kind: 'retryable', reason: answer.error };
   const gate = gateOf(config.binanceUrl);
   recordOutcome(gate, outcome, Date.now());
-  m.binanceRequests.inc({ outcome: outcome.kind });
-  if (outcome.usedWeight !== undefined) m.usedWeight.set(outcome.usedWeight);
+  onAnswer(outcome);
   const context = { symbol, interval, startTime: request.startTime, latency: Date.now() - started };
   if (outcome.kind === 'rate-limited' || outcome.kind === 'banned') {
-    m.rateLimited.inc({ status: outcome.kind === 'banned' ? '418' : '429' });
     log.warn(
       { ...context, retryAfterMs: outcome.retryAfterMs },
       `Binance ${outcome.kind}: no request of any interval until Retry-After expires`,
@@ -256,6 +329,8 @@ const restStep = async (
     'page published',
   );
   market.attempt = 0;
+  // What a page in the past lacks, Binance does not have: a gap, reported once.
+  gaps.note(market, missingRanges(interval, request.startTime, page.cursor, settled.map(openTimeOf)), false);
   // At the live edge with the newest closed candle not served yet: ask again shortly.
   market.dueAt = page.cursor === market.cursor ? Date.now() + closeMargin(interval) : Date.now();
   advance(market, page.cursor);

@@ -57,7 +57,7 @@ describe('cryptostream, as a person meets it', () => {
     );
   });
 
-  for (const command of ['aggregate', 'enrich', 'local', 'operator'] as const)
+  for (const command of ['aggregate', 'enrich', 'producer', 'consumer', 'local', 'operator'] as const)
     it(`${command} --help lists the exit statuses it can end with`, async () => {
       const r = await runFromSource([command, '--help']);
       assert.equal(r.status, EXIT_OK, r.stderr);

@@ -71,3 +71,32 @@ describe('producer settings: the default backfill', () => {
     assert.deepEqual(bad, { ok: false, error: 'adx must be an integer from 2 to 1000, got 1' });
   });
 });
+
+describe('producer settings: InfluxDB (as the consumers name it)', () => {
+  it('is off without a token', () => {
+    const config = fromEnv({ CRYPTOSTREAM_INTERVALS: '1m' });
+    assert.ok(config.ok);
+    assert.equal(config.value.influx, undefined);
+  });
+
+  it('reads the raw bucket of CRYPTOSTREAM_INFLUX_* with a token', () => {
+    const config = fromEnv({
+      CRYPTOSTREAM_INTERVALS: '1m',
+      CRYPTOSTREAM_INFLUX_URL: 'http://influxdb:8086',
+      CRYPTOSTREAM_INFLUX_TOKEN: 'secret',
+      CRYPTOSTREAM_INFLUX_ORG: 'markets',
+      CRYPTOSTREAM_INFLUX_BUCKET_RAW: 'raw',
+    });
+    assert.ok(config.ok);
+    assert.deepEqual(config.value.influx, {
+      target: { url: 'http://influxdb:8086', token: 'secret', org: 'markets' },
+      bucketRaw: 'raw',
+    });
+    const defaults = fromEnv({ CRYPTOSTREAM_INTERVALS: '1m', CRYPTOSTREAM_INFLUX_TOKEN: 'secret' });
+    assert.ok(defaults.ok);
+    assert.deepEqual(defaults.value.influx, {
+      target: { url: 'http://127.0.0.1:8086', token: 'secret', org: 'cryptostream' },
+      bucketRaw: 'marketdata_raw',
+    });
+  });
+});

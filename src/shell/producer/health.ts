@@ -1,0 +1,110 @@
+import { hostname } from 'node:os';
+import {
+  PIPELINE_REPORT_MS,
+  producerMarketPoint,
+  producerPoint,
+} from '../../core/operator/grafana/pipelinePoint.ts';
+import { toLineProtocol } from '../../core/points/lineProtocol.ts';
+import { DEFAULT_INFLUX_TIMEOUT_MS, writePoints } from '../influx/influx.ts';
+import type { Logger } from '../observability/logger.ts';
+import { sleep } from '../observability/sleep.ts';
+import type { MarketState, SymbolCounts } from './markets.ts';
+import type { ProducerInflux } from './repairs.ts';
+
+/** The producer's exchanges with Binance, for all its intervals (totals since it started). */
+export type BinanceStats = { weight?: number; answers429: number; answers418: number };
+
+type Totals = {
+  readonly markets: ReadonlyMap<MarketState, SymbolCounts>;
+  readonly r429: number;
+  readonly r418: number;
+};
+
+const totalsOf = (markets: readonly MarketState[], stats: BinanceStats): Totals => ({
+  markets: new Map(markets.map((m) => [m, { ...m.counts }])),
+  r429: stats.answers429,
+  r418: stats.answers418,
+});
+
+/**
+ * Writes the producer's `pipeline` points (pipelinePoint.ts) to the raw bucket every `everyMs` and once
+ * more on `stop`: per market the candles fetched and published and the rows dead-lettered since the
+ * previous report, and for the process the last used weight and the 429 and 418 answers since. A report
+ * InfluxDB did not take is not lost: the next one carries its counts too.
+ */
+export const pipelineReporter = (
+  influx: ProducerInflux,
+  markets: readonly MarketState[],
+  stats: BinanceStats,
+  log: Logger,
+  everyMs: number = PIPELINE_REPORT_MS,
+  instance: string = hostname(),
+): { readonly stop: () => Promise<void> } => {
+  const stopped = new AbortController();
+  let reported = totalsOf([], { answers429: 0, answers418: 0 });
+  let writing: Promise<void> = Promise.resolve();
+
+  const report = async (signal?: AbortSignal, timeoutMs?: number): Promise<void> => {
+    const now = totalsOf(markets, stats);
+    const time = Date.now();
+    const lines = markets.map((m) => {
+      const c = now.markets.get(m)!;
+      const before = reported.markets.get(m) ?? { fetched: 0, published: 0, rejected: 0 };
+      return toLineProtocol(
+        producerMarketPoint(
+          m.interval,
+          instance,
+          m.symbol,
+          {
+            fetched: c.fetched - before.fetched,
+            published: c.published - before.published,
+            deadLetters: c.rejected - before.rejected,
+          },
+          time,
+        ),
+      );
+    });
+    lines.push(
+      toLineProtocol(
+        producerPoint(
+          instance,
+          {
+            ...(stats.weight === undefined ? {} : { binanceWeight: stats.weight }),
+            binance429: now.r429 - reported.r429,
+            binance418: now.r418 - reported.r418,
+          },
+          time,
+        ),
+      ),
+    );
+    try {
+      const refused = await writePoints(influx.target, influx.bucketRaw, lines, {
+        timeoutMs: timeoutMs ?? influx.timeoutMs ?? DEFAULT_INFLUX_TIMEOUT_MS,
+        ...(signal === undefined ? {} : { signal }),
+      });
+      if (refused.length > 0)
+        log.warn({ reason: refused[0]!.reason, count: refused.length }, 'InfluxDB refused pipeline points');
+      reported = now;
+    } catch (e) {
+      log.warn({ err: e }, 'pipeline points not written; the next report carries their counts');
+    }
+  };
+
+  const loop = async () => {
+    while (!stopped.signal.aborted) {
+      await sleep(everyMs, stopped.signal);
+      if (stopped.signal.aborted) break;
+      writing = report(stopped.signal);
+      await writing;
+    }
+  };
+  void loop();
+  return {
+    stop: async () => {
+      stopped.abort();
+      await writing;
+      // The last report, within the 9.5 s a stopping worker has.
+      await report(undefined, Math.min(5000, influx.timeoutMs ?? DEFAULT_INFLUX_TIMEOUT_MS));
+    },
+  };
+};
