@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kube-apiserver $KUBERNETES_VERSION on https://127.0.0.1:$APISERVER_PORT (etcd storage, token auth: the admin token
 # is in group system:masters; self-signed serving cert in .services/kube-apiserver/pki). Writes the kubeconfig
-# .services/kubeconfig and applies the Strimzi and KEDA CRDs. Usage: kube-apiserver.sh build|up|down|status
+# .services/kubeconfig and applies the Strimzi, KEDA and Prometheus Operator (PodMonitor) CRDs. Usage: kube-apiserver.sh build|up|down|status
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 NAME=kube-apiserver
@@ -11,6 +11,9 @@ STRIMZI_CRDS="$SERVICES_ROOT/../shared/vendor/strimzi/$STRIMZI_VERSION/install/c
 KEDA_CRDS="$CACHE_HOME/keda-crds/$KEDA_VERSION"
 # The KEDA CRDs the operator creates objects of (KEDA's other CRDs are not needed).
 KEDA_CRD_FILES=(keda.sh_scaledobjects.yaml keda.sh_triggerauthentications.yaml)
+PROMETHEUS_OPERATOR_CRDS="$CACHE_HOME/prometheus-operator-crds/$PROMETHEUS_OPERATOR_VERSION"
+# The Prometheus Operator CRD the operator creates objects of, where it is served (monitoring/podMonitor.ts).
+PROMETHEUS_OPERATOR_CRD_FILES=(monitoring.coreos.com_podmonitors.yaml)
 
 compile() { compile_kubernetes "$1" kube-apiserver kube-controller-manager kubectl; }
 # KEDA's module from the Go module proxy (checked against the checksum database), its CRDs copied out.
@@ -22,12 +25,28 @@ fetch_keda_crds() {
   for f in "${KEDA_CRD_FILES[@]}"; do cp "$dir/config/crd/bases/$f" "$out/"; done
 }
 
+# The Prometheus Operator's module from the Go module proxy (checked against the checksum database), its
+# PodMonitor CRD copied out.
+fetch_prometheus_operator_crds() {
+  local out=$1 dir f module=github.com/prometheus-operator/prometheus-operator
+  dir=$(cd "$(mktemp -d)" && go mod download -json "$module@v$PROMETHEUS_OPERATOR_VERSION" |
+    sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  [ -n "$dir" ] || die "the Go module proxy did not serve $module@v$PROMETHEUS_OPERATOR_VERSION"
+  for f in "${PROMETHEUS_OPERATOR_CRD_FILES[@]}"; do cp "$dir/example/prometheus-operator-crd/$f" "$out/"; done
+}
+
 build() {
   cached_build "$KUBE_BIN" "Kubernetes v$KUBERNETES_VERSION (kube-apiserver, kube-controller-manager, kubectl; 6-10 min)" \
     compile
   keda_crds
+  prometheus_operator_crds
 }
 keda_crds() { cached_build "$KEDA_CRDS" "KEDA $KEDA_VERSION CRDs (Go module download)" fetch_keda_crds; }
+prometheus_operator_crds() {
+  cached_build "$PROMETHEUS_OPERATOR_CRDS" \
+    "Prometheus Operator $PROMETHEUS_OPERATOR_VERSION PodMonitor CRD (Go module download)" \
+    fetch_prometheus_operator_crds
+}
 
 ready() { curl -sfk -H "Authorization: Bearer $KUBE_ADMIN_TOKEN" "$URL/readyz" >/dev/null; }
 
@@ -81,6 +100,18 @@ apply_keda_crds() {
   log "kube-apiserver: KEDA $KEDA_VERSION CRDs applied (server-side) and Established"
 }
 
+apply_prometheus_operator_crds() {
+  local files=() f
+  prometheus_operator_crds
+  for f in "${PROMETHEUS_OPERATOR_CRD_FILES[@]}"; do files+=(-f "$PROMETHEUS_OPERATOR_CRDS/$f"); done
+  "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" apply --server-side --field-manager=services-up \
+    --force-conflicts "${files[@]}" >"$DIR/prometheus-operator-crds.log" 2>&1 &&
+    "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" wait --for condition=Established --timeout=60s \
+      "${files[@]}" >>"$DIR/prometheus-operator-crds.log" 2>&1 ||
+    { cat "$DIR/prometheus-operator-crds.log" >&2; die "kube-apiserver: applying the PodMonitor CRD failed"; }
+  log "kube-apiserver: Prometheus Operator $PROMETHEUS_OPERATOR_VERSION PodMonitor CRD applied (server-side) and Established"
+}
+
 up() {
   if ! keep_running; then
     build
@@ -103,6 +134,7 @@ up() {
   write_kubeconfig
   apply_strimzi_crds
   apply_keda_crds
+  apply_prometheus_operator_crds
 }
 
 status() {

@@ -24,18 +24,41 @@ export type Resources = { readonly requests: ResourceList; readonly limits: Reso
 /** Indicator periods; the consumers receive them as JSON in `CRYPTOSTREAM_INDICATORS`. */
 export type Indicators = IndicatorConfig;
 
-export type AlertField = 'close' | 'volume' | 'rsi' | 'volatility';
+/** What an alert watches: a field of the enriched candle, or `change`, the close's percent change over `window` candles. */
+export type AlertField = 'close' | 'volume' | 'rsi' | 'volatility' | 'change';
 export type Alert = {
   readonly name: string;
   readonly symbol: string;
   readonly interval?: Interval;
   readonly field: AlertField;
+  /** `change` only (and required there): the number of candles the change spans, 1 to 1000. */
+  readonly window?: number;
   readonly above?: number;
   readonly below?: number;
 };
 
 /** A key of a Secret in the stream's namespace. */
 export type SecretKeySelector = { readonly name: string; readonly key: string };
+
+/**
+ * Where Grafana sends its alerts (`spec.grafana.notifications`): one contact point, the root of the
+ * notification policy tree. Unset: Grafana's own default (an email contact point with no address).
+ */
+export type Notifications = {
+  /** POSTs Grafana's webhook JSON to the URL in the Secret's key (the URL is a credential: never in the spec). */
+  readonly webhook?: { readonly urlSecret: SecretKeySelector };
+  /** Mails the alerts through an SMTP server. */
+  readonly email?: {
+    readonly addresses: readonly string[];
+    readonly smtp: {
+      /** host:port of the SMTP server. */
+      readonly host: string;
+      readonly from: string;
+      /** A Secret with keys `user` and `password`; unset: no authentication. */
+      readonly secret?: string;
+    };
+  };
+};
 
 export const SASL_MECHANISMS = ['scram-sha-256', 'scram-sha-512', 'plain'] as const;
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
@@ -104,6 +127,7 @@ export type CryptoStreamSpec = {
     readonly image?: string;
     readonly adminSecret?: string;
     readonly nodePort?: number;
+    readonly notifications?: Notifications;
   };
   /** The stream's NetworkPolicies (src/core/operator/network/policies.ts). */
   readonly networkPolicies: { readonly enabled: boolean };

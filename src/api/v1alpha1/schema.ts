@@ -336,6 +336,69 @@ const influxdb = obj(
   },
 );
 
+const secretKey = (description: string): Schema =>
+  str(description, { minLength: 1, maxLength: 253, pattern: '^[-._a-zA-Z0-9]+$' });
+
+/** An SMTP server's host:port (a host name or IPv4 address). */
+const smtpHost = '^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:[0-9]{1,5}$';
+
+const notifications = obj(
+  "Where Grafana sends the alerts of its rules (spec.alerts and the pipeline's own): a contact point with the webhook and/or the email addresses, made the root of Grafana's notification policy tree, so every alert reaches it (grouped by alert name; repeated every 4 hours while it fires). Unset: Grafana's defaults (its rules fire in its UI only). Grafana reads the URL, the SMTP credentials and this configuration when it starts: a change here rolls Grafana, a change of the Secrets' values needs a restart of its Deployment. The stream's NetworkPolicies must let Grafana reach the webhook and the SMTP server.",
+  {
+    webhook: obj(
+      "POST every notification as Grafana's webhook JSON to a URL. The URL often carries a token (Slack, Teams, PagerDuty's Events API proxies...): it is read from a Secret, into Grafana's environment, never into the spec or a ConfigMap.",
+      {
+        urlSecret: obj(
+          "The Secret in the stream's namespace and its key holding the URL (http or https).",
+          {
+            name: secretName('Name of the Secret.'),
+            key: secretKey('Key of the URL in the Secret.'),
+          },
+          { required: ['name', 'key'] },
+        ),
+      },
+      { required: ['urlSecret'] },
+    ),
+    email: obj(
+      'Mail every notification to these addresses through an SMTP server.',
+      {
+        addresses: arr(
+          'Recipients.',
+          str('An email address.', { minLength: 3, maxLength: 254, pattern: '^[^@\\s;,]+@[^@\\s;,]+$' }),
+          { minItems: 1, maxItems: 16, 'x-kubernetes-validations': [unique('email addresses')] },
+        ),
+        smtp: obj(
+          'The SMTP server Grafana sends through (STARTTLS when the server offers it).',
+          {
+            host: str('host:port of the SMTP server, for example smtp.example.com:587.', {
+              maxLength: 260,
+              pattern: smtpHost,
+            }),
+            from: str('Sender address of the mails.', {
+              minLength: 3,
+              maxLength: 254,
+              pattern: '^[^@\\s;,]+@[^@\\s;,]+$',
+            }),
+            secret: secretName(
+              "Name of a Secret in the stream's namespace with keys user and password for the SMTP server. Unset: no authentication.",
+            ),
+          },
+          { required: ['host', 'from'] },
+        ),
+      },
+      { required: ['addresses', 'smtp'] },
+    ),
+  },
+  {
+    'x-kubernetes-validations': [
+      {
+        rule: 'has(self.webhook) || has(self.email)',
+        message: 'grafana.notifications needs a webhook, an email or both',
+      },
+    ],
+  },
+);
+
 const grafana = obj(
   'Grafana with the InfluxDB datasource and the candle dashboards provisioned.',
   {
@@ -347,6 +410,7 @@ const grafana = obj(
       "Name of a Secret in this namespace with keys admin-user and admin-password for the Grafana administrator. Unset: user admin with a password generated into the stream's Secret.",
     ),
     nodePort: nodePort('Grafana (port 3000)'),
+    notifications,
   },
   { default: {} },
 );
@@ -363,7 +427,7 @@ const networkPolicies = obj(
 );
 
 const alert = obj(
-  'A threshold alert, provisioned as a Grafana alert rule on the enriched candles.',
+  'A threshold alert, provisioned as a Grafana alert rule on the enriched candles, and evaluated by the consumers on every closed candle (an event on the alerts-<interval> topic and the measurement alert, once per crossing).',
   {
     name: str('Name of the alert, unique in this stream (a DNS label).', {
       maxLength: 63,
@@ -373,7 +437,14 @@ const alert = obj(
     interval: str('Interval the alert watches; one of spec.intervals. Unset: the first of spec.intervals.', {
       enum: intervals,
     }),
-    field: str('Value compared with the thresholds.', { enum: ['close', 'volume', 'rsi', 'volatility'] }),
+    field: str(
+      "Value compared with the thresholds: the candle's close or volume, the rsi or volatility indicator (spec.indicators' periods), or change: the close's change in percent over window candles, 100 · (close − close window candles earlier) / close window candles earlier.",
+      { enum: ['close', 'volume', 'rsi', 'volatility', 'change'] },
+    ),
+    window: int('change only (and required there): the number of candles the change spans, 1 to 1000.', {
+      minimum: 1,
+      maximum: 1000,
+    }),
     above: num('Fire when the value rises above this.'),
     below: num('Fire when the value falls below this.'),
   },
@@ -387,6 +458,10 @@ const alert = obj(
       {
         rule: '!has(self.above) || !has(self.below) || self.below < self.above',
         message: "an alert's below must be lower than its above",
+      },
+      {
+        rule: "(self.field == 'change') == has(self.window)",
+        message: 'window is required for a change alert, and applies to change alerts only',
       },
     ],
   },

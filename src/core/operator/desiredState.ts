@@ -19,7 +19,8 @@ import { kafka, kafkaNodePool } from './kafka/kafka.ts';
 import { networkPolicies } from './network/policies.ts';
 import { influxdbFromOperator } from './network/operator.ts';
 import { ownPodTemplate } from './podTemplate.ts';
-import { dlqTopic, intervalTopic } from './kafka/topics.ts';
+import { alertTopic, dlqTopic, intervalTopic } from './kafka/topics.ts';
+import { podMonitor } from './monitoring/podMonitor.ts';
 import { consumer, producer } from './workers/workers.ts';
 import { consumerScaledObject, kafkaLagAuthentication, scalesOnLag } from './workers/lagScaling.ts';
 import type { Interval } from '../kline/interval.ts';
@@ -38,17 +39,22 @@ export type Inputs = {
   readonly operatorNamespace?: string;
   /** The cluster serves KEDA's ScaledObject: consumers with a lagThreshold scale on lag too (lagScaling.ts). */
   readonly kedaInstalled?: boolean;
+  /** The cluster serves the Prometheus Operator's PodMonitor: the stream gets one for its workers (monitoring/). */
+  readonly podMonitorInstalled?: boolean;
 };
 
 /** The consumers' autoscaler: KEDA's ScaledObject when the stream scales on lag and KEDA is there, else the HPA. */
 const consumerAutoscaler = (cr: CryptoStream, i: Interval, kedaInstalled: boolean): Child =>
   kedaInstalled && scalesOnLag(cr) ? consumerScaledObject(cr, i) : consumerHpa(cr, i);
 
-/** The in-cluster Kafka: Strimzi's Kafka, its node pool and the topics (none with `kafka.external`). */
+/**
+ * The in-cluster Kafka: Strimzi's Kafka, its node pool and the topics, per interval the prices, their dead
+ * letters and the consumers' alert events (none with `kafka.external`: the workers create them there).
+ */
 const strimziKafka = (cr: CryptoStream): Child[] => [
   kafka(cr),
   kafkaNodePool(cr),
-  ...cr.spec.intervals.flatMap((i) => [intervalTopic(cr, i), dlqTopic(cr, i)]),
+  ...cr.spec.intervals.flatMap((i) => [intervalTopic(cr, i), dlqTopic(cr, i), alertTopic(cr, i)]),
 ];
 
 /** Grafana, rolled by its Deployment whenever its generated configuration (the two ConfigMaps) changes. */
@@ -71,6 +77,7 @@ export const desiredState = (
     imagePullSecrets = [],
     operatorNamespace,
     kedaInstalled = false,
+    podMonitorInstalled = false,
   }: Inputs,
 ): Child[] => [
   credentialsSecret(cr, credentials),
@@ -91,6 +98,7 @@ export const desiredState = (
     consumerPdb(cr, i),
   ]),
   ...(kedaInstalled ? kafkaLagAuthentication(cr) : []),
+  ...(podMonitorInstalled ? [podMonitor(cr)] : []),
   ...networkPolicies(cr),
   ...influxdbFromOperator(cr, operatorNamespace),
 ];

@@ -49,7 +49,7 @@ export type Controller = {
 export const startController = (o: ControllerOptions): Controller => {
   const kube = o.kube ?? makeKube(o.kc);
   kube.onWrite((verb, obj) => o.metrics.writes.inc({ verb, kind: obj.kind ?? '' }));
-  // A kind the cluster does not serve (Strimzi's or KEDA's CRDs not installed) is said once, then retried quietly.
+  // A kind the cluster does not serve (Strimzi's, KEDA's or the Prometheus Operator's CRDs not installed) is said once, then retried quietly.
   const unserved = new Set<string>();
   const onError = (resource: { kind: string }, error: unknown) => {
     const err = error instanceof Error ? error.message : String(error);
@@ -137,9 +137,9 @@ export const startController = (o: ControllerOptions): Controller => {
     }, 50);
   });
   const resync = setInterval(() => streams.list().forEach(enqueue), o.resyncMs);
-  // Strimzi's and KEDA's CRDs may be missing (the Kafka and Consumers conditions then say so); the caches of
-  // the core kinds must be synced.
-  const optional = ['kafka.strimzi.io/', 'keda.sh/'];
+  // Strimzi's, KEDA's and the Prometheus Operator's CRDs may be missing (the Kafka and Consumers conditions
+  // then say so; without PodMonitors the streams get none); the caches of the core kinds must be synced.
+  const optional = ['kafka.strimzi.io/', 'keda.sh/', 'monitoring.coreos.com/'];
   const required = [
     streams,
     pods,

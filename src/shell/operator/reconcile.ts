@@ -20,7 +20,8 @@ import type { GrafanaTokens, TokenOutcome } from './grafanaToken.ts';
 import type { Recorder } from './events.ts';
 import type { Informer } from './informers.ts';
 import type { Kube } from './kube.ts';
-import { resourceOf, SCALED_OBJECT } from './resources.ts';
+import type { Resource } from './resources.ts';
+import { POD_MONITOR, resourceOf, SCALED_OBJECT } from './resources.ts';
 
 export type ReconcileDeps = {
   readonly kube: Kube;
@@ -56,8 +57,16 @@ const inputsOf = (deps: ReconcileDeps) => ({
   ...(deps.imagePullSecrets === undefined ? {} : { imagePullSecrets: deps.imagePullSecrets }),
   ...(deps.operatorNamespace === undefined ? {} : { operatorNamespace: deps.operatorNamespace }),
   // KEDA is there once the API listed its ScaledObjects (the informer retries until KEDA is installed).
-  kedaInstalled: deps.children.some((i) => i.resource.kind === SCALED_OBJECT.kind && i.served()),
+  kedaInstalled: served(deps, SCALED_OBJECT),
+  // Likewise the Prometheus Operator once its PodMonitors were listed: then every stream gets one.
+  podMonitorInstalled: served(deps, POD_MONITOR),
 });
+
+/** The API listed the kind at least once (its informer retries until the CRD is installed). */
+const served = (deps: ReconcileDeps, r: Resource): boolean =>
+  deps.children.some(
+    (i) => i.resource.apiVersion === r.apiVersion && i.resource.kind === r.kind && i.served(),
+  );
 
 /** Stands in for the credentials while their Secret's name is taken: that Secret is never written then. */
 const UNUSED_CREDENTIALS: Credentials = { influxPassword: '', influxToken: '', grafanaPassword: '' };

@@ -24,6 +24,9 @@ export const POD = r('v1', 'Pod', 'pods');
 /** KEDA's, where it is installed: the consumers' autoscaler when they scale on lag (workers/lagScaling.ts). */
 export const SCALED_OBJECT = r('keda.sh/v1alpha1', 'ScaledObject', 'scaledobjects');
 
+/** The Prometheus Operator's, where it is installed: a PodMonitor per stream (monitoring/podMonitor.ts). */
+export const POD_MONITOR = r('monitoring.coreos.com/v1', 'PodMonitor', 'podmonitors');
+
 /** Every kind of child the operator creates; it watches each of them (by label) to reconcile drift. */
 export const CHILD_RESOURCES: readonly Resource[] = [
   r('v1', 'Secret', 'secrets'),
@@ -40,6 +43,7 @@ export const CHILD_RESOURCES: readonly Resource[] = [
   r('kafka.strimzi.io/v1', 'KafkaTopic', 'kafkatopics'),
   SCALED_OBJECT,
   r('keda.sh/v1alpha1', 'TriggerAuthentication', 'triggerauthentications'),
+  POD_MONITOR,
 ];
 
 export const resourceOf = (apiVersion: string, kind: string): Resource => {

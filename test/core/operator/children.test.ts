@@ -159,14 +159,14 @@ describe('the InfluxDB of a stream', () => {
     assert.equal(atob(secret['admin-password']!), 'grafana-pass');
   });
 
-  it('admits only the consumers and Grafana of the stream', () => {
+  it('admits only the producer, the consumers and Grafana of the stream', () => {
     const policy = spec(find(children, 'NetworkPolicy/demo-influxdb'));
     const from = (
       policy['ingress'] as { from: { podSelector: { matchLabels: Record<string, string> } }[] }[]
     )[0]!.from;
     assert.deepEqual(
       from.map((f) => f.podSelector.matchLabels['app.kubernetes.io/component']),
-      ['consumer', 'grafana'],
+      ['producer', 'consumer', 'grafana'],
     );
   });
 
@@ -285,10 +285,18 @@ describe('the Grafana of a stream', () => {
       before,
       'an alert changed',
     );
-    assert.equal(
-      hashOf(aCryptoStream({ alerts: [alert], intervals: ['1m', '1h'], symbols: ['BTCUSDC', 'SOLUSDC'] })),
+    // The dashboards read symbols and intervals from InfluxDB, but the pipeline's stale-candles rules name
+    // them (grafana/pipelineAlerts.ts: a symbol that never stored a candle is stale too, and a removed
+    // one is not): a new interval or symbol rolls Grafana onto its rules.
+    assert.notEqual(
+      hashOf(aCryptoStream({ alerts: [alert], intervals: ['1m', '1h'] })),
       before,
-      'the dashboards read symbols and intervals from InfluxDB: a new interval or symbol changes nothing of Grafana',
+      'an interval added: its stale-candles rule',
+    );
+    assert.notEqual(
+      hashOf(aCryptoStream({ alerts: [alert], symbols: ['BTCUSDC', 'SOLUSDC'] })),
+      before,
+      'a symbol added: the stale-candles rule watches it',
     );
     assert.equal(
       hashOf(aCryptoStream({ alerts: [alert], producer: { resources: { requests: { cpu: '200m' } } } })),

@@ -51,8 +51,10 @@ describe('desiredState of a CryptoStream', () => {
       'KafkaNodePool/demo-pool',
       'KafkaTopic/demo-prices-1m',
       'KafkaTopic/demo-prices-1m-dlq',
+      'KafkaTopic/demo-alerts-1m',
       'KafkaTopic/demo-prices-1h',
       'KafkaTopic/demo-prices-1h-dlq',
+      'KafkaTopic/demo-alerts-1h',
       'ConfigMap/demo-influxdb-init',
       'Service/demo-influxdb',
       'Service/demo-influxdb-headless',
@@ -217,7 +219,13 @@ describe('the workers of each interval', () => {
       CRYPTOSTREAM_BINANCE_URL: 'https://data-api.binance.vision',
       CRYPTOSTREAM_BACKFILL_FROM: '2025-01-01T00:00:00Z',
       CRYPTOSTREAM_INDICATORS: JSON.stringify(cr.spec.indicators),
+      CRYPTOSTREAM_INFLUX_URL: 'http://demo-influxdb.markets.svc:8086',
+      CRYPTOSTREAM_INFLUX_TOKEN: undefined, // from the credentials Secret, as the consumers'
+      CRYPTOSTREAM_INFLUX_ORG: 'cryptostream',
+      CRYPTOSTREAM_INFLUX_BUCKET_RAW: 'marketdata_raw',
     });
+    const token = podSpecOf(producer).containers[0]!.env.find((e) => e.name === 'CRYPTOSTREAM_INFLUX_TOKEN');
+    assert.deepEqual(token?.valueFrom, { secretKeyRef: { name: 'demo-credentials', key: 'influxdb-token' } });
   });
 
   it('set only variables their own command reads', () => {

@@ -36,12 +36,18 @@ describe('planning a reconcile', () => {
     );
     assert.deepEqual(
       apply.map(kindAndName),
-      ['Deployment/demo-producer', 'Deployment/demo-consumer-1m'],
-      'the producer follows 1m only; the 1m consumer no longer derives 1h; Grafana stays (its dashboards read the intervals from InfluxDB)',
+      [
+        'ConfigMap/demo-grafana-provisioning',
+        'Deployment/demo-grafana',
+        'Deployment/demo-producer',
+        'Deployment/demo-consumer-1m',
+      ],
+      "the 1h stale-candles rule goes (Grafana's dashboards read the intervals from InfluxDB, its pipeline rules name them); the producer follows 1m only; the 1m consumer no longer derives 1h",
     );
     assert.deepEqual(prune.map(kindAndName), [
       'KafkaTopic/demo-prices-1h',
       'KafkaTopic/demo-prices-1h-dlq',
+      'KafkaTopic/demo-alerts-1h',
       'Deployment/demo-consumer-1h',
       'HorizontalPodAutoscaler/demo-consumer-1h',
       'PodDisruptionBudget/demo-consumer-1h',
@@ -54,9 +60,11 @@ describe('planning a reconcile', () => {
       inputs,
     );
     const { apply } = plan(moreSymbols, children.map(asServerReturns));
-    // The autoscalers too: their maximum is capped at one replica per symbol. Not Grafana: its dashboards
-    // read the symbols from InfluxDB.
+    // The autoscalers too: their maximum is capped at one replica per symbol. Grafana: its dashboards read
+    // the symbols from InfluxDB, but the stale-candles rules watch every symbol of the spec.
     assert.deepEqual(apply.map(kindAndName), [
+      'ConfigMap/demo-grafana-provisioning',
+      'Deployment/demo-grafana',
       'Deployment/demo-producer',
       'HorizontalPodAutoscaler/demo-consumer-1m',
       'HorizontalPodAutoscaler/demo-consumer-1h',

@@ -90,6 +90,16 @@ describe("a stream's NetworkPolicies on a real API server", () => {
         ],
         ports: [tcp(9092)],
       },
+      {
+        to: [
+          {
+            podSelector: {
+              matchLabels: { 'app.kubernetes.io/component': 'influxdb', 'cryptostream.io/stream': 'guarded' },
+            },
+          },
+        ],
+        ports: [tcp(8086)],
+      },
     ]);
     assert.deepEqual(specOf('guarded-dns')['egress'], [
       {

@@ -54,7 +54,10 @@ const expectedChildren = async (namespace: string, name: string): Promise<string
   const secret = await get('v1', 'Secret', namespace, `${name}-credentials`);
   const credentials = credentialsFrom(secret?.['data'] as Record<string, string>);
   assert.ok(credentials, 'the credentials Secret holds generated credentials');
-  return desiredState(cr, { image: IMAGE, credentials }).map(kindAndName).sort();
+  // The test API server serves PodMonitors once services:up installed the Prometheus Operator's CRD.
+  const podMonitorInstalled =
+    (await kube.request('GET', '/apis/monitoring.coreos.com/v1/podmonitors')).status === 200;
+  return desiredState(cr, { image: IMAGE, credentials, podMonitorInstalled }).map(kindAndName).sort();
 };
 
 const converged = async (namespace: string, name: string) =>

@@ -72,8 +72,8 @@ describe('the status on a real API server', () => {
     await kube.apply(aStream(f.ns, 'moving', spec));
     await eventually(
       async () =>
-        (await strimziObjects(f.ns)).filter((o) => o.metadata?.name?.startsWith('moving')).length === 4,
-      'the Kafka, its node pool and the two topics exist',
+        (await strimziObjects(f.ns)).filter((o) => o.metadata?.name?.startsWith('moving')).length === 5,
+      'the Kafka, its node pool and the three topics (prices, dead letters, alerts) exist',
     );
     await kube.apply(aStream(f.ns, 'moving', { ...spec, kafka: { external } }));
     await eventually(

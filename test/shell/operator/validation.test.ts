@@ -100,6 +100,63 @@ const invalid: readonly Case[] = [
     message: /an alert's below must be lower than its above/,
   },
   {
+    title: 'a change alert without a window',
+    spec: { ...base, alerts: [{ name: 'btc', symbol: 'BTCUSDC', field: 'change', above: 2 }] },
+    message: /window is required for a change alert, and applies to change alerts only/,
+  },
+  {
+    title: 'a window on an alert that is no change',
+    spec: { ...base, alerts: [{ name: 'btc', symbol: 'BTCUSDC', field: 'close', window: 4, above: 2 }] },
+    message: /window is required for a change alert, and applies to change alerts only/,
+  },
+  {
+    title: 'a change window longer than 1000 candles',
+    spec: { ...base, alerts: [{ name: 'btc', symbol: 'BTCUSDC', field: 'change', window: 1001, above: 2 }] },
+    message: /spec\.alerts\[0\]\.window.*should be less than or equal to 1000/,
+  },
+  {
+    title: 'a change window of no candle',
+    spec: { ...base, alerts: [{ name: 'btc', symbol: 'BTCUSDC', field: 'change', window: 0, above: 2 }] },
+    message: /spec\.alerts\[0\]\.window.*should be greater than or equal to 1/,
+  },
+  {
+    title: 'notifications going nowhere',
+    spec: { ...base, grafana: { notifications: {} } },
+    message: /grafana\.notifications needs a webhook, an email or both/,
+  },
+  {
+    title: 'a webhook without the key of its URL',
+    spec: { ...base, grafana: { notifications: { webhook: { urlSecret: { name: 'hook' } } } } },
+    message: /spec\.grafana\.notifications\.webhook\.urlSecret\.key: Required value/,
+  },
+  {
+    title: 'an email address that is none',
+    spec: {
+      ...base,
+      grafana: {
+        notifications: {
+          email: { addresses: ['ops'], smtp: { host: 'smtp.example.com:587', from: 'grafana@example.com' } },
+        },
+      },
+    },
+    message: /spec\.grafana\.notifications\.email\.addresses\[0\].*should match/,
+  },
+  {
+    title: 'an SMTP server without a port',
+    spec: {
+      ...base,
+      grafana: {
+        notifications: {
+          email: {
+            addresses: ['ops@example.com'],
+            smtp: { host: 'smtp.example.com', from: 'grafana@example.com' },
+          },
+        },
+      },
+    },
+    message: /spec\.grafana\.notifications\.email\.smtp\.host.*should match/,
+  },
+  {
     title: 'the same NodePort for Grafana and InfluxDB',
     spec: { ...base, grafana: { nodePort: 30080 }, influxdb: { nodePort: 30080 } },
     message: /influxdb\.nodePort and grafana\.nodePort must differ/,
@@ -271,6 +328,38 @@ describe('the API server rejects an invalid CryptoStream with a clear message', 
       'POST',
       `${path()}?dryRun=All&fieldValidation=Strict`,
       aStream(ns, 'five', { symbols: ['BTCUSDC'] }),
+    );
+    assert.equal(res.status, 201, messageOf(res.body));
+  });
+
+  it('accepts change alerts and notifications by webhook and email', async () => {
+    const res = await kube.request(
+      'POST',
+      `${path()}?dryRun=All&fieldValidation=Strict`,
+      aStream(ns, 'alerting', {
+        ...base,
+        alerts: [
+          {
+            name: 'btc-jump',
+            symbol: 'BTCUSDC',
+            interval: '1h',
+            field: 'change',
+            window: 24,
+            above: 5,
+            below: -5,
+          },
+          { name: 'eth-high', symbol: 'ETHUSDC', field: 'close', above: 5000 },
+        ],
+        grafana: {
+          notifications: {
+            webhook: { urlSecret: { name: 'alert-hook', key: 'url' } },
+            email: {
+              addresses: ['ops@example.com', 'oncall@example.com'],
+              smtp: { host: 'smtp.example.com:587', from: 'grafana@example.com', secret: 'smtp' },
+            },
+          },
+        },
+      }),
     );
     assert.equal(res.status, 201, messageOf(res.body));
   });

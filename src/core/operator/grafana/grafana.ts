@@ -6,6 +6,7 @@ import { contentHash } from '../contentHash.ts';
 import { SECRET_KEYS } from '../influxdb/credentials.ts';
 import { secretEnv } from '../env.ts';
 import { GRAFANA_PORT, names } from '../names.ts';
+import { notificationEnv } from './notifications.ts';
 import { podPlacement } from '../podTemplate.ts';
 import { httpService } from '../service.ts';
 import { httpProbes, restrictedContainer, restrictedPod } from '../security.ts';
@@ -70,6 +71,7 @@ export const grafanaDeployment = (
                 { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
                 { name: 'GF_PATHS_DATA', value: '/var/lib/grafana' },
                 { name: 'GF_PATHS_LOGS', value: '/var/log/grafana' },
+                ...notificationEnv(cr), // spec.grafana.notifications: notifications.ts
               ],
               ...httpProbes('http', '/api/health', '/api/health'),
               resources: {

@@ -3,6 +3,7 @@ import type { CryptoStream } from '../../../api/v1alpha1/cryptostream.ts';
 import { metaFor } from '../child.ts';
 import type { Child } from '../child.ts';
 import { alertRules } from './alerts.ts';
+import { notificationProvisioning } from './notifications.ts';
 import { dashboards } from './dashboards.ts';
 import { DATASOURCE_UID } from './flux.ts';
 import { BUCKET_ENRICHED, INFLUX_PORT, names } from '../names.ts';
@@ -44,7 +45,7 @@ const dashboardProviders = {
   ],
 };
 
-/** Datasource, dashboard provider and alert rules, one file each. */
+/** Datasource, dashboard provider and alerting (rules, and the contact point and policy of spec.grafana.notifications), one file each. */
 export const grafanaProvisioning = (cr: CryptoStream): Child =>
   ({
     apiVersion: 'v1',
@@ -53,7 +54,10 @@ export const grafanaProvisioning = (cr: CryptoStream): Child =>
     data: {
       'datasources.yaml': stringify(datasources(cr)),
       'dashboards.yaml': stringify(dashboardProviders),
-      'alerting.yaml': stringify(alertRules(cr), { aliasDuplicateObjects: false }),
+      'alerting.yaml': stringify(
+        { ...alertRules(cr), ...notificationProvisioning(cr) },
+        { aliasDuplicateObjects: false },
+      ),
     },
   }) as Child;
 

@@ -109,12 +109,12 @@ const metrics: Rule = { ports: [tcp(WORKER_HTTP_PORT)] };
 
 /**
  * Producers: Binance on the port of `binance.baseUrl` (443 for the real exchange) at any address (its
- * addresses change), and Kafka.
+ * addresses change), Kafka, and InfluxDB (the holes of the stored series, the `pipeline` health points).
  */
 const producers = (cr: CryptoStream): Child =>
   policy(cr, names(cr).producers, podsOf(cr, 'producer').podSelector, {
     ingress: [metrics],
-    egress: [{ ports: [tcp(portOfUrl(cr.spec.binance.baseUrl))] }, toKafka(cr)],
+    egress: [{ ports: [tcp(portOfUrl(cr.spec.binance.baseUrl))] }, toKafka(cr), toInfluxdb(cr)],
   });
 
 /** Consumers: Kafka and InfluxDB. */
@@ -125,14 +125,15 @@ const consumers = (cr: CryptoStream): Child =>
   });
 
 /**
- * InfluxDB admits only this stream's consumers and Grafana. A NodePort (`influxdb.nodePort`) opens it to
- * clients outside the cluster as well, on purpose. It connects to nothing.
+ * InfluxDB admits only this stream's producer, consumers and Grafana. A NodePort (`influxdb.nodePort`) opens
+ * it to clients outside the cluster as well, on purpose. It connects to nothing.
  */
 export const influxdbNetworkPolicy = (cr: CryptoStream): Child =>
   policy(cr, names(cr).influxdb, podsOf(cr, 'influxdb').podSelector, {
     ingress: [
       {
         peers: [
+          podsOf(cr, 'producer'),
           podsOf(cr, 'consumer'),
           ...(cr.spec.grafana.enabled ? [podsOf(cr, 'grafana')] : []),
           ...(cr.spec.influxdb.nodePort === undefined ? [] : [{ ipBlock: { cidr: '0.0.0.0/0' } }]),

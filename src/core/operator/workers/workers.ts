@@ -8,7 +8,8 @@ import type { Child } from '../child.ts';
 import { SECRET_KEYS } from '../influxdb/credentials.ts';
 import { env, secretEnv } from '../env.ts';
 import { kafkaCaVolume, kafkaEnv } from '../kafka/connection.ts';
-import { symbolPartitionsOf } from '../kafka/topics.ts';
+import { alertsOf } from './alerts.ts';
+import { alertTopicOf, symbolPartitionsOf } from '../kafka/topics.ts';
 import { formatSymbolPartitions } from '../../kline/partitions.ts';
 import {
   BUCKET_ENRICHED,
@@ -52,6 +53,17 @@ const producerEnv = (cr: CryptoStream): V1EnvVar[] => [
     : [env('CRYPTOSTREAM_BACKFILL_FROM', cr.spec.binance.backfillFrom)]),
   // The consumers' indicators: without a backfill start, the producer reaches back their longest warm-up.
   env('CRYPTOSTREAM_INDICATORS', JSON.stringify(cr.spec.indicators)),
+  // The raw bucket: the producer finds the holes of the stored series there and repairs them, and writes
+  // its `pipeline` health points next to the candles.
+  ...influxEnv(cr),
+];
+
+/** InfluxDB and its raw bucket, as both roles name them; the token from the stream's credentials Secret. */
+const influxEnv = (cr: CryptoStream): V1EnvVar[] => [
+  env('CRYPTOSTREAM_INFLUX_URL', endpointsOf(cr).influxdb),
+  secretEnv('CRYPTOSTREAM_INFLUX_TOKEN', names(cr).credentials, SECRET_KEYS.influxToken),
+  env('CRYPTOSTREAM_INFLUX_ORG', cr.spec.influxdb.org),
+  env('CRYPTOSTREAM_INFLUX_BUCKET_RAW', BUCKET_RAW),
 ];
 
 /** An interval's consumers' environment, exactly the contract of docs/configuration.md. */
@@ -59,10 +71,7 @@ const consumerEnv = (cr: CryptoStream, interval: Interval): V1EnvVar[] => [
   env('CRYPTOSTREAM_INTERVAL', interval),
   ...commonEnv(cr, cr.spec.consumer.resources),
   env('CRYPTOSTREAM_CONSUMER_GROUP', consumerGroupOf(cr, interval)),
-  env('CRYPTOSTREAM_INFLUX_URL', endpointsOf(cr).influxdb),
-  secretEnv('CRYPTOSTREAM_INFLUX_TOKEN', names(cr).credentials, SECRET_KEYS.influxToken),
-  env('CRYPTOSTREAM_INFLUX_ORG', cr.spec.influxdb.org),
-  env('CRYPTOSTREAM_INFLUX_BUCKET_RAW', BUCKET_RAW),
+  ...influxEnv(cr),
   env('CRYPTOSTREAM_INFLUX_BUCKET_ENRICHED', BUCKET_ENRICHED),
   // The buckets get their retention at InfluxDB's first start; a later change reaches them through the
   // consumers (a changed value rolls them, and each applies it when it starts).
@@ -70,6 +79,9 @@ const consumerEnv = (cr: CryptoStream, interval: Interval): V1EnvVar[] => [
   env('CRYPTOSTREAM_INDICATORS', JSON.stringify(cr.spec.indicators)),
   // Data quality: each listed interval is derived from its nearest finer one and compared.
   ...derivedFrom(cr, interval),
+  // Alerts (docs/alerts.md): the interval's rules, evaluated on every closed candle, and their topic.
+  env('CRYPTOSTREAM_ALERTS', JSON.stringify(alertsOf(cr, interval))),
+  env('CRYPTOSTREAM_ALERTS_TOPIC', alertTopicOf(cr, interval)),
 ];
 
 const derivedFrom = (cr: CryptoStream, interval: Interval): V1EnvVar[] => {

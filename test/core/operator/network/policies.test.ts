@@ -108,12 +108,14 @@ describe("a stream's NetworkPolicies", () => {
     assert.ok(reaches(policies, entityOperator, 'outside', 443), 'the Topic Operator to the API server');
   });
 
-  it('let the producers reach Binance on 443 at any address, and the Kafka brokers on 9092', () => {
+  it('let the producers reach Binance on 443 at any address, the Kafka brokers on 9092 and InfluxDB', () => {
     assert.ok(reaches(policies, producer, 'outside', 443));
     assert.ok(reaches(policies, producer, broker, 9092));
+    assert.ok(reaches(policies, producer, influxdb, 8086), 'holes of the stored series, health points');
     assert.ok(!reaches(policies, producer, 'outside', 80));
     assert.ok(!reaches(policies, producer, entityOperator, 9092), 'only the brokers');
-    assert.ok(!reaches(policies, producer, influxdb, 8086));
+    assert.ok(!reaches(policies, producer, influxdb, 8087), "InfluxDB's port only");
+    assert.ok(!reaches(policies, producer, grafana, 3000));
   });
 
   it('let the consumers reach the Kafka brokers and InfluxDB, nothing else', () => {
