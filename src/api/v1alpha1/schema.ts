@@ -544,7 +544,7 @@ export const specSchema: Schema = completeDefaults(
             ],
           }),
           backfillFrom: str(
-            'Start of the backfill (RFC 3339, for example 2025-01-01T00:00:00Z). Unset: 24 hours before the producer starts.',
+            'Start of the backfill (RFC 3339, for example 2025-01-01T00:00:00Z). Unset: where the topic or the stored series left off, else far enough back for the longest indicator warm-up of each interval (at least 24 hours).',
             {
               format: 'date-time',
               maxLength: 64,
