@@ -3,7 +3,7 @@ import {
   PIPELINE_REPORT_MS,
   producerMarketPoint,
   producerPoint,
-} from '../../core/operator/grafana/pipelinePoint.ts';
+} from '../../core/points/pipeline.ts';
 import { toLineProtocol } from '../../core/points/lineProtocol.ts';
 import { DEFAULT_INFLUX_TIMEOUT_MS, writePoints } from '../influx/influx.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -27,7 +27,7 @@ const totalsOf = (markets: readonly MarketState[], stats: BinanceStats): Totals 
 });
 
 /**
- * Writes the producer's `pipeline` points (pipelinePoint.ts) to the raw bucket every `everyMs` and once
+ * Writes the producer's `pipeline` points (src/core/points/pipeline.ts) to the raw bucket every `everyMs` and once
  * more on `stop`: per market the candles fetched and published and the rows dead-lettered since the
  * previous report, and for the process the last used weight and the 429 and 418 answers since. A report
  * InfluxDB did not take is not lost: the next one carries its counts too.

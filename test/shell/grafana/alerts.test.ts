@@ -15,7 +15,7 @@ import {
   consumerPoint,
   producerMarketPoint,
   producerPoint,
-} from '../../../src/core/operator/grafana/pipelinePoint.ts';
+} from '../../../src/core/points/pipeline.ts';
 import { BUCKET_ENRICHED, BUCKET_RAW } from '../../../src/core/operator/names.ts';
 import { toLineProtocol } from '../../../src/core/points/lineProtocol.ts';
 import { enrichedPoint, rawPoint } from '../../../src/core/points/point.ts';

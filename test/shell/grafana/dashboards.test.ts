@@ -1,7 +1,7 @@
 /**
  * Every query of the provisioned dashboards (panels and template variables), filled in as Grafana fills it
  * in (grafanaFlux.ts), run on the real InfluxDB of `npm run services:up` against known points: the recorded
- * candles with the core's own indicators, and pipeline reports in the schema of pipelinePoint.ts. A query
+ * candles with the core's own indicators, and pipeline reports in the schema of src/core/points/pipeline.ts. A query
  * that fails or returns no row fails its test.
  */
 import assert from 'node:assert/strict';
@@ -21,7 +21,7 @@ import {
   PIPELINE_REPORT_MS,
   producerMarketPoint,
   producerPoint,
-} from '../../../src/core/operator/grafana/pipelinePoint.ts';
+} from '../../../src/core/points/pipeline.ts';
 import { candleSeries, rawLine } from '../../../src/core/points/candleLines.ts';
 import { toLineProtocol } from '../../../src/core/points/lineProtocol.ts';
 import { enrichedPoint, rawPoint } from '../../../src/core/points/point.ts';

@@ -5,11 +5,11 @@ import { MEASUREMENT } from '../../points/point.ts';
 import { BUCKET_RAW } from '../names.ts';
 import type { RuleSpec } from './alerts.ts';
 import { shortHash } from './flux.ts';
-import { PIPELINE_FIELDS, PIPELINE_MEASUREMENT } from './pipelinePoint.ts';
+import { PIPELINE_FIELDS, PIPELINE_MEASUREMENT } from '../../points/pipeline.ts';
 
 /**
  * The pipeline's own alerts, one Grafana rule each, on what the workers store in the raw bucket: the raw
- * candles (src/core/points) and the `pipeline` measurement (pipelinePoint.ts). Every query is proven on
+ * candles (src/core/points) and the `pipeline` measurement (src/core/points/pipeline.ts). Every query is proven on
  * the real InfluxDB by test/shell/grafana/alerts.test.ts.
  */
 

@@ -7,7 +7,7 @@ import {
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { WEIGHT_LIMIT_1M } from '../../../binance/budget.ts';
 import { BUCKET_RAW } from '../../names.ts';
-import { PIPELINE_FIELDS as F, PIPELINE_REPORT_MS } from '../pipelinePoint.ts';
+import { PIPELINE_FIELDS as F, PIPELINE_REPORT_MS } from '../../../points/pipeline.ts';
 import { at, levelLines, timeseries } from './panels.ts';
 import { countQuery, gaugeQuery, latencyQuery, perMinuteQuery, VAR } from './queries.ts';
 

@@ -1,5 +1,5 @@
 import { MEASUREMENT } from '../../../points/point.ts';
-import { PIPELINE_FIELDS, PIPELINE_MEASUREMENT } from '../pipelinePoint.ts';
+import { PIPELINE_FIELDS, PIPELINE_MEASUREMENT } from '../../../points/pipeline.ts';
 
 /*
  * The Flux of every panel and template variable. Grafana fills in, before InfluxDB sees the query:
@@ -145,7 +145,7 @@ export const intervalsQuery = (): string =>
     '  |> keep(columns: ["_value"])',
   ].join('\n');
 
-/* Pipeline health: the `pipeline` measurement of the raw bucket (pipelinePoint.ts). */
+/* Pipeline health: the `pipeline` measurement of the raw bucket (src/core/points/pipeline.ts). */
 
 const pipeline = (fields: readonly string[]): string =>
   [

@@ -1,9 +1,9 @@
-import type { Interval } from '../../kline/interval.ts';
-import type { FieldValue, Point } from '../../points/point.ts';
+import type { Interval } from '../kline/interval.ts';
+import type { FieldValue, Point } from './point.ts';
 
 /*
  * The `pipeline` measurement: how the workers are doing, written by every producer and consumer to the raw
- * bucket next to the candles, read by the pipeline-health dashboard (dashboards/pipeline.ts).
+ * bucket next to the candles, read by the pipeline-health dashboard (src/core/operator/grafana/dashboards/pipeline.ts).
  *
  * Every worker writes a report every PIPELINE_REPORT_MS (and a last one when it stops): one point per
  * market it handled (tags role, interval, symbol, instance) and one for the worker itself: the producer's,

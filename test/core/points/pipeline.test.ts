@@ -7,8 +7,8 @@ import {
   PIPELINE_FIELDS,
   producerMarketPoint,
   producerPoint,
-} from '../../../../src/core/operator/grafana/pipelinePoint.ts';
-import { toLineProtocol } from '../../../../src/core/points/lineProtocol.ts';
+} from '../../../src/core/points/pipeline.ts';
+import { toLineProtocol } from '../../../src/core/points/lineProtocol.ts';
 
 const t = 1726488000000;
 
