@@ -30,6 +30,7 @@ import type { Logger } from '../observability/logger.ts';
 import { metrics } from '../observability/metrics.ts';
 import { sleep } from '../observability/sleep.ts';
 import { derivationCheck, type DerivationCheck } from './derivationCheck.ts';
+import { consumerReporter } from './report.ts';
 import { consumerHealth, DEFAULT_RESTART_DEADLINE_MS, type ConsumerHealth } from './health.ts';
 import { isRebalancing, whileBeating, type Beat } from './heartbeat.ts';
 import { deadLettered, refusedRecords } from './refused.ts';
@@ -56,6 +57,8 @@ export type ConsumerConfig = KafkaOptions & {
   readonly influxProbeMs?: number;
   /** How long kafkajs may take to rejoin after a crash it restarts from before the consumer counts as dead. */
   readonly restartDeadlineMs?: number;
+  /** How often the `pipeline` health points are written to the raw bucket; `PIPELINE_REPORT_MS` by default. */
+  readonly reportEveryMs?: number;
 };
 
 /**
@@ -156,6 +159,7 @@ export const startConsumer = async (
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
 
   const stopping = new AbortController();
+  const reporter = consumerReporter(config, interval, lag.total, log, config.reportEveryMs);
   const counts = new Map<string, ConsumerCounts>();
   const states = new Map<string, SymbolState>();
   /** Symbols whose state may be behind the stored points (see `reload`). */
@@ -337,7 +341,9 @@ export const startConsumer = async (
         const c = countsOf(counts, s.candle.symbol);
         c.stored += 1;
         if (s.enriched) c.enriched += 1;
-        m.endToEnd.observe({ interval }, Math.max(0, now - (s.candle.openTime + step)) / 1000);
+        const latency = Math.max(0, now - (s.candle.openTime + step));
+        m.endToEnd.observe({ interval }, latency / 1000);
+        reporter.stored(s.candle.symbol, latency);
       }
       const publishedAt = batch.messages.map((r) => Number(r.timestamp));
       for (const t of publishedAt) m.pipelineLatency.observe({ interval }, Math.max(0, now - t) / 1000);
@@ -345,6 +351,7 @@ export const startConsumer = async (
         check.add(out.derived, out.derivationEvents);
         void check.verify();
       }
+      reporter.deadLettered(out.deadLetters.length);
       for (const d of out.deadLetters) {
         countsOf(counts, d.message.key ?? '?').rejected += 1;
         m.deadLetters.inc({ interval, field: d.problem.field ?? '' });
@@ -387,6 +394,7 @@ export const startConsumer = async (
       check?.stop();
       await consumer.disconnect();
       await producer.disconnect();
+      await reporter.stop();
     },
   };
 };
@@ -433,19 +441,21 @@ const withRefused = (
 /** The lag gauge of a topic's partitions; partitions this member no longer has are dropped from it. */
 const lagGauge = (topic: string) => {
   const m = metrics();
-  const known = new Set<number>();
+  const known = new Map<number, number>();
   return {
     set: (partition: number, value: number) => {
-      known.add(partition);
+      known.set(partition, value);
       m.lag.set({ topic, partition: String(partition) }, value);
     },
     forget: (keep: ReadonlySet<number>) => {
-      for (const p of known)
+      for (const p of known.keys())
         if (!keep.has(p)) {
           m.lag.remove({ topic, partition: String(p) });
           known.delete(p);
         }
     },
+    /** Records behind the ends of this member's partitions, after their last batches. */
+    total: (): number => [...known.values()].reduce((a, b) => a + b, 0),
   };
 };
 

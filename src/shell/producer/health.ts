@@ -1,13 +1,9 @@
 import { hostname } from 'node:os';
-import {
-  PIPELINE_REPORT_MS,
-  producerMarketPoint,
-  producerPoint,
-} from '../../core/points/pipeline.ts';
+import { PIPELINE_REPORT_MS, producerMarketPoint, producerPoint } from '../../core/points/pipeline.ts';
 import { toLineProtocol } from '../../core/points/lineProtocol.ts';
-import { DEFAULT_INFLUX_TIMEOUT_MS, writePoints } from '../influx/influx.ts';
+import { DEFAULT_INFLUX_TIMEOUT_MS } from '../influx/influx.ts';
 import type { Logger } from '../observability/logger.ts';
-import { sleep } from '../observability/sleep.ts';
+import { periodicReport, writeReport } from '../influx/periodicReport.ts';
 import type { MarketState, SymbolCounts } from './markets.ts';
 import type { ProducerInflux } from './repairs.ts';
 
@@ -40,11 +36,9 @@ export const pipelineReporter = (
   everyMs: number = PIPELINE_REPORT_MS,
   instance: string = hostname(),
 ): { readonly stop: () => Promise<void> } => {
-  const stopped = new AbortController();
   let reported = totalsOf([], { answers429: 0, answers418: 0 });
-  let writing: Promise<void> = Promise.resolve();
 
-  const report = async (signal?: AbortSignal, timeoutMs?: number): Promise<void> => {
+  const report = async ({ signal, timeoutMs }: { signal?: AbortSignal; timeoutMs?: number }) => {
     const now = totalsOf(markets, stats);
     const time = Date.now();
     const lines = markets.map((m) => {
@@ -77,34 +71,10 @@ export const pipelineReporter = (
         ),
       ),
     );
-    try {
-      const refused = await writePoints(influx.target, influx.bucketRaw, lines, {
-        timeoutMs: timeoutMs ?? influx.timeoutMs ?? DEFAULT_INFLUX_TIMEOUT_MS,
-        ...(signal === undefined ? {} : { signal }),
-      });
-      if (refused.length > 0)
-        log.warn({ reason: refused[0]!.reason, count: refused.length }, 'InfluxDB refused pipeline points');
-      reported = now;
-    } catch (e) {
-      log.warn({ err: e }, 'pipeline points not written; the next report carries their counts');
-    }
+    const options = { timeoutMs: timeoutMs ?? influx.timeoutMs ?? DEFAULT_INFLUX_TIMEOUT_MS, signal };
+    if (await writeReport(influx.target, influx.bucketRaw, lines, options, log)) reported = now;
   };
 
-  const loop = async () => {
-    while (!stopped.signal.aborted) {
-      await sleep(everyMs, stopped.signal);
-      if (stopped.signal.aborted) break;
-      writing = report(stopped.signal);
-      await writing;
-    }
-  };
-  void loop();
-  return {
-    stop: async () => {
-      stopped.abort();
-      await writing;
-      // The last report, within the 9.5 s a stopping worker has.
-      await report(undefined, Math.min(5000, influx.timeoutMs ?? DEFAULT_INFLUX_TIMEOUT_MS));
-    },
-  };
+  // The last report within the 9.5 s a stopping worker has.
+  return periodicReport(report, everyMs, Math.min(5000, influx.timeoutMs ?? DEFAULT_INFLUX_TIMEOUT_MS));
 };

@@ -102,7 +102,7 @@ export const dropRun = async (run: Run): Promise<void> => {
   }
 };
 
-const flux = (run: Run, q: string): Promise<Record<string, unknown>[]> => {
+export const flux = (run: Run, q: string): Promise<Record<string, unknown>[]> => {
   const { influx } = run.endpoints;
   return new InfluxDB({ url: influx.url, token: influx.token }).getQueryApi(influx.org).collectRows(q);
 };
