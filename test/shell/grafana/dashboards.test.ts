@@ -8,12 +8,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { InfluxDB } from '@influxdata/influxdb-client';
+import { alertId, alertLine, alertMessage, type Alert } from '../../../src/core/alerts/index.ts';
 import { defaultIndicatorConfig, enricher } from '../../../src/core/indicators/index.ts';
 import type { MarketCandle } from '../../../src/core/kline/candle.ts';
-import type { Interval } from '../../../src/core/kline/interval.ts';
+import { intervalMs, type Interval } from '../../../src/core/kline/interval.ts';
 import { aCryptoStream } from '../../core/operator/aCryptoStream.ts';
 import { dashboards } from '../../../src/core/operator/grafana/dashboards.ts';
-import type { DashboardJson } from '../../../src/core/operator/grafana/dashboards.ts';
+import type { DashboardJson, FluxTarget } from '../../../src/core/operator/grafana/dashboards.ts';
 import { VAR } from '../../../src/core/operator/grafana/dashboards/queries.ts';
 import {
   consumerMarketPoint,
@@ -80,6 +81,50 @@ const enrichedPoints = (candles: readonly MarketCandle[]): Point[] => {
   });
 };
 const btc15Enriched = enrichedPoints(btc15);
+
+/*
+ * Alerts as the consumers write them (`alertLine`, enriched bucket): BTCUSDC 15m alerts in the week (two on
+ * one candle), one of BTCUSDC 15m before it, one of BTCUSDC 1h and one of ETHUSDC 15m in it.
+ */
+const anAlert = (
+  rule: string,
+  kind: Alert['kind'],
+  candle: MarketCandle,
+  direction: Alert['direction'],
+  value: number,
+  threshold: number,
+): Alert => ({
+  id: alertId(rule, candle.symbol, candle.interval, candle.openTime),
+  rule,
+  kind,
+  direction,
+  symbol: candle.symbol,
+  interval: candle.interval,
+  openTime: candle.openTime,
+  closeTime: candle.openTime + intervalMs[candle.interval] - 1,
+  value,
+  threshold,
+  previous: null,
+  ...(kind === 'change' ? { window: 4 } : {}),
+});
+const btc15Alerts: Alert[] = [
+  anAlert('btc-high', 'close', btc15[10]!, 'above', Number(btc15[10]!.close), 58000),
+  anAlert('btc-rsi', 'rsi', btc15[200]!, 'below', 28.5, 30),
+  anAlert('btc-drop', 'change', btc15[200]!, 'below', -1.2345, -1),
+  anAlert('btc-volume', 'volume', btc15.at(-1)!, 'above', Number(btc15.at(-1)!.volume), 100),
+];
+const otherAlerts: Alert[] = [
+  anAlert('btc-high', 'close', { ...btc15[0]!, openTime: WEEK.from.getTime() - 15 * 60_000 }, 'above', 1, 0),
+  anAlert(
+    'btc-hourly',
+    'close',
+    btc1h.find((c) => c.openTime === btc15[8]!.openTime)!,
+    'above',
+    1,
+    0,
+  ),
+];
+const eth15Alert = anAlert('eth-low', 'close', eth15[300]!, 'below', Number(eth15[300]!.close), 2400);
 
 /* Pipeline reports of one hour: the producer of both intervals, consumers per interval (15m: two replicas). */
 
@@ -153,6 +198,7 @@ before(async () => {
       toLineProtocol(enrichedPoint({ ...btc15[0]!, interval }, {})),
     ),
     ...[eth15, btc1h].flatMap((cs) => enrichedPoints(cs).map(toLineProtocol)),
+    ...[...btc15Alerts, ...otherAlerts, eth15Alert].map(alertLine),
   ]);
 });
 
@@ -283,6 +329,40 @@ describe('the market dashboard on InfluxDB', () => {
     assert.deepEqual(await columns('MACD'), ['macd', 'macd_hist', 'macd_signal']);
     assert.deepEqual(await columns('ATR and volatility'), ['atr_14', 'volatility_20']);
     assert.deepEqual(await columns('ADX'), ['adx_14']);
+  });
+
+  it('shows the alerts of the chosen symbol and interval as annotations, their message as text', async () => {
+    const [annotation, ...more] = market.annotations.list ?? [];
+    assert.ok(annotation, 'an annotation query');
+    assert.equal(more.length, 0);
+    const target = annotation.target as unknown as FluxTarget;
+    const run = async (variables: Record<string, string>) => {
+      const flux = grafanaFlux(target.query, request(undefined, WEEK, 1800, variables));
+      assert.doesNotMatch(flux, /\$\{|\bv\.\w/, 'every variable and macro is filled in');
+      const rows = await query(flux);
+      // Grafana's mapping: time = the first time column (`_time`), text = the column `text`.
+      for (const row of rows)
+        assert.deepEqual(Object.keys(row).sort(), ['_time', 'result', 'table', 'text'], 'time and text only');
+      assert.equal(new Set(rows.map((row) => row['table'])).size, Math.min(rows.length, 1), 'one table');
+      return rows.map((row) => [timeOf(row), row['text']]);
+    };
+    const expected = (alerts: readonly Alert[]) =>
+      alerts
+        .map((a) => [a.openTime, alertMessage(a)] as const)
+        .sort(([t, m], [u, n]) => t - u || String(m).localeCompare(String(n)));
+    const byTimeThenText = (rows: unknown[][]) =>
+      [...rows].sort(([t, m], [u, n]) => Number(t) - Number(u) || String(m).localeCompare(String(n)));
+
+    const btcRows = await run(btc);
+    assert.deepEqual(
+      btcRows.map(([t]) => t),
+      [...btcRows.map(([t]) => t)].sort((a, b) => Number(a) - Number(b)),
+      'in time order',
+    );
+    assert.deepEqual(byTimeThenText(btcRows), expected(btc15Alerts), 'the BTCUSDC 15m alerts of the week');
+    assert.deepEqual(await run({ [VAR.symbol]: 'ETHUSDC', [VAR.interval]: '15m' }), expected([eth15Alert]));
+    assert.deepEqual(await run({ ...btc, [VAR.interval]: '1h' }), expected([otherAlerts[1]!]));
+    assert.deepEqual(await run({ [VAR.symbol]: 'ETHUSDC', [VAR.interval]: '1h' }), [], 'no alert, no row');
   });
 
   it('counts the stored candles of each kind', async () => {

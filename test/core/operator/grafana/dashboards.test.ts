@@ -8,7 +8,7 @@ import {
   DASHBOARD_KINDS,
   streamDashboard,
 } from '../../../../src/core/operator/grafana/dashboards.ts';
-import type { DashboardJson } from '../../../../src/core/operator/grafana/dashboards.ts';
+import type { DashboardJson, FluxTarget } from '../../../../src/core/operator/grafana/dashboards.ts';
 import {
   dashboardJson,
   dashboardTemplates,
@@ -27,7 +27,10 @@ const stored = (kind: string): DashboardJson =>
  * types by the TypeScript compiler. Each dashboard is written into a TypeScript source as object literals
  * typed with the SDK's types as JSON reads them (functions left out, enums as their values), so that a
  * missing, misspelt or ill-typed property is a compile error: the dashboard, then each panel's options and
- * field config against its panel plugin's types, and each query against the Flux query's.
+ * field config against its panel plugin's types, and each query against the Flux query's. An annotation's
+ * target is a query of the annotation's datasource (Grafana runs it so), which the SDK types as the built-in
+ * Grafana datasource's (`AnnotationTarget`, "this should just be a normal query target"): the annotation is
+ * checked against `AnnotationQuery` without its target, the target against the Flux query's type.
  */
 const JSON_TYPE = `
 type IsAny<T> = 0 extends 1 & T ? true : false;
@@ -50,8 +53,15 @@ const checkSource = (name: string, d: DashboardJson): string => {
     "import type * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';",
     `import type { FluxQuery } from ${JSON.stringify(join(templateDir, 'fluxQuery.ts'))};`,
     JSON_TYPE,
-    `export const ${name}: Json<dashboard.Dashboard> = ${JSON.stringify(d)};`,
   ];
+  const annotations = d.annotations.list ?? [];
+  const withoutTargets = annotations.map(({ target: _, ...a }) => a);
+  lines.push(
+    `export const ${name}: Json<dashboard.Dashboard> = ${JSON.stringify({ ...d, annotations: { ...d.annotations, ...(d.annotations.list === undefined ? {} : { list: withoutTargets }) } })};`,
+  );
+  annotations.forEach((a, i) =>
+    lines.push(`export const ${name}_annotation_${i}_target: Json<FluxQuery> = ${JSON.stringify(a.target)};`),
+  );
   d.panels.forEach((p, i) => {
     const plugin = PANEL_TYPES[p.type];
     assert.ok(plugin, `panel ${p.title}: a panel type the SDK knows (${p.type})`);
@@ -126,6 +136,10 @@ describe('the dashboards', () => {
     const [first, ...rest] = market.panels;
     const withPanel = (changes: Record<string, unknown>) =>
       ({ ...market, panels: [{ ...first!, ...changes }, ...rest] }) as unknown as DashboardJson;
+    const [annotation] = market.annotations.list ?? [];
+    assert.ok(annotation, 'the market dashboard has an annotation');
+    const withAnnotation = (changes: Record<string, unknown>) =>
+      ({ ...market, annotations: { list: [{ ...annotation, ...changes }] } }) as unknown as DashboardJson;
     const broken: Record<string, [DashboardJson, string]> = {
       tooltip: [{ ...market, graphTooltip: 7 } as unknown as DashboardJson, "Type '7' is not assignable"],
       misspelt: [withPanel({ gridpos: first!.gridPos }), `'"gridpos"' does not exist`],
@@ -151,6 +165,11 @@ describe('the dashboards', () => {
         withPanel({ targets: [{ ...first!.targets[0]!, query: undefined, expr: 'up' }] }),
         `'"expr"' does not exist`,
       ],
+      annotation: [withAnnotation({ iconcolor: 'red' }), `'"iconcolor"' does not exist`],
+      annotationQuery: [
+        withAnnotation({ target: { ...annotation!.target, query: 42 } }),
+        "Type 'number' is not assignable to type 'string'",
+      ],
     };
     const errors = typeErrors(
       Object.fromEntries(Object.entries(broken).map(([k, [d]]) => [`sdk-check-${k}.ts`, checkSource(k, d)])),
@@ -170,19 +189,50 @@ describe('the dashboards', () => {
     for (const kind of kinds) {
       const d = stored(kind);
       const defined = new Set((d.templating.list ?? []).map((v) => v.name));
+      const checkQuery = (what: string, query: string) => {
+        assert.match(query, /range\(start: v\.timeRangeStart, stop: v\.timeRangeStop\)/, what);
+        for (const [, name] of query.matchAll(/\$\{(\w+)\}/g))
+          assert.ok(defined.has(name!), `${what} uses \${${name}}, a variable of the dashboard`);
+        // Grafana's server would replace these whatever the word before the dot (macros.go).
+        assert.doesNotMatch(query, /[a-zA-Z]+\.(bucket|defaultBucket|organization)\b/, what);
+      };
       for (const p of d.panels) {
         assert.deepEqual(p.datasource, { type: 'influxdb', uid: 'influxdb' });
         assert.ok(p.targets.length > 0, `${kind}/${p.title} has a query`);
         for (const t of p.targets) {
           assert.match(t.query, /aggregateWindow\(every: v\.windowPeriod, /, `${kind}/${p.title}`);
-          assert.match(t.query, /range\(start: v\.timeRangeStart, stop: v\.timeRangeStop\)/);
-          for (const [, name] of t.query.matchAll(/\$\{(\w+)\}/g))
-            assert.ok(defined.has(name!), `${kind}/${p.title} uses \${${name}}, a variable of the dashboard`);
-          // Grafana's server would replace these whatever the word before the dot (macros.go).
-          assert.doesNotMatch(t.query, /[a-zA-Z]+\.(bucket|defaultBucket|organization)\b/);
+          checkQuery(`${kind}/${p.title}`, t.query);
         }
       }
+      // Annotations: one row per event (an alert fires at most once per rule and candle), no windows.
+      for (const a of d.annotations.list ?? []) {
+        assert.deepEqual(a.datasource, { type: 'influxdb', uid: 'influxdb' });
+        const target = a.target as unknown as FluxTarget | undefined;
+        assert.ok(target, `${kind}/${a.name} has a query`);
+        assert.deepEqual(target.datasource, a.datasource);
+        checkQuery(`${kind}/${a.name}`, target.query);
+      }
     }
+  });
+
+  it('show the alerts of the chosen market as annotations of the market dashboard', () => {
+    const [market, pipeline] = [stored('market'), stored('pipeline')];
+    assert.deepEqual(
+      (market.annotations.list ?? []).map((a) => [a.name, a.enable]),
+      [['Alerts', true]],
+    );
+    assert.equal(pipeline.annotations.list, undefined);
+    const { query } = market.annotations.list![0]!.target as unknown as FluxTarget;
+    assert.match(query, /from\(bucket: "\$\{bucket_enriched\}"\)/);
+    assert.match(
+      query,
+      /r\._measurement == "alert" and r\.symbol == "\$\{symbol\}" and r\.interval == "\$\{interval\}" and r\._field == "message"/,
+    );
+    // Grafana maps the first time column to the annotation's time and the column `text` to its text.
+    assert.match(
+      query,
+      /keep\(columns: \["_time", "_value"\]\)\n {2}\|> rename\(columns: \{_value: "text"\}\)/,
+    );
   });
 
   it('are named per stream, their content the templates', () => {

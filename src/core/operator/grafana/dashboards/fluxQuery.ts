@@ -1,5 +1,5 @@
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
-import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { AnnotationTarget, DataSourceRef } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DATASOURCE_UID } from '../flux.ts';
 
 /** The provisioned InfluxDB (Flux) datasource, as dashboards and panels reference it. */
@@ -38,3 +38,15 @@ export class FluxQueryBuilder implements cog.Builder<FluxQuery> {
     return this.internal;
   }
 }
+
+/**
+ * A Flux query as the target of a dashboard annotation query (`AnnotationQueryBuilder.target`). Grafana runs
+ * an annotation's target as a query of the annotation's datasource, here a `FluxQuery`; the SDK types the
+ * target as the built-in Grafana datasource's query (`AnnotationTarget`: limit, matchAny, tags, type; its
+ * own comment: "this should just be a normal query target", which later SDKs type as a `Dataquery`), so
+ * the Flux query is handed to the builder under that type. The tests check the target against `FluxQuery`.
+ */
+export const fluxAnnotationTarget = (query: string, refId = 'Anno'): cog.Builder<AnnotationTarget> => {
+  const flux = new FluxQueryBuilder(query).refId(refId);
+  return { build: () => flux.build() as unknown as AnnotationTarget };
+};

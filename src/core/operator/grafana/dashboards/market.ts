@@ -8,6 +8,7 @@ import {
   VizDisplayMode,
 } from '@grafana/grafana-foundation-sdk/candlestick';
 import {
+  AnnotationQueryBuilder,
   ConstantVariableBuilder,
   DashboardBuilder,
   DashboardCursorSync,
@@ -17,10 +18,11 @@ import {
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { BUCKET_ENRICHED, BUCKET_RAW } from '../../names.ts';
-import { FluxQueryBuilder, INFLUX_DATASOURCE } from './fluxQuery.ts';
+import { fluxAnnotationTarget, FluxQueryBuilder, INFLUX_DATASOURCE } from './fluxQuery.ts';
 import { at, legend, levelLines, timeseries, tooltip } from './panels.ts';
 import {
   ADX_FIELDS,
+  alertsQuery,
   candlesQuery,
   indicatorQuery,
   intervalsQuery,
@@ -74,6 +76,19 @@ const candles = () =>
       { id: 'custom.lineStyle', value: { fill: 'dash', dash: [4, 4] } },
     ]);
 
+/**
+ * The alerts that fired on the chosen market (issue 16), as annotations on every panel: a marker at the
+ * candle's open time, the alert's message as its text. On by default, toggled at the top of the dashboard.
+ */
+const alerts = () =>
+  new AnnotationQueryBuilder()
+    .name('Alerts')
+    .datasource(INFLUX_DATASOURCE)
+    .enable(true)
+    .hide(false)
+    .iconColor('orange')
+    .target(fluxAnnotationTarget(alertsQuery()));
+
 const indicator = (
   id: number,
   title: string,
@@ -96,6 +111,7 @@ export const marketDashboard = (): Dashboard =>
     .withVariable(new ConstantVariableBuilder(VAR.bucketEnriched).value(BUCKET_ENRICHED))
     .withVariable(marketVariable(VAR.symbol, 'Symbol', symbolsQuery(), VariableSort.AlphabeticalAsc))
     .withVariable(marketVariable(VAR.interval, 'Interval', intervalsQuery(), VariableSort.Disabled))
+    .annotation(alerts())
     .withPanel(candles())
     .withPanel(
       levelLines(

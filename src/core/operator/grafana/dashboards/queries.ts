@@ -1,3 +1,4 @@
+import { ALERT_MEASUREMENT } from '../../../alerts/encode.ts';
 import { MEASUREMENT } from '../../../points/point.ts';
 import { PIPELINE_FIELDS, PIPELINE_MEASUREMENT } from '../../../points/pipeline.ts';
 
@@ -118,6 +119,24 @@ export const storedCandlesQuery = (): string => {
     SORT,
   ].join('\n');
 };
+
+/**
+ * The alerts of the chosen market in the time range, for the market dashboard's annotation: the `alert`
+ * points the consumers write to the enriched bucket (`alertLine`, src/core/alerts/encode.ts), one row per
+ * alert with its time (the candle's open time) and its message. Grafana's annotation mapping takes the
+ * column named `time`, else the first time column (`_time`), and the column named `text`, else the first
+ * string column; the rows come as one table, without a group key (no labels in the column's name).
+ */
+export const alertsQuery = (): string =>
+  [
+    `from(bucket: "${ref(VAR.bucketEnriched)}")`,
+    RANGE,
+    `  |> filter(fn: (r) => r._measurement == "${ALERT_MEASUREMENT}" and r.symbol == "${ref(VAR.symbol)}" and r.interval == "${ref(VAR.interval)}" and r._field == "message")`,
+    '  |> keep(columns: ["_time", "_value"])',
+    '  |> rename(columns: {_value: "text"})',
+    '  |> group()',
+    SORT,
+  ].join('\n');
 
 /** Tag values of `kline` points of the enriched bucket in the dashboard's time range. */
 const tagValues = (tag: string): string =>
