@@ -1,11 +1,26 @@
-import type { Enricher } from '../indicators/index.ts';
+import * as R from 'ramda';
+import type { EnrichState, Enricher, Indicators } from '../indicators/index.ts';
 import type { MarketCandle } from '../kline/candle.ts';
 import type { Interval } from '../kline/interval.ts';
 import { decodeCandle } from '../kline/message.ts';
 import { problem, type Problem } from '../kline/rejection.ts';
 import { candleSeries, enrichedLine, rawLine } from '../points/candleLines.ts';
-import type { DerivationEvent, Deriver } from './derivation.ts';
+import { err, partition, type Result } from '../result.ts';
+import type { DerivationEvent, DerivationState, Deriver } from './derivation.ts';
 import { snapshotLine, type SymbolState } from './snapshot.ts';
+
+/*
+ * The consumer's batch step, as the design draws it:
+ *
+ *   records → decodeRecords → splitDeadLetters → groupBySymbol
+ *     → gatherPoints(per symbol: enrichGroup → deriveGroup → keepState → toPoints)
+ *
+ * Each step is a pure function of the previous one's output: the records, then each record decoded or
+ * dead-lettered, then the valid candles apart from the dead letters, then grouped by symbol in open-time
+ * order; from there each symbol goes through its own pipe, and `gatherPoints` joins their points into
+ * the batch result. Loops inside a step are plain: a batch holds tens of thousands of candles, and this
+ * is the consumer's hot path.
+ */
 
 /** A Kafka record as the consumer received it (value and key as UTF-8 text). */
 export type InMessage = {
@@ -55,97 +70,280 @@ export const batchSymbols = (messages: readonly InMessage[]): string[] => [
   ...new Set(messages.flatMap((m) => (m.key === null ? [] : [m.key]))),
 ];
 
-const decode = (m: InMessage, interval: Interval): { candle: MarketCandle } | { problem: Problem } => {
-  if (m.value === null) return { problem: problem('the record has no value') };
-  const decoded = decodeCandle(m.value, m.key ?? undefined, interval);
-  return decoded.ok ? { candle: decoded.value } : { problem: decoded.error };
+/** A record read: the validated candle it carries, or why it is a dead letter. */
+export type Decoded = Result<MarketCandle, DeadLetter>;
+
+/**
+ * Decodes and validates one record of the topic of `interval`: a JSON candle of that interval, of the
+ * span and open time the interval requires, whose symbol is the record's key (when it has one).
+ */
+export const decodeRecord =
+  (interval: Interval) =>
+  (message: InMessage): Decoded => {
+    if (message.value === null) return err({ message, problem: problem('the record has no value') });
+    const decoded = decodeCandle(message.value, message.key ?? undefined, interval);
+    return decoded.ok ? decoded : err({ message, problem: decoded.error });
+  };
+
+/** `decodeRecord` over a batch, in record order. */
+export const decodeRecords =
+  (interval: Interval) =>
+  (messages: readonly InMessage[]): Decoded[] =>
+    R.map(decodeRecord(interval), messages);
+
+/** A batch split: its valid candles and its dead letters, each in record order. */
+export type Split = {
+  readonly candles: readonly MarketCandle[];
+  readonly deadLetters: readonly DeadLetter[];
 };
 
 /**
- * One consumer batch: decode and validate every record (invalid ones, a candle of the wrong span or open
- * time included, become dead letters before candles are ordered by open time, so a bad record never
- * stands in for a valid one of the same open time, whatever their order), then per symbol in open-time
- * order enrich the candles after the symbol's state (`states`; a symbol without one starts from the
- * enricher's initial state). A candle at or before the state's last open time was enriched already (a
- * replay after a restart): only its raw point is rewritten, identically.
+ * Sets the invalid records apart before anything is ordered by open time, so a bad record never stands
+ * in for a valid one of the same open time, whatever their order in the batch.
+ */
+export const splitDeadLetters = (decoded: readonly Decoded[]): Split => {
+  const { values, errors } = partition(decoded);
+  return { candles: values, deadLetters: errors };
+};
+
+/** A batch past its dead letters: one group per symbol, in the order of the symbols' first valid records. */
+export type Sorted<G> = { readonly deadLetters: readonly DeadLetter[]; readonly groups: readonly G[] };
+
+/** A symbol's candles of the batch, in open-time order (records of one open time keep their order). */
+export type SymbolCandles = { readonly symbol: string; readonly candles: readonly MarketCandle[] };
+
+const byOpenTime = (a: MarketCandle, b: MarketCandle): number => a.openTime - b.openTime;
+
+/** Groups the valid candles by symbol, each group in open-time order. */
+export const groupBySymbol = ({ candles, deadLetters }: Split): Sorted<SymbolCandles> => {
+  const bySymbol = new Map<string, MarketCandle[]>();
+  for (const c of candles) {
+    const list = bySymbol.get(c.symbol);
+    if (list === undefined) bySymbol.set(c.symbol, [c]);
+    else list.push(c);
+  }
+  const groups: SymbolCandles[] = [];
+  for (const [symbol, list] of bySymbol) groups.push({ symbol, candles: list.sort(byOpenTime) });
+  return { deadLetters, groups };
+};
+
+/** What deriving one candle completed: coarser candles, and what kept others from closing. */
+export type Derivation = {
+  readonly derived: readonly MarketCandle[];
+  readonly events: readonly DerivationEvent[];
+};
+
+/**
+ * A symbol's candles enriched after its state, and where its state stands after them. Per candle (same
+ * index): its indicators, or undefined when the symbol's state had seen it already (a replay after a
+ * restart: only its raw point is rewritten); with a deriver, what deriving it completed. Parallel arrays
+ * rather than an object per candle: a batch's candles are the consumer's hot path.
+ */
+export type EnrichedGroup = SymbolCandles & {
+  /** The symbol's state before the batch; undefined when it had none (it starts from the enricher's). */
+  readonly before: SymbolState | undefined;
+  readonly indicators: readonly (Indicators | undefined)[];
+  /** How many of `candles` were enriched now. */
+  readonly enriched: number;
+  readonly state: EnrichState;
+  readonly lastOpenTime: number;
+  /** The derivation state after the batch, when the batch derives. */
+  readonly derive?: DerivationState;
+  readonly derivations?: readonly (Derivation | undefined)[];
+};
+
+/**
+ * Enriches a symbol's candles, in open-time order, after its state in `states` (or the enricher's
+ * initial state); a candle at or before the state's last open time is passed on unenriched.
+ */
+export const enrichGroup =
+  (enricher: Enricher, states: ReadonlyMap<string, SymbolState>) =>
+  ({ symbol, candles }: SymbolCandles): EnrichedGroup => {
+    const before = states.get(symbol);
+    let state = before?.state ?? enricher.init;
+    let lastOpenTime = before?.lastOpenTime ?? Number.NEGATIVE_INFINITY;
+    let enriched = 0;
+    const indicators: (Indicators | undefined)[] = [];
+    for (const candle of candles) {
+      if (candle.openTime <= lastOpenTime) {
+        indicators.push(undefined);
+        continue;
+      }
+      const [after, values] = enricher.step(state, candle);
+      state = after;
+      lastOpenTime = candle.openTime;
+      enriched += 1;
+      indicators.push(values);
+    }
+    return { symbol, candles, before, indicators, enriched, state, lastOpenTime };
+  };
+
+/**
+ * Feeds a symbol's newly enriched candles to `deriver`, from its stored derivation state (fitted: see
+ * `Deriver.fit`), noting per candle the coarser candles it completed and the events it raised; without
+ * a deriver, the group as it is.
+ */
+export const deriveGroup = (deriver: Deriver | undefined): ((group: EnrichedGroup) => EnrichedGroup) =>
+  deriver === undefined
+    ? R.identity
+    : (group) => {
+        let derive = deriver.fit(group.before?.derive, group.before?.lastOpenTime);
+        const derivations: (Derivation | undefined)[] = [];
+        for (let i = 0; i < group.candles.length; i++) {
+          if (group.indicators[i] === undefined) {
+            derivations.push(undefined);
+            continue;
+          }
+          const [next, derivation] = deriver.step(derive, group.candles[i]!);
+          derive = next;
+          derivations.push(derivation);
+        }
+        return { ...group, derive, derivations };
+      };
+
+/** A symbol's group with the state to keep for it (none when nothing was enriched), and whether to snapshot it. */
+export type KeptGroup = EnrichedGroup & { readonly next?: SymbolState; readonly save: boolean };
+
+/**
+ * The state a symbol moves to, if any of its candles was enriched: saved (a snapshot line is due) in the
+ * batch that first enriches a symbol without a state, then once `snapshotEvery` candles were enriched
+ * since the last snapshot; until then it counts them as `unsaved`.
+ */
+export const keepState =
+  (snapshotEvery: number) =>
+  (group: EnrichedGroup): KeptGroup => {
+    if (group.enriched === 0) return { ...group, save: false };
+    const { before, state, lastOpenTime, derive } = group;
+    const unsaved = (before?.unsaved ?? 0) + group.enriched;
+    const save = before === undefined || unsaved >= snapshotEvery;
+    const next: SymbolState = {
+      state,
+      lastOpenTime,
+      ...(derive === undefined ? {} : { derive }),
+      ...(save ? {} : { unsaved }),
+    };
+    return { ...group, next, save };
+  };
+
+/** A symbol's share of the batch result. */
+export type GroupPoints = {
+  readonly symbol: string;
+  /** Every candle's raw point, each followed by those of the derived candles it completed. */
+  readonly rawLines: readonly string[];
+  /** The enriched point of every candle enriched now. */
+  readonly enrichedLines: readonly string[];
+  /** The state snapshot, when one is due. */
+  readonly snapshot?: string;
+  readonly stored: readonly Stored[];
+  readonly derived: readonly MarketCandle[];
+  readonly derivationEvents: readonly DerivationEvent[];
+  /** The state to keep, when any candle was enriched. */
+  readonly next?: SymbolState;
+};
+
+/** A symbol's candles as InfluxDB points (line protocol, ms), and what the shell reports and keeps of them. */
+export const toPoints =
+  (interval: Interval) =>
+  ({ symbol, candles, indicators, derivations, next, save }: KeptGroup): GroupPoints => {
+    const market = { symbol, interval };
+    const rawSeries = candleSeries('raw', market);
+    const enrichedSeries = candleSeries('enriched', market);
+    const rawLines: string[] = [];
+    const enrichedLines: string[] = [];
+    const stored: Stored[] = [];
+    const derived: MarketCandle[] = [];
+    const derivationEvents: DerivationEvent[] = [];
+    for (let i = 0; i < candles.length; i++) {
+      const candle = candles[i]!;
+      const values = indicators[i];
+      rawLines.push(rawLine(rawSeries, candle));
+      stored.push({ candle, enriched: values !== undefined });
+      if (values === undefined) continue;
+      enrichedLines.push(enrichedLine(enrichedSeries, candle, values));
+      const derivation = derivations?.[i];
+      if (derivation === undefined) continue;
+      for (const c of derivation.derived) {
+        rawLines.push(rawLine(candleSeries('derived', c), c));
+        derived.push(c);
+      }
+      derivationEvents.push(...derivation.events);
+    }
+    return {
+      symbol,
+      rawLines,
+      enrichedLines,
+      ...(next !== undefined && save ? { snapshot: snapshotLine(symbol, interval, next) } : {}),
+      stored,
+      derived,
+      derivationEvents,
+      ...(next === undefined ? {} : { next }),
+    };
+  };
+
+/**
+ * The batch result: `perSymbol` run on each symbol's group, their points one symbol after another, the
+ * state snapshots due after all enriched points (they travel in the same request as the points they
+ * cover), the dead letters. Each symbol's points are appended as soon as they exist, so a symbol's
+ * indicators and line arrays die young: kept for the whole batch (an array of per-symbol results, or one
+ * batch-wide step after another), they survived V8's scavenges, V8 began allocating them in the old
+ * generation, and the batch step lost 5–30 % to GC (measured; see docs/benchmarks.md).
+ */
+export const gatherPoints =
+  (perSymbol: (group: SymbolCandles) => GroupPoints) =>
+  ({ deadLetters, groups }: Sorted<SymbolCandles>): BatchResult => {
+    const rawLines: string[] = [];
+    const enrichedLines: string[] = [];
+    const snapshots: string[] = [];
+    const stored: Stored[] = [];
+    const derived: MarketCandle[] = [];
+    const derivationEvents: DerivationEvent[] = [];
+    const states = new Map<string, SymbolState>();
+    for (const group of groups) {
+      const g = perSymbol(group);
+      for (const l of g.rawLines) rawLines.push(l);
+      for (const l of g.enrichedLines) enrichedLines.push(l);
+      for (const s of g.stored) stored.push(s);
+      for (const c of g.derived) derived.push(c);
+      for (const e of g.derivationEvents) derivationEvents.push(e);
+      if (g.snapshot !== undefined) snapshots.push(g.snapshot);
+      if (g.next !== undefined) states.set(g.symbol, g.next);
+    }
+    for (const s of snapshots) enrichedLines.push(s);
+    return { rawLines, enrichedLines, stored, deadLetters, derived, derivationEvents, states };
+  };
+
+/**
+ * The batch step for one batch context and the states of its symbols before the batch:
+ * decode → dead letters apart → group by symbol → per symbol (enrich → derive → keep state → points), gathered.
+ */
+export const batchStep = (
+  { interval, enricher, deriver, snapshotEvery = 1 }: BatchContext,
+  states: ReadonlyMap<string, SymbolState>,
+): ((messages: readonly InMessage[]) => BatchResult) =>
+  R.pipe(
+    decodeRecords(interval),
+    splitDeadLetters,
+    groupBySymbol,
+    gatherPoints(
+      R.pipe(
+        enrichGroup(enricher, states),
+        deriveGroup(deriver),
+        keepState(snapshotEvery),
+        toPoints(interval),
+      ),
+    ),
+  );
+
+/**
+ * One consumer batch (`batchStep`): decode and validate every record (invalid ones, a candle of the wrong
+ * span or open time included, become dead letters before candles are ordered by open time, so a bad
+ * record never stands in for a valid one of the same open time, whatever their order), then per symbol
+ * in open-time order enrich the candles after the symbol's state (`states`; a symbol without one starts
+ * from the enricher's initial state). A candle at or before the state's last open time was enriched
+ * already (a replay after a restart): only its raw point is rewritten, identically.
  */
 export const processBatch = (
   messages: readonly InMessage[],
   states: ReadonlyMap<string, SymbolState>,
-  { interval, enricher, deriver, snapshotEvery = 1 }: BatchContext,
-): BatchResult => {
-  const deadLetters: DeadLetter[] = [];
-  const bySymbol = new Map<string, MarketCandle[]>();
-  for (const m of messages) {
-    const d = decode(m, interval);
-    if ('problem' in d) {
-      deadLetters.push({ message: m, problem: d.problem });
-      continue;
-    }
-    const list = bySymbol.get(d.candle.symbol);
-    if (list === undefined) bySymbol.set(d.candle.symbol, [d.candle]);
-    else list.push(d.candle);
-  }
-  const rawLines: string[] = [];
-  const enrichedLines: string[] = [];
-  const snapshots: string[] = [];
-  const stored: Stored[] = [];
-  const next = new Map<string, SymbolState>();
-  const derived: MarketCandle[] = [];
-  const derivationEvents: DerivationEvent[] = [];
-  // Plain loops over the batch (tens of thousands of candles): this is the consumer's hot path.
-  for (const [symbol, candles] of bySymbol) {
-    candles.sort((a, b) => a.openTime - b.openTime);
-    const market = { symbol, interval };
-    const rawSeries = candleSeries('raw', market);
-    const enrichedSeries = candleSeries('enriched', market);
-    const before = states.get(symbol);
-    let state = before?.state ?? enricher.init;
-    let lastOpenTime = before?.lastOpenTime ?? Number.NEGATIVE_INFINITY;
-    let derive = deriver?.fit(before?.derive, before?.lastOpenTime);
-    let enriched = 0;
-    for (const candle of candles) {
-      rawLines.push(rawLine(rawSeries, candle));
-      if (candle.openTime <= lastOpenTime) {
-        stored.push({ candle, enriched: false });
-        continue;
-      }
-      const [after, indicators] = enricher.step(state, candle);
-      state = after;
-      lastOpenTime = candle.openTime;
-      enriched += 1;
-      enrichedLines.push(enrichedLine(enrichedSeries, candle, indicators));
-      stored.push({ candle, enriched: true });
-      if (deriver !== undefined && derive !== undefined) {
-        const [d, out] = deriver.step(derive, candle);
-        derive = d;
-        for (const c of out.derived) {
-          rawLines.push(rawLine(candleSeries('derived', c), c));
-          derived.push(c);
-        }
-        derivationEvents.push(...out.events);
-      }
-    }
-    if (enriched > 0) {
-      const unsaved = (before?.unsaved ?? 0) + enriched;
-      const save = before === undefined || unsaved >= snapshotEvery;
-      const current: SymbolState = {
-        state,
-        lastOpenTime,
-        ...(derive === undefined ? {} : { derive }),
-        ...(save ? {} : { unsaved }),
-      };
-      next.set(symbol, current);
-      if (save) snapshots.push(snapshotLine(symbol, interval, current));
-    }
-  }
-  return {
-    rawLines,
-    enrichedLines: [...enrichedLines, ...snapshots],
-    stored,
-    deadLetters,
-    derived,
-    derivationEvents,
-    states: next,
-  };
-};
+  context: BatchContext,
+): BatchResult => batchStep(context, states)(messages);

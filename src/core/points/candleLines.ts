@@ -28,8 +28,10 @@ export const enrichedLine = (
   indicators: Readonly<Record<string, number>>,
 ): string => {
   let fields = candleFields(c);
-  // A plain loop: ~15 indicators per candle, two lines per candle in every batch.
-  for (const name of Object.keys(indicators)) {
+  // A plain loop: ~15 indicators per candle, two lines per candle in every batch. `for…in` walks the
+  // object's enum cache instead of allocating a key array per line (same order as Object.keys: a plain
+  // object, nothing enumerable inherited).
+  for (const name in indicators) {
     const value = indicators[name]!;
     if (Number.isFinite(value)) fields += `,${escapeKey(name)}=${floatText(value)}`;
   }
