@@ -75,41 +75,38 @@ KUBECONFIG
   mv "$tmp" "$KUBECONFIG_FILE"
 }
 
+# apply_crds <what> <log name> -f <file>...: applies CRDs server-side and waits until they are Established.
+apply_crds() {
+  local what=$1 logfile="$DIR/$2.log"
+  shift 2
+  "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" apply --server-side --field-manager=services-up \
+    --force-conflicts "$@" >"$logfile" 2>&1 ||
+    { cat "$logfile" >&2; die "kube-apiserver: applying the $what failed"; }
+  "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" wait --for condition=Established --timeout=60s \
+    "$@" >>"$logfile" 2>&1 ||
+    { cat "$logfile" >&2; die "kube-apiserver: $what not Established"; }
+  log "kube-apiserver: $what applied (server-side) and Established"
+}
+
 apply_strimzi_crds() {
   [ -d "$STRIMZI_CRDS" ] || die "kube-apiserver: Strimzi CRDs not found in $STRIMZI_CRDS"
   local files=() f
   for f in "$STRIMZI_CRDS"/04*-Crd-*.yaml; do files+=(-f "$f"); done
-  "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" apply --server-side --field-manager=services-up \
-    --force-conflicts "${files[@]}" >"$DIR/strimzi-crds.log" 2>&1 ||
-    { cat "$DIR/strimzi-crds.log" >&2; die "kube-apiserver: applying the Strimzi CRDs failed"; }
-  "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" wait --for condition=Established --timeout=60s \
-    "${files[@]}" >>"$DIR/strimzi-crds.log" 2>&1 ||
-    { cat "$DIR/strimzi-crds.log" >&2; die "kube-apiserver: Strimzi CRDs not Established"; }
-  log "kube-apiserver: Strimzi $STRIMZI_VERSION CRDs applied (server-side) and Established"
+  apply_crds "Strimzi $STRIMZI_VERSION CRDs" strimzi-crds "${files[@]}"
 }
 
 apply_keda_crds() {
   local files=() f
   keda_crds
   for f in "${KEDA_CRD_FILES[@]}"; do files+=(-f "$KEDA_CRDS/$f"); done
-  "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" apply --server-side --field-manager=services-up \
-    --force-conflicts "${files[@]}" >"$DIR/keda-crds.log" 2>&1 &&
-    "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" wait --for condition=Established --timeout=60s \
-      "${files[@]}" >>"$DIR/keda-crds.log" 2>&1 ||
-    { cat "$DIR/keda-crds.log" >&2; die "kube-apiserver: applying the KEDA CRDs failed"; }
-  log "kube-apiserver: KEDA $KEDA_VERSION CRDs applied (server-side) and Established"
+  apply_crds "KEDA $KEDA_VERSION CRDs" keda-crds "${files[@]}"
 }
 
 apply_prometheus_operator_crds() {
   local files=() f
   prometheus_operator_crds
   for f in "${PROMETHEUS_OPERATOR_CRD_FILES[@]}"; do files+=(-f "$PROMETHEUS_OPERATOR_CRDS/$f"); done
-  "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" apply --server-side --field-manager=services-up \
-    --force-conflicts "${files[@]}" >"$DIR/prometheus-operator-crds.log" 2>&1 &&
-    "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" wait --for condition=Established --timeout=60s \
-      "${files[@]}" >>"$DIR/prometheus-operator-crds.log" 2>&1 ||
-    { cat "$DIR/prometheus-operator-crds.log" >&2; die "kube-apiserver: applying the PodMonitor CRD failed"; }
-  log "kube-apiserver: Prometheus Operator $PROMETHEUS_OPERATOR_VERSION PodMonitor CRD applied (server-side) and Established"
+  apply_crds "Prometheus Operator $PROMETHEUS_OPERATOR_VERSION PodMonitor CRD" prometheus-operator-crds "${files[@]}"
 }
 
 up() {

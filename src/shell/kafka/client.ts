@@ -239,6 +239,27 @@ export const ensureTopics = async (admin: Admin, topics: readonly NewTopic[]): P
   return missing.map((t) => t.topic);
 };
 
+/** Runs `f` with a connected admin client, disconnected after. */
+export const withAdmin = async <T>(kafka: Kafka, f: (admin: Admin) => Promise<T>): Promise<T> => {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await f(admin);
+  } finally {
+    await admin.disconnect();
+  }
+};
+
+/** A worker's start: creates its topics that are missing (`ensureTopics`) and says which. */
+export const createMissingTopics = async (
+  admin: Admin,
+  topics: readonly NewTopic[],
+  log: Logger,
+): Promise<void> => {
+  const created = await ensureTopics(admin, topics);
+  if (created.length > 0) log.info({ topics: created }, 'created the missing topics');
+};
+
 /**
  * The newest open time published per symbol: reads the tail of every partition (the last `window`
  * records, widened until every wanted symbol is found or the whole partition was read).

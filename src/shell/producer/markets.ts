@@ -6,10 +6,11 @@ import { publishingPartitions, type SymbolPartitions } from '../../core/kline/pa
 import type { Kafka } from 'kafkajs';
 import {
   dlqTopicOf,
-  ensureTopics,
+  createMissingTopics,
   intervalTopics,
   lastPublished,
   topicOf,
+  withAdmin,
   type KafkaOptions,
 } from '../kafka/client.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -123,12 +124,9 @@ const topicPartitions = async (
   interval: Interval,
   log: Logger,
 ): Promise<SymbolPartitions> => {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  return withAdmin(kafka, async (admin) => {
     const { data, dlq } = intervalTopics(config, interval);
-    const created = await ensureTopics(admin, [data, dlq]);
-    if (created.length > 0) log.info({ topics: created }, 'created the missing topics');
+    await createMissingTopics(admin, [data, dlq], log);
     const metadata = await admin.fetchTopicMetadata({ topics: [data.topic] });
     const partitions = publishingPartitions(
       config.symbols,
@@ -138,9 +136,7 @@ const topicPartitions = async (
     if (!partitions.ok) throw new Error(`topic ${data.topic}: ${partitions.error}`);
     log.info({ topic: data.topic, partitions: partitions.value }, "each symbol's partition");
     return partitions.value;
-  } finally {
-    await admin.disconnect();
-  }
+  });
 };
 
 /** The counts of every market, by interval then symbol. */

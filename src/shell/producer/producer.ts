@@ -9,12 +9,11 @@ import {
 } from '../../core/binance/live.ts';
 import { planPage, settlePage } from '../../core/binance/page.ts';
 import { missingRanges } from '../../core/binance/repair.ts';
-import { classifyKlines, type KlinesOutcome } from '../../core/binance/response.ts';
+import type { KlinesOutcome } from '../../core/binance/response.ts';
 import { combinedStreamUrls, klineStream, streamBaseOf } from '../../core/binance/streams.ts';
 import { intervalMs, type Interval } from '../../core/kline/interval.ts';
 import type { SymbolPartitions } from '../../core/kline/partitions.ts';
-import { getKlines } from '../binance/client.ts';
-import { gateOf, recordOutcome } from '../binance/gate.ts';
+import { gateOf } from '../binance/gate.ts';
 import { openKlineStreams } from '../binance/klineStreams.ts';
 import { serverClock, type ServerClock } from '../binance/serverClock.ts';
 import { awaitKafka, makeKafka, makeProducer, type KafkaOptions } from '../kafka/client.ts';
@@ -23,6 +22,7 @@ import { metrics } from '../observability/metrics.ts';
 import { sleep } from '../observability/sleep.ts';
 import { pipelineReporter, type BinanceStats } from './health.ts';
 import { countsOf, openMarkets, type BackfillFrom, type MarketState, type SymbolCounts } from './markets.ts';
+import { askBinance } from './askBinance.ts';
 import { publisher, type Publish } from './publisher.ts';
 import {
   DEFAULT_GAP_RECHECK_MS,
@@ -294,21 +294,14 @@ const restStep = async (
   }
   const { request } = plan;
   const started = Date.now();
-  const answer = await getKlines(config.binanceUrl, symbol, interval, request, config.timeoutMs);
-  const outcome: KlinesOutcome = answer.ok
-    ? classifyKlines(answer.value, interval, Date.now())
-    : { kind: 'retryable', reason: answer.error };
-  const gate = gateOf(config.binanceUrl);
-  recordOutcome(gate, outcome, Date.now());
-  onAnswer(outcome);
+  const outcome = await askBinance(
+    { binanceUrl: config.binanceUrl, symbol, interval, request, timeoutMs: config.timeoutMs },
+    onAnswer,
+    log,
+    { symbol, interval, startTime: request.startTime },
+  );
+  if (outcome.kind === 'rate-limited' || outcome.kind === 'banned') return;
   const context = { symbol, interval, startTime: request.startTime, latency: Date.now() - started };
-  if (outcome.kind === 'rate-limited' || outcome.kind === 'banned') {
-    log.warn(
-      { ...context, retryAfterMs: outcome.retryAfterMs },
-      `Binance ${outcome.kind}: no request of any interval until Retry-After expires`,
-    );
-    return;
-  }
   if (outcome.kind !== 'klines') {
     backOff(market, outcome.kind === 'fatal');
     log[outcome.kind === 'fatal' ? 'error' : 'warn'](

@@ -12,16 +12,15 @@ import {
   storedHoles,
   type OpenRange,
 } from '../../core/binance/repair.ts';
-import { classifyKlines, type KlinesOutcome } from '../../core/binance/response.ts';
+import type { KlinesOutcome } from '../../core/binance/response.ts';
 import { intervalMs, type Interval } from '../../core/kline/interval.ts';
-import { getKlines } from '../binance/client.ts';
-import { gateOf, recordOutcome } from '../binance/gate.ts';
 import type { ServerClock } from '../binance/serverClock.ts';
 import { DEFAULT_INFLUX_TIMEOUT_MS, type InfluxTarget } from '../influx/influx.ts';
 import { storedNewest, storedSeries } from '../influx/stored.ts';
 import type { Logger } from '../observability/logger.ts';
 import { metrics } from '../observability/metrics.ts';
 import { backfillStart, type BackfillFrom, type MarketState, type StoredNewest } from './markets.ts';
+import { askBinance } from './askBinance.ts';
 import type { Publish } from './publisher.ts';
 
 /** The raw bucket the producer reads (holes) and writes (its `pipeline` health points) to. */
@@ -187,20 +186,14 @@ export const repairStep = async (
   const { market } = repair;
   const { symbol, interval } = market;
   const request = repairPage(interval, repair.range);
-  const answer = await getKlines(binanceUrl, symbol, interval, request, timeoutMs);
-  const outcome: KlinesOutcome = answer.ok
-    ? classifyKlines(answer.value, interval, Date.now())
-    : { kind: 'retryable', reason: answer.error };
-  recordOutcome(gateOf(binanceUrl), outcome, Date.now());
-  onAnswer(outcome);
   const context = { symbol, interval, startTime: request.startTime, repair: true };
-  if (outcome.kind === 'rate-limited' || outcome.kind === 'banned') {
-    log.warn(
-      { ...context, retryAfterMs: outcome.retryAfterMs },
-      `Binance ${outcome.kind}: no request of any interval until Retry-After expires`,
-    );
-    return;
-  }
+  const outcome = await askBinance(
+    { binanceUrl, symbol, interval, request, timeoutMs },
+    onAnswer,
+    log,
+    context,
+  );
+  if (outcome.kind === 'rate-limited' || outcome.kind === 'banned') return;
   if (outcome.kind !== 'klines') {
     repair.attempt += 1;
     const fatal = outcome.kind === 'fatal';
