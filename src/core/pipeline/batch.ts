@@ -1,8 +1,8 @@
 import * as R from 'ramda';
 import type { EnrichState, Enricher, Indicators } from '../indicators/index.ts';
 import type { MarketCandle } from '../kline/candle.ts';
-import type { Interval } from '../kline/interval.ts';
-import { decodeCandle } from '../kline/message.ts';
+import { intervalMs, type Interval } from '../kline/interval.ts';
+import { decodeCandle, SCHEMA_VERSION } from '../kline/message.ts';
 import { problem, type Problem } from '../kline/rejection.ts';
 import { candleSeries, enrichedLine, rawLine } from '../points/candleLines.ts';
 import { err, partition, type Result } from '../result.ts';
@@ -29,12 +29,21 @@ export type InMessage = {
   readonly offset: string;
   readonly key: string | null;
   readonly value: string | null;
+  /** The record's `schema-version` header, when it has one. */
+  readonly schemaVersion?: string;
 };
 
 export type DeadLetter = { readonly message: InMessage; readonly problem: Problem };
 
-/** One candle that goes to InfluxDB, with whether it was enriched now or had been before. */
-export type Stored = { readonly candle: MarketCandle; readonly enriched: boolean };
+/**
+ * One candle that goes to InfluxDB, with whether it was enriched now or had been before, and the
+ * indicators it was enriched with (what alerts read).
+ */
+export type Stored = {
+  readonly candle: MarketCandle;
+  readonly enriched: boolean;
+  readonly indicators?: Indicators;
+};
 
 export type BatchResult = {
   /** Line protocol (ms) for the raw bucket. */
@@ -81,6 +90,14 @@ export const decodeRecord =
   (interval: Interval) =>
   (message: InMessage): Decoded => {
     if (message.value === null) return err({ message, problem: problem('the record has no value') });
+    if (message.schemaVersion !== undefined && message.schemaVersion !== SCHEMA_VERSION)
+      return err({
+        message,
+        problem: problem(
+          `schema version ${JSON.stringify(message.schemaVersion)} is not one this consumer reads (${SCHEMA_VERSION})`,
+          'schema-version',
+        ),
+      });
     const decoded = decodeCandle(message.value, message.key ?? undefined, interval);
     return decoded.ok ? decoded : err({ message, problem: decoded.error });
   };
@@ -205,17 +222,33 @@ export const deriveGroup = (deriver: Deriver | undefined): ((group: EnrichedGrou
 export type KeptGroup = EnrichedGroup & { readonly next?: SymbolState; readonly save: boolean };
 
 /**
+ * Where in `every` candles a symbol's snapshots fall: a hash of its name, so that symbols moving in step
+ * (every symbol at 1s gets one candle a second) do not all write their snapshots in the same batch.
+ */
+export const snapshotPhase = (symbol: string, every: number): number => {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < symbol.length; i++) h = Math.imul(h ^ symbol.charCodeAt(i), 0x01000193) >>> 0;
+  return h % every;
+};
+
+/**
  * The state a symbol moves to, if any of its candles was enriched: saved (a snapshot line is due) in the
- * batch that first enriches a symbol without a state, then once `snapshotEvery` candles were enriched
- * since the last snapshot; until then it counts them as `unsaved`.
+ * batch that first enriches a symbol without a state, then each time its candles pass the symbol's own
+ * boundary (every `snapshotEvery` candles by open time, shifted by `snapshotPhase`), and at the latest
+ * once `snapshotEvery` candles were enriched since the last snapshot; until then it counts them as
+ * `unsaved`.
  */
 export const keepState =
-  (snapshotEvery: number) =>
+  (snapshotEvery: number, interval: Interval) =>
   (group: EnrichedGroup): KeptGroup => {
     if (group.enriched === 0) return { ...group, save: false };
     const { before, state, lastOpenTime, derive } = group;
     const unsaved = (before?.unsaved ?? 0) + group.enriched;
-    const save = before === undefined || unsaved >= snapshotEvery;
+    const step = intervalMs[interval];
+    const phase = snapshotPhase(group.symbol, snapshotEvery);
+    const slot = (t: number) => Math.floor((Math.floor(t / step) + phase) / snapshotEvery);
+    const save =
+      before === undefined || unsaved >= snapshotEvery || slot(lastOpenTime) > slot(before.lastOpenTime);
     const next: SymbolState = {
       state,
       lastOpenTime,
@@ -257,8 +290,11 @@ export const toPoints =
       const candle = candles[i]!;
       const values = indicators[i];
       rawLines.push(rawLine(rawSeries, candle));
-      stored.push({ candle, enriched: values !== undefined });
-      if (values === undefined) continue;
+      if (values === undefined) {
+        stored.push({ candle, enriched: false });
+        continue;
+      }
+      stored.push({ candle, enriched: true, indicators: values });
       enrichedLines.push(enrichedLine(enrichedSeries, candle, values));
       const derivation = derivations?.[i];
       if (derivation === undefined) continue;
@@ -328,7 +364,7 @@ export const batchStep = (
       R.pipe(
         enrichGroup(enricher, states),
         deriveGroup(deriver),
-        keepState(snapshotEvery),
+        keepState(snapshotEvery, interval),
         toPoints(interval),
       ),
     ),

@@ -1,7 +1,9 @@
 import { parseIndicatorConfig } from './indicators.ts';
 import { isInterval, type Interval } from '../../core/kline/interval.ts';
 import { deriver } from '../../core/pipeline/derivation.ts';
-import { err, ok, type Result } from '../../core/result.ts';
+import { alertRules, type AlertRule, type AlertSpec } from '../../core/alerts/index.ts';
+import type { IndicatorConfig } from '../../core/indicators/config.ts';
+import { attempt, err, ok, type Result } from '../../core/result.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitStatusHelp } from '../cli/command.ts';
 import { exitOnUnreachable } from '../cli/unreachable.ts';
 import { kafkaSettings, kafkaSpec } from '../kafka/settings.ts';
@@ -27,6 +29,8 @@ export const consumerSpec = {
   'retention-days': { env: 'CRYPTOSTREAM_INFLUX_RETENTION_DAYS' },
   indicators: { env: 'CRYPTOSTREAM_INDICATORS' },
   derive: { env: 'CRYPTOSTREAM_DERIVE' },
+  alerts: { env: 'CRYPTOSTREAM_ALERTS', default: '[]' },
+  'alerts-topic': { env: 'CRYPTOSTREAM_ALERTS_TOPIC' },
   'max-batch-bytes': { env: 'CRYPTOSTREAM_MAX_BATCH_BYTES', default: '1048576' },
   'snapshot-every': { env: 'CRYPTOSTREAM_SNAPSHOT_EVERY', default: String(DEFAULT_SNAPSHOT_EVERY) },
   'session-timeout': { env: 'CRYPTOSTREAM_KAFKA_SESSION_TIMEOUT', default: '30' },
@@ -72,6 +76,27 @@ export const deriveSetting = (interval: Interval, text: string | undefined): Res
   return checked.ok ? ok(list as Interval[]) : err(`--derive: ${checked.error}`);
 };
 
+/**
+ * `--alerts`: the JSON array of the stream's alerts (spec.alerts) watching this interval, resolved into
+ * rules (an alert of another interval is not this consumer's: it is left out).
+ */
+export const alertsSetting = (
+  interval: Interval,
+  indicators: IndicatorConfig,
+  text: string | undefined,
+): Result<readonly AlertRule[], string> => {
+  const parsed = attempt(
+    () => JSON.parse(text ?? '[]') as unknown,
+    () => `--alerts needs a JSON array of alerts, got ${JSON.stringify(text)}`,
+  );
+  if (!parsed.ok) return parsed;
+  if (!Array.isArray(parsed.value))
+    return err(`--alerts needs a JSON array of alerts, got ${JSON.stringify(text)}`);
+  const rules = alertRules({ alerts: parsed.value as AlertSpec[], intervals: [interval], indicators });
+  if (!rules.ok) return err(`--alerts: ${rules.error}`);
+  return ok(rules.value.filter((r) => r.interval === interval));
+};
+
 export const consumerConfig = (
   values: Readonly<Record<keyof typeof consumerSpec, string | undefined>>,
 ): Result<ConsumerConfig & { httpPort: number; logLevel: string; retentionDays?: number }, string> => {
@@ -85,6 +110,8 @@ export const consumerConfig = (
   if (!port.ok) return port;
   const derive = deriveSetting(interval.value, values.derive);
   if (!derive.ok) return derive;
+  const alerts = alertsSetting(interval.value, indicators.value, values.alerts);
+  if (!alerts.ok) return alerts;
   const maxBatchBytes = positiveInt('max-batch-bytes', values['max-batch-bytes']);
   if (!maxBatchBytes.ok) return maxBatchBytes;
   if (maxBatchBytes.value < 1024)
@@ -121,6 +148,8 @@ export const consumerConfig = (
     sessionTimeoutMs: sessionTimeout.value * 1000,
     influxTimeoutMs: influxTimeout.value * 1000,
     derive: derive.value,
+    alerts: alerts.value,
+    ...(values['alerts-topic'] === undefined ? {} : { alertsTopic: values['alerts-topic'] }),
     httpPort: port.value,
     logLevel: values['log-level'] ?? 'info',
     ...(retention.value === undefined ? {} : { retentionDays: retention.value }),

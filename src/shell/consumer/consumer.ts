@@ -17,13 +17,15 @@ import {
   type InfluxTarget,
 } from '../influx/influx.ts';
 import {
+  alertsTopicOf,
   awaitKafka,
+  createMissingTopics,
   dlqTopicOf,
-  ensureTopics,
   intervalTopics,
   makeKafka,
   makeProducer,
   topicOf,
+  withAdmin,
   type KafkaOptions,
 } from '../kafka/client.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -31,6 +33,8 @@ import { metrics } from '../observability/metrics.ts';
 import { sleep } from '../observability/sleep.ts';
 import { derivationCheck, type DerivationCheck } from './derivationCheck.ts';
 import { consumerReporter } from './report.ts';
+import type { AlertRule, EnrichedCandle } from '../../core/alerts/index.ts';
+import { consumerAlerts, type BatchAlerts } from './alerts.ts';
 import { consumerHealth, DEFAULT_RESTART_DEADLINE_MS, type ConsumerHealth } from './health.ts';
 import { isRebalancing, whileBeating, type Beat } from './heartbeat.ts';
 import { deadLettered, refusedRecords } from './refused.ts';
@@ -59,6 +63,10 @@ export type ConsumerConfig = KafkaOptions & {
   readonly restartDeadlineMs?: number;
   /** How often the `pipeline` health points are written to the raw bucket; `PIPELINE_REPORT_MS` by default. */
   readonly reportEveryMs?: number;
+  /** The alert rules of this interval, evaluated on every enriched candle (none by default). */
+  readonly alerts?: readonly AlertRule[];
+  /** Where alerts are published; `alertsTopicOf(topicPrefix, interval)` by default. */
+  readonly alertsTopic?: string;
 };
 
 /**
@@ -124,17 +132,15 @@ export const startConsumer = async (
   await awaitKafka(config.brokers, config.security, config.connectTimeoutMs, signal);
   signal?.throwIfAborted();
   const kafka = makeKafka(config.brokers, `consumer-${interval}`, log, config.security);
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  const alertsTopic = config.alertsTopic ?? alertsTopicOf(config.topicPrefix, interval);
+  await withAdmin(kafka, (admin) => {
     const { data, dlq } = intervalTopics(config, interval);
-    const created = await ensureTopics(admin, [data, dlq]);
-    if (created.length > 0) log.info({ topics: created }, 'created the missing topics');
-  } finally {
-    await admin.disconnect();
-  }
+    // The alerts' topic, as the operator's KafkaTopic describes it: one partition, the DLQ's retention.
+    return createMissingTopics(admin, [data, dlq, { ...dlq, topic: alertsTopic }], log);
+  });
   const producer = makeProducer(kafka);
   await producer.connect();
+  const alerts = consumerAlerts(config.alerts ?? [], interval, alertsTopic, producer, config, log);
   const sessionTimeout = config.sessionTimeoutMs ?? 30_000;
   const consumer: Consumer = kafka.consumer({
     groupId: config.groupId,
@@ -172,6 +178,7 @@ export const startConsumer = async (
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     // New assignment: the states of symbols this member takes over are reloaded from InfluxDB.
     loaded = false;
+    alerts.forget();
     health.joined();
     lag.forget(new Set(e.payload.memberAssignment[topic] ?? []));
     log.info({ topic, interval, assignment: e.payload.memberAssignment }, 'partitions assigned');
@@ -245,7 +252,7 @@ export const startConsumer = async (
       );
 
   /** One try at storing a batch: its result with the records InfluxDB refused among the dead letters. */
-  const attempt = async (messages: readonly InMessage[], beat: Beat): Promise<BatchResult> => {
+  const attempt = async (messages: readonly InMessage[], beat: Beat): Promise<StoredBatch> => {
     const call = pending(beat);
     if (!loaded) await call((o) => reload(o));
     if (unreplayed.size > 0) await call((o) => catchUp(batchSymbols(messages), o));
@@ -255,18 +262,26 @@ export const startConsumer = async (
       snapshotEvery,
       ...(deriving === undefined ? {} : { deriver: deriving }),
     });
+    // Alerts first: once a candle's points are stored, the alerts it fired were sent (at least once, by id).
+    const fired = await call((o) => alerts.evaluate(enrichedCandles(result), o));
+    await call(() => alerts.publish(fired.alerts));
     // Both buckets at once; the snapshots travel with the enriched points they belong to.
     const refused = await call((o) =>
       Promise.all([
         writePoints(config.influx, config.bucketRaw, result.rawLines, o),
-        writePoints(config.influx, config.bucketEnriched, result.enrichedLines, o),
+        writePoints(
+          config.influx,
+          config.bucketEnriched,
+          [...result.enrichedLines, ...alerts.lines(fired.alerts)],
+          o,
+        ),
       ]),
     );
     health.influxAnswered();
     const out = withRefused(result, messages, refused.flat(), log, interval);
     if (out.deadLetters.length > 0)
       await call(() => producer.send({ topic: dlqTopic, messages: out.deadLetters.map(consumedDeadLetter) }));
-    return out;
+    return { ...out, alerts: fired };
   };
 
   /**
@@ -279,7 +294,7 @@ export const startConsumer = async (
     context: Record<string, unknown>,
     beat: Beat,
     running: () => boolean,
-  ): Promise<BatchResult | undefined> => {
+  ): Promise<StoredBatch | undefined> => {
     let failing = false;
     try {
       for (let n = 1; running(); n++) {
@@ -329,6 +344,7 @@ export const startConsumer = async (
         return;
       }
       for (const [s, st] of out.states) states.set(s, st);
+      alerts.commit(out.alerts);
       const last = batch.lastOffset();
       resolveOffset(last);
       await consumer.commitOffsets([
@@ -400,13 +416,37 @@ export const startConsumer = async (
 };
 
 const inMessages = (batch: Batch): InMessage[] =>
-  batch.messages.map((r) => ({
-    topic: batch.topic,
-    partition: batch.partition,
-    offset: r.offset,
-    key: r.key?.toString() ?? null,
-    value: r.value?.toString() ?? null,
-  }));
+  batch.messages.map((r) => {
+    const version = r.headers?.['schema-version'];
+    return {
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: r.offset,
+      key: r.key?.toString() ?? null,
+      value: r.value?.toString() ?? null,
+      ...(version === undefined ? {} : { schemaVersion: version.toString() }),
+    };
+  });
+
+/** A batch stored: its result and the alerts its candles fired. */
+type StoredBatch = BatchResult & { readonly alerts: BatchAlerts };
+
+/** The candles a batch enriched now, as alerts read them. */
+const enrichedCandles = (result: BatchResult): EnrichedCandle[] =>
+  result.stored.flatMap((s) =>
+    s.indicators === undefined
+      ? []
+      : [
+          {
+            symbol: s.candle.symbol,
+            interval: s.candle.interval,
+            openTime: s.candle.openTime,
+            close: s.candle.close,
+            volume: s.candle.volume,
+            indicators: s.indicators,
+          },
+        ],
+  );
 
 /** What a retry of the batch can fix; a rebalance and bugs (TypeError…) are not retried here. */
 const retryable = (e: unknown): boolean =>

@@ -178,6 +178,9 @@ export const makeKafka = (
 
 export const topicOf = (prefix: string, interval: string): string => `${prefix}${interval}`;
 export const dlqTopicOf = (topic: string): string => `${topic}-dlq`;
+/** The alerts' topic beside the prices topics: the prefix without its `prices-`, then `alerts-<interval>`. */
+export const alertsTopicOf = (prefix: string, interval: string): string =>
+  `${prefix.replace(/prices-$/, '')}alerts-${interval}`;
 
 /** A topic as a worker creates it when it is missing. */
 export type NewTopic = {

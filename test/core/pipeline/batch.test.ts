@@ -5,7 +5,12 @@ import { defaultIndicatorConfig, enricher } from '../../../src/core/indicators/i
 import type { Candle, MarketCandle } from '../../../src/core/kline/candle.ts';
 import type { Interval } from '../../../src/core/kline/interval.ts';
 import { encodeCandle } from '../../../src/core/kline/message.ts';
-import { batchSymbols, processBatch, type InMessage } from '../../../src/core/pipeline/batch.ts';
+import {
+  batchSymbols,
+  processBatch,
+  snapshotPhase,
+  type InMessage,
+} from '../../../src/core/pipeline/batch.ts';
 import { enrichedPoint, rawPoint } from '../../../src/core/points/point.ts';
 import { toLineProtocol } from '../../../src/core/points/lineProtocol.ts';
 import { malformedFields, seriesWithCopies, type Malformed } from '../../fixtures/arbitraries.ts';
@@ -64,7 +69,7 @@ describe('processBatch', () => {
     assert.deepEqual(lines, expectedEnriched(btc));
   });
 
-  it("saves a symbol's state at its first batch, then once snapshotEvery candles were enriched since", () => {
+  it("saves a symbol's state at its first batch, then in each batch that reaches the symbol's own boundary", () => {
     let states = new Map();
     const saved: boolean[] = [];
     const lines: string[] = [];
@@ -74,9 +79,14 @@ describe('processBatch', () => {
       lines.push(...withoutSnapshots(out.enrichedLines));
       states = new Map([...states, ...out.states]);
     }
-    // 30 (first: saved), 30, 60, 90, 120 (saved), 30
-    assert.deepEqual(saved, [true, false, false, false, true, false]);
-    assert.equal(states.get('BTCUSDC').unsaved, 30);
+    // The boundary: a candle whose index (open time / 15 min) plus the symbol's phase is a multiple of 100.
+    const phase = snapshotPhase('BTCUSDC', 100);
+    const boundary = (c: MarketCandle) => (c.openTime / 900_000 + phase) % 100 === 0;
+    const expected = [0, 30, 60, 90, 120, 150].map((i, k) => k === 0 || btc.slice(i, i + 30).some(boundary));
+    assert.deepEqual(saved, expected);
+    assert.equal(saved.filter(Boolean).length, 3, 'the first batch and two boundaries in 180 candles');
+    const lastBoundary = btc.slice(0, 180).findLastIndex(boundary);
+    assert.equal(states.get('BTCUSDC').unsaved ?? 0, 179 - lastBoundary);
     assert.deepEqual(lines, expectedEnriched(btc.slice(0, 180)));
   });
 

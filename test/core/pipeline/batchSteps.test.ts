@@ -12,6 +12,7 @@ import {
   gatherPoints,
   groupBySymbol,
   keepState,
+  snapshotPhase,
   processBatch,
   splitDeadLetters,
   toPoints,
@@ -83,6 +84,15 @@ describe('decodeRecord', () => {
   it('dead-letters a candle of another interval than the topic', () => {
     const d = decodeRecord('1h')(message(btc[0]!));
     assert.equal(!d.ok && d.error.problem.field, 'interval');
+  });
+
+  it('reads records of schema version 1 and refuses another version clearly instead of misreading it', () => {
+    assert.equal(decode({ ...message(btc[0]!), schemaVersion: '1' }).ok, true);
+    const d = decode({ ...message(btc[0]!), schemaVersion: '2' });
+    assert.deepEqual(!d.ok && d.error.problem, {
+      reason: 'schema version "2" is not one this consumer reads (1)',
+      field: 'schema-version',
+    });
   });
 });
 
@@ -191,27 +201,67 @@ describe('keepState', () => {
   });
 
   it('keeps no state for a symbol of which nothing was enriched', () => {
-    const kept = keepState(60)(group(stateAfter(btc.slice(0, 3)), 0));
+    const kept = keepState(60, '15m')(group(stateAfter(btc.slice(0, 3)), 0));
     assert.equal(kept.next, undefined);
     assert.equal(kept.save, false);
   });
 
   it('saves the state of a symbol that had none, whatever snapshotEvery', () => {
-    const kept = keepState(60)(group(undefined, 1));
+    const kept = keepState(60, '15m')(group(undefined, 1));
     assert.deepEqual(kept.next, { state: e.init, lastOpenTime: 42 });
     assert.equal(kept.save, true);
   });
 
   it('counts candles enriched since the last snapshot until snapshotEvery is reached', () => {
     const before = stateAfter(btc.slice(0, 3), { unsaved: 50 });
-    assert.deepEqual(keepState(60)(group(before, 9)).next, { state: e.init, lastOpenTime: 42, unsaved: 59 });
-    const saved = keepState(60)(group(before, 10));
+    assert.deepEqual(keepState(60, '15m')(group(before, 9)).next, {
+      state: e.init,
+      lastOpenTime: 42,
+      unsaved: 59,
+    });
+    const saved = keepState(60, '15m')(group(before, 10));
     assert.equal(saved.save, true);
     assert.deepEqual(saved.next, { state: e.init, lastOpenTime: 42 });
   });
 
+  it('spreads snapshots over time: each symbol saves where its own boundary falls, at most every snapshotEvery candles', () => {
+    const step = 1000;
+    const at = (symbol: string, from: number, to: number, unsaved: number) =>
+      keepState(
+        60,
+        '1s',
+      )({
+        ...group({ state: e.init, lastOpenTime: from * step, unsaved }, to - from),
+        symbol,
+        lastOpenTime: to * step,
+      });
+    const symbols = ['BTCUSDC', 'ETHUSDC', 'XRPUSDC', 'SOLUSDC', 'BNBUSDC', 'ADAUSDC'];
+    // One candle a second from second 600 on: the second at which each symbol saves first.
+    const firstSave = symbols.map((symbol) => {
+      let unsaved = 0;
+      for (let t = 601; t <= 700; t++) {
+        const kept = at(symbol, t - 1, t, unsaved);
+        if (kept.save) return t;
+        unsaved = kept.next!.unsaved!;
+      }
+      return undefined;
+    });
+    assert.ok(
+      firstSave.every((t) => t !== undefined && t <= 660),
+      JSON.stringify(firstSave),
+    );
+    assert.ok(new Set(firstSave).size >= 4, `saves spread: ${JSON.stringify(firstSave)}`);
+    for (const symbol of symbols) {
+      const phase = snapshotPhase(symbol, 60);
+      assert.ok(phase >= 0 && phase < 60);
+      // The boundary: (second + phase) a multiple of 60.
+      const t = firstSave[symbols.indexOf(symbol)]!;
+      assert.equal((t + phase) % 60, 0, symbol);
+    }
+  });
+
   it('keeps the derivation state with the indicator state', () => {
-    const kept = keepState(1)({ ...group(undefined, 1), derive: hourly.init });
+    const kept = keepState(1, '15m')({ ...group(undefined, 1), derive: hourly.init });
     assert.deepEqual(kept.next, { state: e.init, lastOpenTime: 42, derive: hourly.init });
   });
 });
@@ -219,7 +269,10 @@ describe('keepState', () => {
 describe('toPoints', () => {
   // btc[0] twice (the copy is not enriched again); btc[3] completes the first hour
   const candles = [btc[0]!, btc[0]!, btc[1]!, btc[2]!, btc[3]!];
-  const kept = keepState(1)(deriveGroup(hourly)(enrichGroup(e, new Map())({ symbol: 'BTCUSDC', candles })));
+  const kept = keepState(
+    1,
+    '15m',
+  )(deriveGroup(hourly)(enrichGroup(e, new Map())({ symbol: 'BTCUSDC', candles })));
   const points = toPoints('15m')(kept);
   const indicators = indicatorsOf(btc.slice(0, 4));
 
@@ -253,7 +306,7 @@ describe('toPoints', () => {
     assert.deepEqual(points.next, kept.next);
     assert.equal(points.snapshot, snapshotLine('BTCUSDC', '15m', kept.next!));
     const replay = enrichGroup(e, new Map([['BTCUSDC', kept.next!]]))({ symbol: 'BTCUSDC', candles });
-    const none = toPoints('15m')(keepState(1)(replay));
+    const none = toPoints('15m')(keepState(1, '15m')(replay));
     assert.equal(none.snapshot, undefined);
     assert.equal(none.next, undefined);
     assert.deepEqual(none.enrichedLines, []);

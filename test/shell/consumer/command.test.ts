@@ -24,6 +24,8 @@ const values = {
   'retention-days': undefined,
   indicators: undefined,
   derive: undefined,
+  alerts: '[]',
+  'alerts-topic': undefined,
   'max-batch-bytes': '1048576',
   'snapshot-every': '60',
   'session-timeout': '30',
@@ -33,6 +35,35 @@ const values = {
 };
 
 describe('consumer settings', () => {
+  it("resolves this interval's alerts (the operator's CRYPTOSTREAM_ALERTS), refusing what the API would", () => {
+    const alerts = JSON.stringify([
+      { name: 'btc-high', symbol: 'BTCUSDC', field: 'close', above: 70000, interval: '15m' },
+      { name: 'eth-rsi', symbol: 'ETHUSDC', field: 'rsi', below: 30, interval: '15m' },
+      { name: 'btc-daily', symbol: 'BTCUSDC', field: 'change', window: 4, above: 1, interval: '1h' },
+    ]);
+    const c = consumerConfig({ ...values, alerts });
+    assert.ok(c.ok, JSON.stringify(c));
+    assert.deepEqual(
+      c.value.alerts?.map((r) => [r.name, r.source]),
+      [
+        ['btc-high', 'close'],
+        ['eth-rsi', 'rsi_14'],
+      ],
+    );
+    assert.deepEqual(consumerConfig({ ...values, alerts: '{}' }), {
+      ok: false,
+      error: '--alerts needs a JSON array of alerts, got "{}"',
+    });
+    const twice = consumerConfig({
+      ...values,
+      alerts: JSON.stringify([
+        { name: 'a', symbol: 'BTCUSDC', field: 'close', above: 1 },
+        { name: 'a', symbol: 'BTCUSDC', field: 'close', above: 2 },
+      ]),
+    });
+    assert.deepEqual(twice, { ok: false, error: '--alerts: alert "a" is declared twice' });
+  });
+
   it('derives nothing by default and takes coarser whole multiples', () => {
     const c = consumerConfig(values);
     assert.deepEqual(c.ok && c.value.derive, []);
