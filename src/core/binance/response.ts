@@ -1,6 +1,6 @@
 import type { Candle } from '../kline/candle.ts';
-import type { Interval } from '../kline/interval.ts';
-import { describeProblem, type Problem } from '../kline/rejection.ts';
+import { intervalMs, type Interval } from '../kline/interval.ts';
+import { describeProblem, problem, type Problem } from '../kline/rejection.ts';
 import { fromRestRow } from '../kline/rest.ts';
 import { isAligned, requireInterval } from '../kline/validate.ts';
 import { attempt } from '../result.ts';
@@ -81,13 +81,53 @@ const placedOpenTime = (row: unknown, interval: Interval): number | undefined =>
 };
 
 /**
+ * How many times a page with a row whose open time cannot be read is asked for again before that row is
+ * placed by its neighbours and dead-lettered: a damaged answer is gone on a retry, a row the exchange
+ * stored so comes back every time.
+ */
+export const UNPLACED_RETRIES = 3;
+
+export type ClassifyOptions = {
+  /**
+   * Place a row whose open time cannot be read where its neighbours leave room for it (the rows around
+   * it are one interval apart but for its slot), and dead-letter it there, instead of retrying the page.
+   */
+  readonly placeByNeighbours?: boolean;
+};
+
+/**
+ * The open times of rows that have none readable (`undefined` in `times`), from their placed neighbours:
+ * a run of k such rows between rows at a and b takes a + step … a + k·step when b = a + (k + 1)·step; at
+ * the start or end of the page, the step from the one neighbour. Undefined when some run has no place.
+ */
+export const placeByNeighbours = (
+  times: readonly (number | undefined)[],
+  step: number,
+): (number | undefined)[] | undefined => {
+  const placed = [...times];
+  for (let i = 0; i < times.length; i++) {
+    if (times[i] !== undefined) continue;
+    let j = i;
+    while (j + 1 < times.length && times[j + 1] === undefined) j++;
+    const [before, after, k] = [times[i - 1], times[j + 1], j - i + 1];
+    if (before === undefined && after === undefined) return undefined;
+    if (before !== undefined && after !== undefined && after - before !== (k + 1) * step) return undefined;
+    for (let m = 0; m < k; m++)
+      placed[i + m] = before !== undefined ? before + (m + 1) * step : after! - (k - m) * step;
+    i = j;
+  }
+  return placed;
+};
+
+/**
  * A 200 body: the valid candles and the rows of known open time that are not valid candles (each one is
  * the exchange's bad row, not a transport fault, so the page is still used). A body that is not a JSON
- * array, a row that cannot be placed (not an array, no aligned open time) or rows out of order (a bad
- * row at the open time of another row included) make the whole page retryable: they look like a damaged
- * answer, and no row can be trusted to be where it claims.
+ * array, rows out of order (a bad row at the open time of another row included) or a row that cannot be
+ * placed (not an array, no aligned open time) make the whole page retryable: they look like a damaged
+ * answer, and no row can be trusted to be where it claims — except, with `placeByNeighbours` (after
+ * `UNPLACED_RETRIES`), a row whose open time alone is unreadable and whose neighbours leave its slot.
  */
-const klines = (body: string, interval: Interval): KlinesOutcome => {
+const klines = (body: string, interval: Interval, options: ClassifyOptions): KlinesOutcome => {
   const parsed = attempt(
     () => JSON.parse(body) as unknown,
     () => 'truncated or malformed body (not JSON)',
@@ -97,31 +137,58 @@ const klines = (body: string, interval: Interval): KlinesOutcome => {
     return { kind: 'retryable', reason: `malformed body (not an array of klines): ${short(body)}` };
   const candles: Candle[] = [];
   const rejected: RejectedRow[] = [];
+  const unplaced: { readonly index: number; readonly row: unknown; readonly problem: Problem }[] = [];
+  const times: (number | undefined)[] = [];
   const check = requireInterval(interval);
   let previous = Number.NEGATIVE_INFINITY;
   for (const [i, row] of parsed.value.entries()) {
     const candle = fromRestRow(row);
     const fits = candle.ok ? check(candle.value) : candle;
     const openTime = fits.ok ? fits.value.openTime : placedOpenTime(row, interval);
-    if (openTime === undefined)
-      return {
-        kind: 'retryable',
-        reason: `malformed kline ${i}: ${describeProblem(fits.ok ? { reason: 'no open time' } : fits.error)}`,
-      };
+    if (openTime === undefined) {
+      const why = fits.ok ? { reason: 'no open time' } : fits.error;
+      if (!options.placeByNeighbours || !Array.isArray(row))
+        return { kind: 'retryable', reason: `malformed kline ${i}: ${describeProblem(why)}` };
+      unplaced.push({ index: i, row, problem: why });
+      times.push(undefined);
+      continue;
+    }
     if (openTime <= previous)
       return { kind: 'retryable', reason: `malformed body: kline ${i} is not after the previous one` };
     previous = openTime;
+    times.push(openTime);
     if (fits.ok) candles.push(fits.value);
     else rejected.push({ openTime, row: JSON.stringify(row), problem: fits.error });
   }
-  return { kind: 'klines', candles, rejected };
+  if (unplaced.length === 0) return { kind: 'klines', candles, rejected };
+  const places = placeByNeighbours(times, intervalMs[interval]);
+  if (places === undefined)
+    return {
+      kind: 'retryable',
+      reason: 'malformed body: rows without a readable open time and no place for them',
+    };
+  for (const u of unplaced)
+    rejected.push({
+      openTime: places[u.index]!,
+      row: JSON.stringify(u.row),
+      problem: problem(
+        `no readable open time (${describeProblem(u.problem)}); placed by its neighbours`,
+        u.problem.field ?? 'openTime',
+      ),
+    });
+  return { kind: 'klines', candles, rejected: rejected.sort((a, b) => a.openTime - b.openTime) };
 };
 
 /** Classifies an answer of `GET /api/v3/klines` (never throws, whatever the body). */
-export const classifyKlines = (answer: HttpAnswer, interval: Interval, now: number): KlinesOutcome => {
+export const classifyKlines = (
+  answer: HttpAnswer,
+  interval: Interval,
+  now: number,
+  options: ClassifyOptions = {},
+): KlinesOutcome => {
   const usedWeight = usedWeightOf(answer.headers);
   const { status } = answer;
-  if (status === 200) return withWeight(klines(answer.body, interval), usedWeight);
+  if (status === 200) return withWeight(klines(answer.body, interval, options), usedWeight);
   if (status === 429)
     return withWeight({ kind: 'rate-limited', retryAfterMs: retryAfterMs(answer, now) }, usedWeight);
   if (status === 418)

@@ -1,5 +1,5 @@
 import type { PageRequest } from '../../core/binance/page.ts';
-import { classifyKlines, type KlinesOutcome } from '../../core/binance/response.ts';
+import { classifyKlines, UNPLACED_RETRIES, type KlinesOutcome } from '../../core/binance/response.ts';
 import type { Interval } from '../../core/kline/interval.ts';
 import { getKlines } from '../binance/client.ts';
 import { gateOf, recordOutcome } from '../binance/gate.ts';
@@ -17,6 +17,8 @@ export const askBinance = async (
     readonly interval: Interval;
     readonly request: PageRequest;
     readonly timeoutMs: number | undefined;
+    /** Consecutive failures of this page so far: past `UNPLACED_RETRIES`, rows are placed by their neighbours. */
+    readonly attempt: number;
   },
   onAnswer: (outcome: KlinesOutcome) => void,
   log: Logger,
@@ -24,7 +26,9 @@ export const askBinance = async (
 ): Promise<KlinesOutcome> => {
   const answer = await getKlines(ask.binanceUrl, ask.symbol, ask.interval, ask.request, ask.timeoutMs);
   const outcome: KlinesOutcome = answer.ok
-    ? classifyKlines(answer.value, ask.interval, Date.now())
+    ? classifyKlines(answer.value, ask.interval, Date.now(), {
+        placeByNeighbours: ask.attempt >= UNPLACED_RETRIES,
+      })
     : { kind: 'retryable', reason: answer.error };
   recordOutcome(gateOf(ask.binanceUrl), outcome, Date.now());
   onAnswer(outcome);

@@ -295,7 +295,14 @@ const restStep = async (
   const { request } = plan;
   const started = Date.now();
   const outcome = await askBinance(
-    { binanceUrl: config.binanceUrl, symbol, interval, request, timeoutMs: config.timeoutMs },
+    {
+      binanceUrl: config.binanceUrl,
+      symbol,
+      interval,
+      request,
+      timeoutMs: config.timeoutMs,
+      attempt: market.attempt,
+    },
     onAnswer,
     log,
     { symbol, interval, startTime: request.startTime },

@@ -188,7 +188,7 @@ export const repairStep = async (
   const request = repairPage(interval, repair.range);
   const context = { symbol, interval, startTime: request.startTime, repair: true };
   const outcome = await askBinance(
-    { binanceUrl, symbol, interval, request, timeoutMs },
+    { binanceUrl, symbol, interval, request, timeoutMs, attempt: repair.attempt },
     onAnswer,
     log,
     context,

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { classifyKlines, DEFAULT_RETRY_AFTER_MS } from '../../../src/core/binance/response.ts';
+import {
+  classifyKlines,
+  DEFAULT_RETRY_AFTER_MS,
+  placeByNeighbours,
+} from '../../../src/core/binance/response.ts';
 import { intervals } from '../../../src/core/kline/interval.ts';
 import { toRestRow } from '../../../src/core/kline/rest.ts';
 import { candleSeries, malformedRow } from '../../fixtures/arbitraries.ts';
@@ -198,6 +202,51 @@ describe('classifyKlines on a page with malformed rows (property)', () => {
           if (fields.length > 0) assert.ok(fields.includes(r.problem.field ?? ''), r.problem.reason);
         }
       }),
+    );
+  });
+});
+
+describe('placeByNeighbours', () => {
+  const S = 900_000;
+  it('places rows without an open time in the slots their neighbours leave, at the ends from one neighbour', () => {
+    assert.deepEqual(placeByNeighbours([0, undefined, 2 * S], S), [0, S, 2 * S]);
+    assert.deepEqual(placeByNeighbours([0, undefined, undefined, 3 * S], S), [0, S, 2 * S, 3 * S]);
+    assert.deepEqual(placeByNeighbours([undefined, S, 2 * S], S), [0, S, 2 * S]);
+    assert.deepEqual(placeByNeighbours([0, S, undefined], S), [0, S, 2 * S]);
+  });
+
+  it('gives up when the neighbours leave no slot, or the row has none', () => {
+    assert.equal(placeByNeighbours([0, undefined, S], S), undefined);
+    assert.equal(placeByNeighbours([0, undefined, 3 * S], S), undefined);
+    assert.equal(placeByNeighbours([undefined], S), undefined);
+  });
+});
+
+describe('classifyKlines placing a row by its neighbours (after UNPLACED_RETRIES)', () => {
+  const rows = JSON.parse(body) as unknown[][];
+  const text = JSON.stringify([rows[0], ['not-a-time', ...rows[1]!.slice(1)], rows[2]]);
+
+  it('dead-letters the row without a readable open time in its slot, keeping the valid rows', () => {
+    assert.equal(classifyKlines(answer(200, text), '15m', NOW).kind, 'retryable', 'retried first');
+    const outcome = classifyKlines(answer(200, text), '15m', NOW, { placeByNeighbours: true });
+    assert.equal(outcome.kind, 'klines');
+    if (outcome.kind !== 'klines') return;
+    assert.deepEqual(
+      outcome.candles.map((c) => c.openTime),
+      [rows[0]![0], rows[2]![0]],
+    );
+    assert.deepEqual(
+      outcome.rejected.map((r) => [r.openTime, r.problem.field, JSON.parse(r.row)[0] as unknown]),
+      [[rows[1]![0], 'openTime', 'not-a-time']],
+    );
+    assert.match(outcome.rejected[0]!.problem.reason, /placed by its neighbours/);
+  });
+
+  it('still retries when the neighbours leave no slot for it', () => {
+    const crowded = JSON.stringify([rows[0], ['not-a-time', ...rows[1]!.slice(1)], rows[1]]);
+    assert.equal(
+      classifyKlines(answer(200, crowded), '15m', NOW, { placeByNeighbours: true }).kind,
+      'retryable',
     );
   });
 });

@@ -23,10 +23,14 @@ import {
 const M = intervalMs['15m'];
 const { from, to } = RANGES['15m'];
 
-/** One bad row in the middle of BTC's first page, one as the very last row of ETH's range. */
+/**
+ * One bad row in the middle of BTC's first page, one as the very last row of ETH's range, and in the
+ * middle of XRP's a row whose open time is not a time (asked for again, then placed by its neighbours).
+ */
 const corrupt: Corruption[] = [
   { symbol: 'BTCUSDC', interval: '15m', openTime: from + 100 * M, kind: 'non-numeric-price' },
   { symbol: 'ETHUSDC', interval: '15m', openTime: to - M, kind: 'high-below-low' },
+  { symbol: 'XRPUSDC', interval: '15m', openTime: from + 300 * M, kind: 'unreadable-open-time' },
 ];
 
 type Letter = { key: string; value: string; headers: Record<string, string> };
@@ -63,21 +67,30 @@ describe('a bad kline row from Binance (real Kafka and InfluxDB)', () => {
           symbol,
         );
       }
-      await waitFor('15m stored', async () => (await countStored(run, '15m', 'enriched')) >= 4 * 672 - 2);
+      await waitFor('15m stored', async () => (await countStored(run, '15m', 'enriched')) >= 4 * 672 - 3);
     } finally {
       await consumer.stop();
     }
     // The served candles without the bad rows, stored exactly (enriched as a series without them).
     await assertStoredExactly(run, binance, '15m');
 
-    const letters = await deadLetters(run, 2);
+    const letters = await deadLetters(run, 3);
     assert.deepEqual(
       letters.map((l) => [l.key, l.headers['symbol'], l.headers['open-time'], l.headers['error-field']]),
       [
         ['BTCUSDC', 'BTCUSDC', String(from + 100 * M), 'close'],
         ['ETHUSDC', 'ETHUSDC', String(to - M), 'low'],
+        ['XRPUSDC', 'XRPUSDC', String(from + 300 * M), 'openTime'],
       ],
     );
+    const xrp = letters.pop()!;
+    assert.equal((JSON.parse(xrp.value) as unknown[])[0], 'not-a-time');
+    assert.match(xrp.headers['error-reason'] ?? '', /placed by its neighbours/);
+    // Asked for again before the row was taken for the exchange's own: a damaged answer would be gone.
+    const xrpPage = binance.requests.filter(
+      (r) => r.symbol === 'XRPUSDC' && r.startTime !== undefined && r.startTime <= from + 300 * M,
+    );
+    assert.ok(xrpPage.length >= 4, `the page with the unreadable row was asked for ${xrpPage.length} times`);
     for (const l of letters) {
       assert.match(l.headers['error-reason'] ?? '', /\S/);
       assert.equal(l.headers['source'], new URL(binance.url).host);

@@ -8,18 +8,22 @@ import { join } from 'node:path';
 import type { Candle } from '../../../src/core/kline/candle.ts';
 import { fromUnits, toUnits } from '../../../src/core/kline/decimal.ts';
 import { intervalMs, type Interval } from '../../../src/core/kline/interval.ts';
+import { toRestRow } from '../../../src/core/kline/rest.ts';
 import { parseKlines } from '../../../src/core/kline/parse.ts';
 import { binanceDataDir } from '../../fixtures/binance.ts';
 
 /** Recorded candles of `source` replayed one after another as `interval` candles from `epoch` on. */
 export type LiveReplay = { readonly interval: Interval; readonly source: Interval; readonly epoch: number };
 
-/** A row the server always serves corrupted: a non-numeric close, or a high below the low. */
+/**
+ * A row the server always serves corrupted: a non-numeric close, a high below the low, or (REST only) an
+ * open time that is not a time.
+ */
 export type Corruption = {
   readonly symbol: string;
   readonly interval: string;
   readonly openTime: number;
-  readonly kind: 'non-numeric-price' | 'high-below-low';
+  readonly kind: 'non-numeric-price' | 'high-below-low' | 'unreadable-open-time';
 };
 
 /** The recordings are USDT pairs; another quote asset of the same base is served the USDT candles. */
@@ -40,9 +44,23 @@ const loadSeries = (symbol: string, interval: string): Candle[] | undefined => {
   return [...byOpen.values()].sort((a, b) => a.openTime - b.openTime);
 };
 
-/** A candle as a bad row could look: `Decimal` fields that are not decimals, or a high below the low. */
+/**
+ * A candle as a bad row could look: `Decimal` fields that are not decimals, or a high below the low (an
+ * unreadable open time is the REST row's: `corruptedRow`).
+ */
 export const corrupted = (c: Candle, kind: Corruption['kind']): Candle =>
-  kind === 'non-numeric-price' ? { ...c, close: 'NaN' } : { ...c, high: (Number(c.low) - 1e-8).toFixed(8) };
+  kind === 'non-numeric-price'
+    ? { ...c, close: 'NaN' }
+    : kind === 'high-below-low'
+      ? { ...c, high: (Number(c.low) - 1e-8).toFixed(8) }
+      : c;
+
+/** The REST row of a corrupted candle, as JSON text. */
+export const corruptedRow = (c: Candle, kind: Corruption['kind']): string => {
+  const row: unknown[] = toRestRow(corrupted(c, kind));
+  if (kind === 'unreadable-open-time') row[0] = 'not-a-time';
+  return JSON.stringify(row);
+};
 
 /**
  * A candle `elapsed` ms after it opened, on its way to its final values `final`: high, low and close that

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toRestRow } from '../../../src/core/kline/rest.ts';
-import { corrupted, type Market } from './market.ts';
+import { corruptedRow, type Market } from './market.ts';
 
 export type Fault =
   | { readonly kind: 'rate-limit'; readonly retryAfterSeconds: number }
@@ -129,7 +129,7 @@ export const restApi = (market: Market, serverNow: () => number): RestApi => {
     const body = `[${page
       .map((c) => {
         const bad = market.corruptionOf(symbol, interval, c.openTime);
-        return JSON.stringify(toRestRow(bad === undefined ? c : corrupted(c, bad.kind)));
+        return bad === undefined ? JSON.stringify(toRestRow(c)) : corruptedRow(c, bad.kind);
       })
       .join(',')}]`;
     if (fault?.kind === 'truncated')
