@@ -29,6 +29,16 @@ export type Consumed = {
   readonly storedAll: (count: number, timeoutMs: number) => Promise<void>;
   /** Stops the process; resolves with its peak RSS in bytes. */
   readonly stop: () => Promise<number>;
+  /** CPU seconds (user + system) the process spent since its partitions were assigned, until now. */
+  readonly cpuSinceAssigned: () => number;
+};
+
+/** CPU seconds (user + system, all threads) a process spent so far (/proc/<pid>/stat, in clock ticks). */
+const cpuSeconds = (pid: number): number => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of the line (utime, stime) are 12 and 13 after the command name and state; 100 ticks/s.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 };
 
 /** Peak resident set of a process (kB in /proc/<pid>/status), in bytes. */
@@ -55,6 +65,7 @@ export const child = (
   });
   const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
   let onAssigned: (t: number) => void = () => undefined;
+  let cpuAtAssignment = Number.NaN;
   const assigned = new Promise<number>((resolve) => (onAssigned = resolve));
   let buffer = '';
   proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -67,8 +78,10 @@ export const child = (
       }
       const entry = JSON.parse(line) as Record<string, unknown>;
       const time = Date.parse(String(entry['time']));
-      if (entry['msg'] === 'partitions assigned') onAssigned(time);
-      else if (entry['msg'] === 'batch stored and committed') {
+      if (entry['msg'] === 'partitions assigned') {
+        if (Number.isNaN(cpuAtAssignment)) cpuAtAssignment = cpuSeconds(proc.pid!);
+        onAssigned(time);
+      } else if (entry['msg'] === 'batch stored and committed') {
         const count = Number(entry['count']);
         batches.push({ partition: Number(entry['partition']), offset: Number(entry['offset']), count, time });
         stored += count;
@@ -96,6 +109,7 @@ export const child = (
     assigned,
     batches,
     storedAll,
+    cpuSinceAssigned: () => cpuSeconds(proc.pid!) - cpuAtAssignment,
     stop: async () => {
       const rss = peakRss(proc.pid!);
       proc.kill('SIGTERM');

@@ -11,11 +11,7 @@ import { InfluxDB } from '@influxdata/influxdb-client';
 import type { MarketCandle } from '../../../src/core/kline/candle.ts';
 import type { Interval } from '../../../src/core/kline/interval.ts';
 import { alertRules } from '../../../src/core/operator/grafana/alerts.ts';
-import {
-  consumerPoint,
-  producerMarketPoint,
-  producerPoint,
-} from '../../../src/core/points/pipeline.ts';
+import { consumerPoint, producerMarketPoint, producerPoint } from '../../../src/core/points/pipeline.ts';
 import { BUCKET_ENRICHED, BUCKET_RAW } from '../../../src/core/operator/names.ts';
 import { toLineProtocol } from '../../../src/core/points/lineProtocol.ts';
 import { enrichedPoint, rawPoint } from '../../../src/core/points/point.ts';
