@@ -66,7 +66,8 @@ for (let s = 0; s < SERIES; s++) {
 const kafka = makeKafka(env('BENCH_PEER_BROKERS').split(','), 'bench-peer', log);
 const consumer = kafka.consumer({
   groupId: env('BENCH_PEER_GROUP'),
-  maxBytesPerPartition: 1 << 20,
+  // The consumer's bound (CRYPTOSTREAM_MAX_BATCH_BYTES, 1 MiB by default), so both fetch alike.
+  maxBytesPerPartition: Number(process.env['CRYPTOSTREAM_MAX_BATCH_BYTES'] ?? 1 << 20),
   maxBytes: 8 << 20,
 });
 await consumer.connect();

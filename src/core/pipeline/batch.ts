@@ -4,7 +4,7 @@ import type { MarketCandle } from '../kline/candle.ts';
 import { intervalMs, type Interval } from '../kline/interval.ts';
 import { decodeCandle, SCHEMA_VERSION } from '../kline/message.ts';
 import { problem, type Problem } from '../kline/rejection.ts';
-import { candleSeries, enrichedLine, rawLine } from '../points/candleLines.ts';
+import { candleSeries, candleText, enrichedLineOf, rawLine, rawLineOf } from '../points/candleLines.ts';
 import { err, partition, type Result } from '../result.ts';
 import type { DerivationEvent, DerivationState, Deriver } from './derivation.ts';
 import { snapshotLine, type SymbolState } from './snapshot.ts';
@@ -289,13 +289,14 @@ export const toPoints =
     for (let i = 0; i < candles.length; i++) {
       const candle = candles[i]!;
       const values = indicators[i];
-      rawLines.push(rawLine(rawSeries, candle));
+      const text = candleText(candle);
+      rawLines.push(rawLineOf(rawSeries, text));
       if (values === undefined) {
         stored.push({ candle, enriched: false });
         continue;
       }
       stored.push({ candle, enriched: true, indicators: values });
-      enrichedLines.push(enrichedLine(enrichedSeries, candle, values));
+      enrichedLines.push(enrichedLineOf(enrichedSeries, text, values));
       const derivation = derivations?.[i];
       if (derivation === undefined) continue;
       for (const c of derivation.derived) {

@@ -55,6 +55,21 @@ export const decimalText = (d: string): string => {
   return fraction === 0 ? d.slice(0, dot) : d.slice(0, end);
 };
 
+const NEWLINE = /\n/;
+
+/**
+ * The line as one flat string, same text. A line built by `+=` and templates is, in V8, a tree of a few
+ * dozen small strings (cons strings) until something reads it whole, and the consumer holds a batch's
+ * ~7,000 lines until it joins them into its request bodies: as trees they took ~4× the memory and tens of
+ * objects each for every scavenge of the batch to copy. A regular expression reads its subject flat, so
+ * V8 flattens the tree in place (its leaves die at once; measured: 100,000 enriched lines 193 → 49 MB of
+ * heap, built in 0.6 → 0.35 s). The test itself costs a scan, and a line never holds a newline.
+ */
+export const flat = (line: string): string => {
+  NEWLINE.test(line);
+  return line;
+};
+
 const formatField = (f: FieldValue): string => (f.type === 'integer' ? `${f.value}i` : floatText(f.value));
 
 /** The start of every line of one series: the measurement and its tags, sorted by key, escaped. */

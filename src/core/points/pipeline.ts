@@ -12,6 +12,12 @@ import type { FieldValue, Point } from './point.ts';
  * are what happened since the worker's previous report (0 included), so a window's total is the sum of its
  * reports and a restart loses nothing; gauges are the value at the report. `instance` is the pod's name (os.hostname()): two replicas of a consumer never write the same
  * series. Time: the report's, in epoch milliseconds (write with `precision=ms`).
+ *
+ * Besides, the reasons: the dead letters of a report by the field at fault (tag `field`, see `faultField`),
+ * per market for the producer and per replica for a consumer, each field's point only when it counted one
+ * (a missing field is a 0: the fields at fault are many and rarely seen); and, for a consumer that derives
+ * coarser candles (`--derive`), the derived candles compared with the exchange's by outcome, per derived
+ * interval (0 included), and their mismatching fields (tag `field`, only those that counted one).
  */
 
 export const PIPELINE_MEASUREMENT = 'pipeline';
@@ -38,7 +44,36 @@ export const PIPELINE_FIELDS = {
   latencyP99: 'latency_p99_ms',
   // consumer, per worker
   lag: 'lag',
+  // producer per market, consumer per worker, tag `field`: `dead_letters` by the field at fault
+  deadLettersByField: 'dead_letters_by_field',
+  // consumer, per derived interval: derived candles by outcome of the comparison with the exchange's
+  derivedMatch: 'derived_match',
+  derivedMismatch: 'derived_mismatch',
+  derivedUnverified: 'derived_unverified',
+  // consumer, per derived interval, tag `field`: fields in which a derived candle differs
+  derivationMismatches: 'derivation_mismatches',
 } as const;
+
+/**
+ * The tag value of the field at fault of a dead letter (the `field` label of the metrics; its `error-field`
+ * header): the candle field named by its problem, `record` when the problem names none (an unreadable
+ * record, a wrong key; a tag value cannot be empty).
+ */
+export const faultField = (field: string | undefined): string =>
+  field === undefined || field === '' ? 'record' : field;
+
+/** Counts per field (at fault, or mismatching) since the previous report; fields of count 0 are left out. */
+export type FieldCounts = Readonly<Record<string, number>>;
+
+/** A consumer's derived candles of one coarser interval compared since its previous report, by outcome. */
+export type DerivationReport = {
+  /** Equal to the exchange candle in every compared field. */
+  readonly match: number;
+  /** Different in at least one field. */
+  readonly mismatch: number;
+  /** No exchange candle stored in time to compare with. */
+  readonly unverified: number;
+};
 
 /** What a producer did for one market since its previous report. */
 export type ProducerMarketReport = {
@@ -156,6 +191,65 @@ export const consumerPoint = (interval: Interval, instance: string, r: ConsumerR
     { [PIPELINE_FIELDS.lag]: int(r.lag), [PIPELINE_FIELDS.deadLetters]: int(r.deadLetters) },
     time,
   );
+
+/**
+ * The dead letters of a report by the field at fault (`faultField`), one point per field that counted one:
+ * a producer's per market (`symbol`), a consumer's per replica (no `symbol`).
+ */
+export const deadLetterFieldPoints = (
+  role: PipelineRole,
+  interval: Interval,
+  instance: string,
+  symbol: string | undefined,
+  byField: FieldCounts,
+  time: number,
+): Point[] =>
+  Object.entries(byField)
+    .filter(([, n]) => n > 0)
+    .map(([field, n]) =>
+      point(
+        { role, interval, ...(symbol === undefined ? {} : { symbol }), field: faultField(field), instance },
+        { [PIPELINE_FIELDS.deadLettersByField]: int(n) },
+        time,
+      ),
+    );
+
+/**
+ * A consumer's derived candles of `interval` (the derived, coarser one, as the metrics label it) compared
+ * with the exchange's since its previous report, by outcome.
+ */
+export const derivationPoint = (
+  interval: Interval,
+  instance: string,
+  r: DerivationReport,
+  time: number,
+): Point =>
+  point(
+    { role: 'consumer', interval, instance },
+    {
+      [PIPELINE_FIELDS.derivedMatch]: int(r.match),
+      [PIPELINE_FIELDS.derivedMismatch]: int(r.mismatch),
+      [PIPELINE_FIELDS.derivedUnverified]: int(r.unverified),
+    },
+    time,
+  );
+
+/** The fields in which derived candles of `interval` differed from the exchange's, one point per field. */
+export const derivationMismatchPoints = (
+  interval: Interval,
+  instance: string,
+  byField: FieldCounts,
+  time: number,
+): Point[] =>
+  Object.entries(byField)
+    .filter(([, n]) => n > 0)
+    .map(([field, n]) =>
+      point(
+        { role: 'consumer', interval, field, instance },
+        { [PIPELINE_FIELDS.derivationMismatches]: int(n) },
+        time,
+      ),
+    );
 
 /**
  * The nearest-rank percentile (0 < p ≤ 100) of a period's latencies, for `ConsumerMarketReport`;

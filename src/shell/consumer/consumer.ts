@@ -12,7 +12,8 @@ import {
   loadSnapshots,
   loadStoredPrices,
   probeBucket,
-  writePoints,
+  requestBodies,
+  writeBodies,
   type CallOptions,
   type InfluxTarget,
 } from '../influx/influx.ts';
@@ -141,6 +142,7 @@ export const startConsumer = async (
   const producer = makeProducer(kafka);
   await producer.connect();
   const alerts = consumerAlerts(config.alerts ?? [], interval, alertsTopic, producer, config, log);
+  const ruleCount = (config.alerts ?? []).length;
   const sessionTimeout = config.sessionTimeoutMs ?? 30_000;
   const consumer: Consumer = kafka.consumer({
     groupId: config.groupId,
@@ -165,7 +167,7 @@ export const startConsumer = async (
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
 
   const stopping = new AbortController();
-  const reporter = consumerReporter(config, interval, lag.total, log, config.reportEveryMs);
+  const reporter = consumerReporter(config, interval, lag.total, log, config.reportEveryMs, undefined, check);
   const counts = new Map<string, ConsumerCounts>();
   const states = new Map<string, SymbolState>();
   /** Symbols whose state may be behind the stored points (see `reload`). */
@@ -251,11 +253,19 @@ export const startConsumer = async (
         (e) => log.debug({ err: e, topic, interval }, 'heartbeat failed while waiting'),
       );
 
-  /** One try at storing a batch: its result with the records InfluxDB refused among the dead letters. */
-  const attempt = async (messages: readonly InMessage[], beat: Beat): Promise<StoredBatch> => {
-    const call = pending(beat);
-    if (!loaded) await call((o) => reload(o));
-    if (unreplayed.size > 0) await call((o) => catchUp(batchSymbols(messages), o));
+  /**
+   * A batch processed, its alerts evaluated and published, and its request bodies built: of the batch's
+   * messages and result only what is reported after the writes is returned. Its text, lines, candles and
+   * indicators (several MB of small objects per batch) die before the writes, which last longer than the
+   * processing of the other batches in flight, instead of being promoted to the old generation by their
+   * scavenges (see docs/benchmarks.md).
+   */
+  const prepare = async (batch: Batch, call: ReturnType<typeof pending>) => {
+    const messages = inMessages(batch);
+    if (unreplayed.size > 0) {
+      const symbols = batchSymbols(messages);
+      await call((o) => catchUp(symbols, o));
+    }
     const result = processBatch(messages, states, {
       interval,
       enricher,
@@ -263,22 +273,31 @@ export const startConsumer = async (
       ...(deriving === undefined ? {} : { deriver: deriving }),
     });
     // Alerts first: once a candle's points are stored, the alerts it fired were sent (at least once, by id).
-    const fired = await call((o) => alerts.evaluate(enrichedCandles(result), o));
+    const forAlerts = ruleCount === 0 ? [] : enrichedCandles(result);
+    const fired = await call((o) => alerts.evaluate(forAlerts, o));
     await call(() => alerts.publish(fired.alerts));
+    return {
+      raw: requestBodies(result.rawLines),
+      enriched: requestBodies([...result.enrichedLines, ...alerts.lines(fired.alerts)]),
+      kept: keptOf(result, messages),
+      fired,
+    };
+  };
+
+  /** One try at storing a batch: its result with the records InfluxDB refused among the dead letters. */
+  const attempt = async (batch: Batch, beat: Beat): Promise<StoredBatch> => {
+    const call = pending(beat);
+    if (!loaded) await call((o) => reload(o));
+    const { raw, enriched, kept, fired } = await prepare(batch, call);
     // Both buckets at once; the snapshots travel with the enriched points they belong to.
     const refused = await call((o) =>
       Promise.all([
-        writePoints(config.influx, config.bucketRaw, result.rawLines, o),
-        writePoints(
-          config.influx,
-          config.bucketEnriched,
-          [...result.enrichedLines, ...alerts.lines(fired.alerts)],
-          o,
-        ),
+        writeBodies(config.influx, config.bucketRaw, raw, o),
+        writeBodies(config.influx, config.bucketEnriched, enriched, o),
       ]),
     );
     health.influxAnswered();
-    const out = withRefused(result, messages, refused.flat(), log, interval);
+    const out = withRefused(kept, batch, refused.flat(), log, interval);
     if (out.deadLetters.length > 0)
       await call(() => producer.send({ topic: dlqTopic, messages: out.deadLetters.map(consumedDeadLetter) }));
     return { ...out, alerts: fired };
@@ -290,7 +309,7 @@ export const startConsumer = async (
    * and anything else (a bug) go to kafkajs: it rejoins, or crashes and the consumer dies.
    */
   const store = async (
-    messages: readonly InMessage[],
+    batch: Batch,
     context: Record<string, unknown>,
     beat: Beat,
     running: () => boolean,
@@ -299,7 +318,7 @@ export const startConsumer = async (
     try {
       for (let n = 1; running(); n++) {
         try {
-          return await attempt(messages, beat);
+          return await attempt(batch, beat);
         } catch (e) {
           if (!retryable(e)) throw e;
           if (e instanceof InfluxUnavailable) {
@@ -330,7 +349,6 @@ export const startConsumer = async (
     eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
       if (batch.messages.length === 0) return;
       const started = Date.now();
-      const messages = inMessages(batch);
       const context = {
         topic: batch.topic,
         partition: batch.partition,
@@ -338,7 +356,7 @@ export const startConsumer = async (
         interval,
       };
       const running = () => !stopping.signal.aborted && isRunning() && !isStale();
-      const out = await store(messages, context, heartbeat, running);
+      const out = await store(batch, context, heartbeat, running);
       if (out === undefined) {
         log.info(context, 'batch abandoned uncommitted; it will be delivered again');
         return;
@@ -352,14 +370,14 @@ export const startConsumer = async (
       ]);
       const now = Date.now();
       const step = intervalMs[interval];
-      for (const msg of messages) countsOf(counts, msg.key ?? '?').consumed += 1;
+      for (const [key, n] of out.consumed) countsOf(counts, key).consumed += n;
       for (const s of out.stored) {
-        const c = countsOf(counts, s.candle.symbol);
+        const c = countsOf(counts, s.symbol);
         c.stored += 1;
         if (s.enriched) c.enriched += 1;
-        const latency = Math.max(0, now - (s.candle.openTime + step));
+        const latency = Math.max(0, now - (s.openTime + step));
         m.endToEnd.observe({ interval }, latency / 1000);
-        reporter.stored(s.candle.symbol, latency);
+        reporter.stored(s.symbol, latency);
       }
       const publishedAt = batch.messages.map((r) => Number(r.timestamp));
       for (const t of publishedAt) m.pipelineLatency.observe({ interval }, Math.max(0, now - t) / 1000);
@@ -367,7 +385,7 @@ export const startConsumer = async (
         check.add(out.derived, out.derivationEvents);
         void check.verify();
       }
-      reporter.deadLettered(out.deadLetters.length);
+      reporter.deadLettered(out.deadLetters.map((d) => d.problem.field));
       for (const d of out.deadLetters) {
         countsOf(counts, d.message.key ?? '?').rejected += 1;
         m.deadLetters.inc({ interval, field: d.problem.field ?? '' });
@@ -384,12 +402,15 @@ export const startConsumer = async (
           'record sent to the dead-letter topic',
         );
       }
-      m.consumed.inc({ interval }, messages.length);
+      m.consumed.inc({ interval }, batch.messages.length);
       m.written.inc({ interval, kind: 'raw' }, out.stored.length);
       m.written.inc({ interval, kind: 'enriched' }, out.stored.filter((s) => s.enriched).length);
-      m.batchSize.observe({ interval }, messages.length);
+      m.batchSize.observe({ interval }, batch.messages.length);
       lag.set(batch.partition, Number(batch.offsetLag()));
-      log.debug({ ...context, count: messages.length, latency: now - started }, 'batch stored and committed');
+      log.debug(
+        { ...context, count: batch.messages.length, latency: now - started },
+        'batch stored and committed',
+      );
       onStored({ publishedAt, storedAt: now });
     },
   });
@@ -428,8 +449,43 @@ const inMessages = (batch: Batch): InMessage[] =>
     };
   });
 
-/** A batch stored: its result and the alerts its candles fired. */
-type StoredBatch = BatchResult & { readonly alerts: BatchAlerts };
+/** What is reported of a stored candle once its points are written. */
+type KeptCandle = { readonly symbol: string; readonly openTime: number; readonly enriched: boolean };
+
+/**
+ * A batch's result without its lines, its stored candles as `KeptCandle`s, with its records counted by
+ * key (dead letters without a usable key under `?`).
+ */
+type Kept = Omit<BatchResult, 'rawLines' | 'enrichedLines' | 'stored'> & {
+  readonly stored: readonly KeptCandle[];
+  readonly consumed: ReadonlyMap<string, number>;
+};
+
+const keptOf = (
+  { stored, deadLetters, derived, derivationEvents, states }: BatchResult,
+  messages: readonly InMessage[],
+): Kept => {
+  const consumed = new Map<string, number>();
+  for (const msg of messages) {
+    const key = msg.key ?? '?';
+    consumed.set(key, (consumed.get(key) ?? 0) + 1);
+  }
+  return {
+    stored: stored.map((s) => ({
+      symbol: s.candle.symbol,
+      openTime: s.candle.openTime,
+      enriched: s.enriched,
+    })),
+    deadLetters,
+    derived,
+    derivationEvents,
+    states,
+    consumed,
+  };
+};
+
+/** A batch stored: what is reported of its result, and the alerts its candles fired. */
+type StoredBatch = Kept & { readonly alerts: BatchAlerts };
 
 /** The candles a batch enriched now, as alerts read them. */
 const enrichedCandles = (result: BatchResult): EnrichedCandle[] =>
@@ -457,14 +513,14 @@ const retryable = (e: unknown): boolean =>
  * letters; refused lines no record owns (a state snapshot, a derived candle) are logged.
  */
 const withRefused = (
-  result: BatchResult,
-  messages: readonly InMessage[],
+  result: Kept,
+  batch: Batch,
   refused: Parameters<typeof refusedRecords>[1],
   log: Logger,
   interval: Interval,
-): BatchResult => {
+): Kept => {
   if (refused.length === 0) return result;
-  const { deadLetters, unowned } = refusedRecords(messages, refused);
+  const { deadLetters, unowned } = refusedRecords(inMessages(batch), refused);
   if (unowned.length > 0)
     log.warn(
       { interval, count: unowned.length, reason: unowned[0]!.reason, line: unowned[0]!.line.slice(0, 200) },
@@ -473,7 +529,7 @@ const withRefused = (
   const isRefused = deadLettered(deadLetters);
   return {
     ...result,
-    stored: result.stored.filter((s) => !isRefused(s.candle)),
+    stored: result.stored.filter((s) => !isRefused(s)),
     deadLetters: [...result.deadLetters, ...deadLetters],
   };
 };

@@ -1,5 +1,5 @@
 import type { MarketCandle } from '../../core/kline/candle.ts';
-import { intervalMs } from '../../core/kline/interval.ts';
+import { intervalMs, type Interval } from '../../core/kline/interval.ts';
 import { candleKey, differingFields, type DerivationEvent } from '../../core/pipeline/derivation.ts';
 import { fluxString, queryApi, type InfluxTarget } from '../influx/influx.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -19,10 +19,18 @@ export type DerivationCheck = {
   readonly waiting: () => number;
   /** Derived candles compared so far, by outcome. */
   readonly outcomes: () => Readonly<Record<Outcome, number>>;
+  /** Derived candles compared so far by interval: by outcome, and their mismatching fields (for the reports). */
+  readonly counts: () => DerivationCounts;
   readonly stop: () => void;
 };
 
-type Outcome = 'match' | 'mismatch' | 'unverified';
+export type Outcome = 'match' | 'mismatch' | 'unverified';
+
+/** Totals since the check started, per derived interval (only intervals compared at least once). */
+export type DerivationCounts = ReadonlyMap<
+  Interval,
+  { readonly outcomes: Readonly<Record<Outcome, number>>; readonly fields: Readonly<Record<string, number>> }
+>;
 
 const graceMs = (c: MarketCandle): number => Math.max(120_000, 2 * intervalMs[c.interval]);
 const anyOf = (column: string, values: Iterable<string>): string =>
@@ -64,8 +72,19 @@ export const derivationCheck = (target: InfluxTarget, bucketRaw: string, log: Lo
   const m = metrics();
   const waiting = new Map<string, { candle: MarketCandle; since: number }>();
   const outcomes: Record<Outcome, number> = { match: 0, mismatch: 0, unverified: 0 };
+  const byInterval = new Map<
+    Interval,
+    { outcomes: Record<Outcome, number>; fields: Record<string, number> }
+  >();
+  const of = (interval: Interval) => {
+    let c = byInterval.get(interval);
+    if (c === undefined)
+      byInterval.set(interval, (c = { outcomes: { match: 0, mismatch: 0, unverified: 0 }, fields: {} }));
+    return c;
+  };
   const count = (candle: MarketCandle, outcome: Outcome) => {
     outcomes[outcome] += 1;
+    of(candle.interval).outcomes[outcome] += 1;
     m.derived.inc({ interval: candle.interval, outcome });
   };
   let running: Promise<void> | undefined;
@@ -87,7 +106,11 @@ export const derivationCheck = (target: InfluxTarget, bucketRaw: string, log: Lo
       waiting.delete(key);
       const fields = differingFields(candle, exchange);
       count(candle, fields.length === 0 ? 'match' : 'mismatch');
-      for (const field of fields) m.derivedMismatchFields.inc({ interval: candle.interval, field });
+      for (const field of fields) {
+        const c = of(candle.interval).fields;
+        c[field] = (c[field] ?? 0) + 1;
+        m.derivedMismatchFields.inc({ interval: candle.interval, field });
+      }
       if (fields.length > 0)
         log.warn(
           {
@@ -123,6 +146,8 @@ export const derivationCheck = (target: InfluxTarget, bucketRaw: string, log: Lo
     verify,
     waiting: () => waiting.size,
     outcomes: () => ({ ...outcomes }),
+    counts: () =>
+      new Map([...byInterval].map(([i, c]) => [i, { outcomes: { ...c.outcomes }, fields: { ...c.fields } }])),
     stop: () => clearInterval(timer),
   };
 };

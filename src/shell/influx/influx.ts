@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { InfluxDB, type QueryApi } from '@influxdata/influxdb-client';
 import type { Enricher } from '../../core/indicators/index.ts';
 import type { Interval } from '../../core/kline/interval.ts';
@@ -92,33 +94,84 @@ const rejection = (text: string): { reason: string; dropped?: number } => {
   return dropped === undefined ? { reason } : { reason, dropped: Number(dropped) };
 };
 
-const postLines = (
+/** Connections kept open between writes (a consumer writes two requests per batch). */
+const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+
+/**
+ * A write request with `node:http` rather than `fetch`: fetch copies the body into a `Uint8Array` held
+ * through a web stream until the answer (2–5 MB per request, external memory kept alive by the scavenges
+ * of the batches processed meanwhile), and its streams cost more CPU per request than the request itself;
+ * `end(body)` hands the string to the socket. Same request (method, headers, body), same errors as
+ * `request`.
+ */
+const postBody = async (
   target: InfluxTarget,
   bucket: string,
-  lines: readonly string[],
+  body: string,
   o: CallOptions,
 ): Promise<{ status: number; text: string }> => {
   const query = new URLSearchParams({ org: target.org, bucket, precision: 'ms' });
-  return request(
-    target,
-    `/api/v2/write?${query}`,
-    { method: 'POST', body: lines.join('\n'), contentType: 'text/plain; charset=utf-8' },
-    o,
-  );
+  const path = `/api/v2/write?${query}`;
+  const url = new URL(path, target.url);
+  const https = url.protocol === 'https:';
+  try {
+    return await new Promise((resolve, reject) => {
+      const req = (https ? httpsRequest : httpRequest)(
+        url,
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Token ${target.token}`,
+            'content-type': 'text/plain; charset=utf-8',
+            'content-length': Buffer.byteLength(body),
+          },
+          agent: https ? agents.https : agents.http,
+          signal: callSignal(o),
+        },
+        (res: IncomingMessage) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  } catch (e) {
+    throw new InfluxUnavailable(`InfluxDB POST ${path.split('?')[0]}: ${describe(e)}`, undefined, {
+      cause: e,
+    });
+  }
 };
 
 /**
- * Writes lines and returns those InfluxDB refused. A 422 is a partial write: InfluxDB stored the other
- * lines and names only how many it dropped, so the refused ones are found by halving (the halves are
- * rewritten, harmlessly: points are keyed by series and time) down to the parts it dropped entirely.
+ * The request bodies of `writePoints`: `CHUNK` lines each, joined by newlines (a line of line protocol
+ * holds no newline). A caller that builds them as soon as its lines exist and drops the lines lets them
+ * die young while the requests are under way: a batch's ~7,000 lines are a tree of small strings each,
+ * several MB in all, that otherwise survive the scavenges of the other batches processed meanwhile and
+ * end in the old generation.
  */
-const writeChunk = async (
+export const requestBodies = (lines: readonly string[]): string[] => {
+  const bodies: string[] = [];
+  for (let i = 0; i < lines.length; i += CHUNK) bodies.push(lines.slice(i, i + CHUNK).join('\n'));
+  return bodies;
+};
+
+/**
+ * Writes one request body and returns the lines InfluxDB refused. A 422 is a partial write: InfluxDB
+ * stored the other lines and names only how many it dropped, so the refused ones are found by halving
+ * (the halves are rewritten, harmlessly: points are keyed by series and time) down to the parts it
+ * dropped entirely.
+ */
+const writeBody = async (
   target: InfluxTarget,
   bucket: string,
-  lines: readonly string[],
+  body: string,
   o: CallOptions,
 ): Promise<RejectedLine[]> => {
-  const { status, text } = await postLines(target, bucket, lines, o);
+  const { status, text } = await postBody(target, bucket, body, o);
   if (status === 204) return [];
   if (status !== 422)
     throw new InfluxUnavailable(
@@ -126,14 +179,30 @@ const writeChunk = async (
       status,
     );
   const { reason, dropped } = rejection(text);
+  const lines = body.split('\n');
   if (lines.length === 1 || (dropped !== undefined && dropped >= lines.length))
     return lines.map((line) => ({ line, reason }));
   if (dropped === 0) return [];
   const half = Math.ceil(lines.length / 2);
   return [
-    ...(await writeChunk(target, bucket, lines.slice(0, half), o)),
-    ...(await writeChunk(target, bucket, lines.slice(half), o)),
+    ...(await writeBody(target, bucket, lines.slice(0, half).join('\n'), o)),
+    ...(await writeBody(target, bucket, lines.slice(half).join('\n'), o)),
   ];
+};
+
+/**
+ * `writePoints` of bodies built by `requestBodies`: in order, each request bounded by `timeoutMs`.
+ * Returns the lines InfluxDB refused for good; throws `InfluxUnavailable` as `writePoints` does.
+ */
+export const writeBodies = async (
+  target: InfluxTarget,
+  bucket: string,
+  bodies: readonly string[],
+  o: CallOptions = {},
+): Promise<RejectedLine[]> => {
+  const rejected: RejectedLine[] = [];
+  for (const body of bodies) rejected.push(...(await writeBody(target, bucket, body, o)));
+  return rejected;
 };
 
 /**
@@ -143,17 +212,12 @@ const writeChunk = async (
  * not stored for a reason worth retrying (no answer, 5xx, 401, 404…) so the caller retries the whole
  * batch (points are keyed by time and tags, so rewriting them is harmless).
  */
-export const writePoints = async (
+export const writePoints = (
   target: InfluxTarget,
   bucket: string,
   lines: readonly string[],
   o: CallOptions = {},
-): Promise<RejectedLine[]> => {
-  const rejected: RejectedLine[] = [];
-  for (let i = 0; i < lines.length; i += CHUNK)
-    rejected.push(...(await writeChunk(target, bucket, lines.slice(i, i + CHUNK), o)));
-  return rejected;
-};
+): Promise<RejectedLine[]> => writeBodies(target, bucket, requestBodies(lines), o);
 
 /** `writePoints` that throws when InfluxDB refused a line. */
 export const writeLines = async (

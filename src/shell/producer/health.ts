@@ -1,5 +1,10 @@
 import { hostname } from 'node:os';
-import { PIPELINE_REPORT_MS, producerMarketPoint, producerPoint } from '../../core/points/pipeline.ts';
+import {
+  deadLetterFieldPoints,
+  PIPELINE_REPORT_MS,
+  producerMarketPoint,
+  producerPoint,
+} from '../../core/points/pipeline.ts';
 import { toLineProtocol } from '../../core/points/lineProtocol.ts';
 import { DEFAULT_INFLUX_TIMEOUT_MS } from '../influx/influx.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -11,13 +16,13 @@ import type { ProducerInflux } from './repairs.ts';
 export type BinanceStats = { weight?: number; answers429: number; answers418: number };
 
 type Totals = {
-  readonly markets: ReadonlyMap<MarketState, SymbolCounts>;
+  readonly markets: ReadonlyMap<MarketState, SymbolCounts & { rejectedBy: ReadonlyMap<string, number> }>;
   readonly r429: number;
   readonly r418: number;
 };
 
 const totalsOf = (markets: readonly MarketState[], stats: BinanceStats): Totals => ({
-  markets: new Map(markets.map((m) => [m, { ...m.counts }])),
+  markets: new Map(markets.map((m) => [m, { ...m.counts, rejectedBy: new Map(m.rejectedBy) }])),
   r429: stats.answers429,
   r418: stats.answers418,
 });
@@ -25,8 +30,9 @@ const totalsOf = (markets: readonly MarketState[], stats: BinanceStats): Totals 
 /**
  * Writes the producer's `pipeline` points (src/core/points/pipeline.ts) to the raw bucket every `everyMs` and once
  * more on `stop`: per market the candles fetched and published and the rows dead-lettered since the
- * previous report, and for the process the last used weight and the 429 and 418 answers since. A report
- * InfluxDB did not take is not lost: the next one carries its counts too.
+ * previous report (in all, and by the field at fault), and for the process the last used weight and the
+ * 429 and 418 answers since. A report InfluxDB did not take is not lost: the next one carries its counts
+ * too.
  */
 export const pipelineReporter = (
   influx: ProducerInflux,
@@ -41,10 +47,18 @@ export const pipelineReporter = (
   const report = async ({ signal, timeoutMs }: { signal?: AbortSignal; timeoutMs?: number }) => {
     const now = totalsOf(markets, stats);
     const time = Date.now();
-    const lines = markets.map((m) => {
+    const lines = markets.flatMap((m) => {
       const c = now.markets.get(m)!;
-      const before = reported.markets.get(m) ?? { fetched: 0, published: 0, rejected: 0 };
-      return toLineProtocol(
+      const before = reported.markets.get(m) ?? {
+        fetched: 0,
+        published: 0,
+        rejected: 0,
+        rejectedBy: new Map(),
+      };
+      const byField = Object.fromEntries(
+        [...c.rejectedBy].map(([field, n]) => [field, n - (before.rejectedBy.get(field) ?? 0)]),
+      );
+      return [
         producerMarketPoint(
           m.interval,
           instance,
@@ -56,7 +70,8 @@ export const pipelineReporter = (
           },
           time,
         ),
-      );
+        ...deadLetterFieldPoints('producer', m.interval, instance, m.symbol, byField, time),
+      ].map(toLineProtocol);
     });
     lines.push(
       toLineProtocol(

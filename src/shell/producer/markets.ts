@@ -33,6 +33,8 @@ export type MarketState = Market & {
   /** Closing stream events at or after the cursor, waiting for the candles before them. */
   readonly pending: Map<number, Settled>;
   readonly counts: SymbolCounts;
+  /** `counts.rejected` by the field at fault (`faultField` of src/core/points/pipeline.ts), for the reports. */
+  readonly rejectedBy: Map<string, number>;
   /** Ranges the exchange lacks, reported once each (see `noteMissing`). */
   gaps: readonly Gap[];
 };
@@ -100,6 +102,7 @@ export const openMarkets = async (
         done: false,
         pending: new Map(),
         counts: { fetched: 0, published: 0, rejected: 0 },
+        rejectedBy: new Map(),
         gaps: [],
       });
       log.info(

@@ -4,6 +4,7 @@ import type { RejectedRow } from '../../core/binance/response.ts';
 import type { Candle } from '../../core/kline/candle.ts';
 import { encodeCandle } from '../../core/kline/message.ts';
 import { fetchedDeadLetter } from '../../core/pipeline/deadLetter.ts';
+import { faultField } from '../../core/points/pipeline.ts';
 import type { Logger } from '../observability/logger.ts';
 import { metrics } from '../observability/metrics.ts';
 import type { MarketState } from './markets.ts';
@@ -74,6 +75,8 @@ export const publisher = (producer: Producer, source: string, log: Logger): Publ
     m.published.inc({ symbol, interval }, candles.length);
     for (const r of deadLetters) {
       market.counts.rejected += 1;
+      const field = faultField(r.problem.field);
+      market.rejectedBy.set(field, (market.rejectedBy.get(field) ?? 0) + 1);
       m.rejectedKlines.inc({ interval, field: r.problem.field ?? '' });
       log.warn(
         {

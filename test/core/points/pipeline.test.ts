@@ -3,6 +3,10 @@ import { describe, it } from 'node:test';
 import {
   consumerMarketPoint,
   consumerPoint,
+  deadLetterFieldPoints,
+  derivationMismatchPoints,
+  derivationPoint,
+  faultField,
   percentile,
   PIPELINE_FIELDS,
   producerMarketPoint,
@@ -62,6 +66,38 @@ describe('the pipeline measurement', () => {
     );
   });
 
+  it('holds the dead letters by the field at fault, one point per field that counted one', () => {
+    assert.deepEqual(
+      deadLetterFieldPoints('producer', '15m', 'p', 'BTCUSDC', { close: 2, low: 0, record: 1 }, t).map(
+        toLineProtocol,
+      ),
+      [
+        `pipeline,field=close,instance=p,interval=15m,role=producer,symbol=BTCUSDC dead_letters_by_field=2i ${t}`,
+        `pipeline,field=record,instance=p,interval=15m,role=producer,symbol=BTCUSDC dead_letters_by_field=1i ${t}`,
+      ],
+      'per market for the producer; a field without dead letters has no point',
+    );
+    assert.deepEqual(
+      deadLetterFieldPoints('consumer', '1h', 'c-0', undefined, { openTime: 3 }, t).map(toLineProtocol),
+      [`pipeline,field=openTime,instance=c-0,interval=1h,role=consumer dead_letters_by_field=3i ${t}`],
+      'per replica for a consumer',
+    );
+    assert.deepEqual(deadLetterFieldPoints('consumer', '1h', 'c-0', undefined, {}, t), []);
+    assert.equal(faultField(undefined), 'record', 'a problem naming no field');
+    assert.equal(faultField(''), 'record', "the metrics' empty label");
+    assert.equal(faultField('openTime'), 'openTime');
+  });
+
+  it("holds a consumer's derived candles by outcome and their mismatching fields, per derived interval", () => {
+    assert.equal(
+      toLineProtocol(derivationPoint('1h', 'c-0', { match: 3, mismatch: 1, unverified: 0 }, t)),
+      `pipeline,instance=c-0,interval=1h,role=consumer derived_match=3i,derived_mismatch=1i,derived_unverified=0i ${t}`,
+    );
+    assert.deepEqual(derivationMismatchPoints('1h', 'c-0', { volume: 1, close: 0 }, t).map(toLineProtocol), [
+      `pipeline,field=volume,instance=c-0,interval=1h,role=consumer derivation_mismatches=1i ${t}`,
+    ]);
+  });
+
   it('names every field of its points in PIPELINE_FIELDS', () => {
     const known = new Set<string>(Object.values(PIPELINE_FIELDS));
     const points = [
@@ -69,6 +105,9 @@ describe('the pipeline measurement', () => {
       producerPoint('i', { binanceWeight: 1, binance429: 1, binance418: 1 }, t),
       consumerMarketPoint('1m', 'i', 'S', { stored: 1, latencyP50Ms: 1, latencyP99Ms: 1 }, t),
       consumerPoint('1m', 'i', { lag: 1, deadLetters: 1 }, t),
+      ...deadLetterFieldPoints('consumer', '1m', 'i', undefined, { open: 1 }, t),
+      derivationPoint('1h', 'i', { match: 1, mismatch: 1, unverified: 1 }, t),
+      ...derivationMismatchPoints('1h', 'i', { open: 1 }, t),
     ];
     assert.deepEqual([...new Set(points.flatMap((p) => Object.keys(p.fields)))].sort(), [...known].sort());
   });

@@ -19,6 +19,9 @@ import { VAR } from '../../../src/core/operator/grafana/dashboards/queries.ts';
 import {
   consumerMarketPoint,
   consumerPoint,
+  deadLetterFieldPoints,
+  derivationMismatchPoints,
+  derivationPoint,
   PIPELINE_REPORT_MS,
   producerMarketPoint,
   producerPoint,
@@ -126,18 +129,44 @@ const otherAlerts: Alert[] = [
 ];
 const eth15Alert = anAlert('eth-low', 'close', eth15[300]!, 'below', Number(eth15[300]!.close), 2400);
 
-/* Pipeline reports of one hour: the producer of both intervals, consumers per interval (15m: two replicas). */
+/*
+ * Pipeline reports of one hour: the producer of both intervals, consumers per interval (15m: two replicas,
+ * both deriving 1h candles), with the dead letters by field at fault (as many as `dead_letters` counts).
+ */
 
 const HOUR = { from: new Date(Date.UTC(2024, 8, 16, 12)), to: new Date(Date.UTC(2024, 8, 16, 13)) };
 const reportTimes = Array.from(
   { length: 3_600_000 / PIPELINE_REPORT_MS },
   (_, i) => HOUR.from.getTime() + i * PIPELINE_REPORT_MS + 1234,
 );
-const CONSUMERS: { interval: Interval; instance: string; symbols: string[]; lag: number }[] = [
-  { interval: '15m', instance: 'consumer-15m-a', symbols: ['BTCUSDC'], lag: 5 },
-  { interval: '15m', instance: 'consumer-15m-b', symbols: ['ETHUSDC'], lag: 7 },
-  { interval: '1h', instance: 'consumer-1h-a', symbols: ['BTCUSDC', 'ETHUSDC'], lag: 0 },
+const CONSUMERS: {
+  interval: Interval;
+  instance: string;
+  symbols: string[];
+  lag: number;
+  /** Its 2 dead letters of report 200 by field. */
+  deadBy: Record<string, number>;
+}[] = [
+  { interval: '15m', instance: 'consumer-15m-a', symbols: ['BTCUSDC'], lag: 5, deadBy: { openTime: 2 } },
+  {
+    interval: '15m',
+    instance: 'consumer-15m-b',
+    symbols: ['ETHUSDC'],
+    lag: 7,
+    deadBy: { openTime: 1, record: 1 },
+  },
+  { interval: '1h', instance: 'consumer-1h-a', symbols: ['BTCUSDC', 'ETHUSDC'], lag: 0, deadBy: { high: 2 } },
 ];
+/** The derived 1h candles each 15m replica compared in report i: matches, one mismatch, one unverified. */
+const DERIVED = {
+  'consumer-15m-a': (i: number) => ({ match: i % 2, mismatch: i === 150 ? 1 : 0, unverified: 0 }),
+  'consumer-15m-b': (i: number) => ({
+    match: i % 3 === 0 ? 1 : 0,
+    mismatch: 0,
+    unverified: i === 250 ? 1 : 0,
+  }),
+} as const;
+const MISMATCH_REPORT = 150;
 const stored = (i: number, symbol: string) => (i + symbol.length) % 3;
 const pipelinePoints: Point[] = reportTimes.flatMap((t, i) => [
   producerPoint(
@@ -156,8 +185,10 @@ const pipelinePoints: Point[] = reportTimes.flatMap((t, i) => [
       ),
     ),
   ),
+  ...deadLetterFieldPoints('producer', '15m', 'producer', 'BTCUSDC', i === 300 ? { close: 1 } : {}, t),
   ...CONSUMERS.flatMap((c) => [
     consumerPoint(c.interval, c.instance, { lag: c.lag + (i % 2), deadLetters: i === 200 ? 2 : 0 }, t),
+    ...deadLetterFieldPoints('consumer', c.interval, c.instance, undefined, i === 200 ? c.deadBy : {}, t),
     ...c.symbols.map((s) =>
       consumerMarketPoint(
         c.interval,
@@ -168,6 +199,15 @@ const pipelinePoints: Point[] = reportTimes.flatMap((t, i) => [
           : { stored: stored(i, s), latencyP50Ms: 300 + i, latencyP99Ms: 900 + i },
         t,
       ),
+    ),
+  ]),
+  ...Object.entries(DERIVED).flatMap(([instance, outcomes]) => [
+    derivationPoint('1h', instance, outcomes(i), t),
+    ...derivationMismatchPoints(
+      '1h',
+      instance,
+      i === MISMATCH_REPORT && instance === 'consumer-15m-a' ? { volume: 1, close: 1 } : {},
+      t,
     ),
   ]),
 ]);
@@ -421,6 +461,80 @@ describe('the pipeline-health dashboard on InfluxDB', () => {
     const binance = await rows('Binance 429 / 418');
     assert.equal(sum(binance, 'binance_429'), 1);
     assert.equal(sum(binance, 'binance_418'), 0);
+  });
+
+  it('counts the dead letters by who sent them and the field at fault', async () => {
+    const panel = panelNamed(pipeline, 'Dead letters by field');
+    const sum = (rs: Row[], column: string) => rs.reduce((n, row) => n + Number(row[column] ?? 0), 0);
+    for (const width of [1000, 40]) {
+      const rows = await runPanel(panel, request(panel, HOUR, width, {}));
+      const columns = new Set(rows.flatMap((row) => Object.keys(row)));
+      for (const [column, count] of [
+        ['producer_close_15m', 1],
+        ['consumer_openTime_15m', 3],
+        ['consumer_record_15m', 1],
+        ['consumer_high_1h', 2],
+      ] as const)
+        assert.equal(sum(rows, column), count, `${column} (${width} wide)`);
+      assert.deepEqual(
+        [...columns].filter((c) => /^(producer|consumer)_/.test(c)).sort(),
+        ['consumer_high_1h', 'consumer_openTime_15m', 'consumer_record_15m', 'producer_close_15m'],
+        'one series per role, field and interval',
+      );
+    }
+    // One report per window at 10 s: the 15m replicas' 3 openTime dead letters of report 200 in its window.
+    const rows = await runPanel(panel, request(panel, HOUR, 1000, {}));
+    const at200 = rows.filter(
+      (row) => row['consumer_openTime_15m'] !== null && row['consumer_openTime_15m'] !== undefined,
+    );
+    assert.deepEqual(
+      at200.map((row) => [
+        (timeOf(row) - HOUR.from.getTime()) / PIPELINE_REPORT_MS - 1,
+        row['consumer_openTime_15m'],
+      ]),
+      [[200, 3]],
+    );
+  });
+
+  it('shows the derived candles compared with the exchange by outcome, and the mismatching fields', async () => {
+    const outcomes = panelNamed(pipeline, 'Derived vs exchange');
+    const fields = panelNamed(pipeline, 'Derived vs exchange: mismatching fields');
+    const sum = (rs: Row[], column: string) => rs.reduce((n, row) => n + Number(row[column] ?? 0), 0);
+    const expected = (f: (o: { match: number; mismatch: number; unverified: number }) => number) =>
+      reportTimes.reduce(
+        (n, _, i) => n + f(DERIVED['consumer-15m-a'](i)) + f(DERIVED['consumer-15m-b'](i)),
+        0,
+      );
+    for (const width of [1000, 40]) {
+      const rows = await runPanel(outcomes, request(outcomes, HOUR, width, {}));
+      assert.equal(
+        sum(rows, 'derived_match_1h'),
+        expected((o) => o.match),
+        'matches of both replicas',
+      );
+      assert.equal(sum(rows, 'derived_mismatch_1h'), 1);
+      assert.equal(sum(rows, 'derived_unverified_1h'), 1);
+      const mismatching = await runPanel(fields, request(fields, HOUR, width, {}));
+      assert.equal(sum(mismatching, 'volume_1h'), 1);
+      assert.equal(sum(mismatching, 'close_1h'), 1);
+    }
+    // At 10 s windows: the mismatch and its fields in the window of report 150.
+    const windowOf = (row: Row) => (timeOf(row) - HOUR.from.getTime()) / PIPELINE_REPORT_MS - 1;
+    const rows = await runPanel(outcomes, request(outcomes, HOUR, 1000, {}));
+    assert.deepEqual(rows.filter((row) => Number(row['derived_mismatch_1h']) > 0).map(windowOf), [
+      MISMATCH_REPORT,
+    ]);
+    const report = rows.find((row) => windowOf(row) === MISMATCH_REPORT)!;
+    assert.equal(
+      report['derived_match_1h'],
+      DERIVED['consumer-15m-a'](MISMATCH_REPORT).match + DERIVED['consumer-15m-b'](MISMATCH_REPORT).match,
+      'both replicas',
+    );
+    const mismatching = await runPanel(fields, request(fields, HOUR, 1000, {}));
+    assert.deepEqual(
+      mismatching.map((row) => [windowOf(row), row['volume_1h'], row['close_1h']]),
+      [[MISMATCH_REPORT, 1, 1]],
+    );
   });
 
   it('shows the latency percentiles per interval', async () => {

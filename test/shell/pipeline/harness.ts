@@ -17,7 +17,11 @@ import { enrichedPoint, rawPoint, type Point } from '../../../src/core/points/po
 import type { ConsumerConfig } from '../../../src/shell/consumer/consumer.ts';
 import type { ProducerConfig } from '../../../src/shell/producer/producer.ts';
 import { after, before } from 'node:test';
-import { startBinanceServer, type BinanceServer } from '../../support/binanceServer.ts';
+import {
+  startBinanceServer,
+  type BinanceServer,
+  type BinanceServerOptions,
+} from '../../support/binanceServer.ts';
 import { services } from '../../support/services.ts';
 
 export const SYMBOLS = ['BTCUSDC', 'ETHUSDC', 'XRPUSDC', 'SOLUSDC'] as const;
@@ -177,10 +181,12 @@ export const expectedPoints = (candles: readonly MarketCandle[]): { raw: Point[]
  * The set-up of a describe block on the real servers: a Binance test server and a fresh run, ready when its
  * tests start and removed after them.
  */
-export const binanceAndRun = (): { readonly binance: BinanceServer; readonly run: Run } => {
+export const binanceAndRun = (
+  options: BinanceServerOptions = {},
+): { readonly binance: BinanceServer; readonly run: Run } => {
   const fixture = {} as { binance: BinanceServer; run: Run };
   before(async () => {
-    fixture.binance = await startBinanceServer();
+    fixture.binance = await startBinanceServer(options);
     fixture.run = await newRun();
   });
   after(async () => {

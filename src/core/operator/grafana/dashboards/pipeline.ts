@@ -1,4 +1,4 @@
-import { GraphDrawStyle } from '@grafana/grafana-foundation-sdk/common';
+import { GraphDrawStyle, StackingConfigBuilder, StackingMode } from '@grafana/grafana-foundation-sdk/common';
 import {
   ConstantVariableBuilder,
   DashboardBuilder,
@@ -9,7 +9,16 @@ import { WEIGHT_LIMIT_1M } from '../../../binance/budget.ts';
 import { BUCKET_RAW } from '../../names.ts';
 import { PIPELINE_FIELDS as F, PIPELINE_REPORT_MS } from '../../../points/pipeline.ts';
 import { at, levelLines, timeseries } from './panels.ts';
-import { countQuery, gaugeQuery, latencyQuery, perMinuteQuery, VAR } from './queries.ts';
+import {
+  countQuery,
+  deadLettersByFieldQuery,
+  derivationMismatchesQuery,
+  derivationOutcomesQuery,
+  gaugeQuery,
+  latencyQuery,
+  perMinuteQuery,
+  VAR,
+} from './queries.ts';
 
 /** Windows of at least one report of every worker. */
 const REPORT_WINDOW = `${PIPELINE_REPORT_MS / 1000}s`;
@@ -21,6 +30,12 @@ const panel = (id: number, title: string, description: string, pos: Pos, query: 
 
 const bars = (id: number, title: string, description: string, pos: Pos, query: string) =>
   panel(id, title, description, pos, query).drawStyle(GraphDrawStyle.Bars).fillOpacity(60).min(0).decimals(0);
+
+/** Bars of several series stacked: a window's bar is their total. */
+const stackedBars = (id: number, title: string, description: string, pos: Pos, query: string) =>
+  bars(id, title, description, pos, query).stacking(new StackingConfigBuilder().mode(StackingMode.Normal));
+
+const fixedColor = (color: string) => [{ id: 'color', value: { mode: 'fixed', fixedColor: color } }];
 
 /** The pipeline-health dashboard: the `pipeline` measurement the producers and consumers report. */
 export const pipelineDashboard = (): Dashboard =>
@@ -103,6 +118,44 @@ export const pipelineDashboard = (): Dashboard =>
           'needs a look.',
         at(16, 16, 8, 8),
         countQuery([F.binance429, F.binance418], 'field'),
+      ),
+    )
+    .withPanel(
+      stackedBars(
+        7,
+        'Dead letters by field',
+        'Records sent to the dead-letter topics per window, by who sent them, the field at fault (the ' +
+          'metrics’ `field` label) and interval: `producer_<field>_<interval>` kline rows from Binance, ' +
+          '`consumer_<field>_<interval>` records (`openTime`: InfluxDB refused the points, e.g. older than the ' +
+          'retention); `record`: the record as a whole (unreadable). Only fields with a dead letter in the ' +
+          'range show.',
+        at(0, 24, 8, 8),
+        deadLettersByFieldQuery(),
+      ),
+    )
+    .withPanel(
+      stackedBars(
+        8,
+        'Derived vs exchange',
+        'Coarser candles the consumers derive (`--derive`) compared with the exchange candle as stored, per ' +
+          'window and derived interval: `derived_match`, `derived_mismatch` (differs in a field), ' +
+          '`derived_unverified` (no exchange candle stored in time). Anything but matches needs a look.',
+        at(8, 24, 8, 8),
+        derivationOutcomesQuery(),
+      )
+        .overrideByRegexp(`^${F.derivedMatch}_`, fixedColor('green'))
+        .overrideByRegexp(`^${F.derivedMismatch}_`, fixedColor('red'))
+        .overrideByRegexp(`^${F.derivedUnverified}_`, fixedColor('orange')),
+    )
+    .withPanel(
+      stackedBars(
+        9,
+        'Derived vs exchange: mismatching fields',
+        'The fields in which derived candles differed from the exchange candle, per window, as ' +
+          '`<field>_<derived interval>` (a candle may differ in several). Only fields that differed in the ' +
+          'range show.',
+        at(16, 24, 8, 8),
+        derivationMismatchesQuery(),
       ),
     )
     .build();

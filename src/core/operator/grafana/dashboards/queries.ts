@@ -204,6 +204,40 @@ export const countQuery = (fields: readonly string[], by: Series): string =>
   [pipeline(fields), group(seriesColumns(by)), `  |> ${window('sum', '_stop')}`, pivotSeries(by)].join('\n');
 
 /**
+ * The per-report counts of one field summed per window over everything but the tags `columns`, one
+ * column per combination of their values (`producer_close_15m` for role, field and interval, `volume_1h`
+ * for field and interval).
+ */
+const countByTags = (field: string, columns: readonly string[]): string =>
+  [
+    pipeline([field]),
+    group(columns),
+    `  |> ${window('sum', '_stop')}`,
+    keep(columns),
+    `  |> pivot(rowKey: ["_time"], columnKey: [${columns.map((c) => `"${c}"`).join(', ')}], valueColumn: "_value")`,
+    SORT,
+  ].join('\n');
+
+/**
+ * Dead letters per window by who sent them, the field at fault (`dead_letters_by_field`, tag `field`) and
+ * interval, all markets: `producer_close_15m` (kline rows from Binance), `consumer_openTime_15m` (records,
+ * e.g. InfluxDB refused their points as outside the retention), `consumer_record_1h` (unreadable records).
+ */
+export const deadLettersByFieldQuery = (): string =>
+  countByTags(PIPELINE_FIELDS.deadLettersByField, ['role', 'field', 'interval']);
+
+/** Derived candles compared with the exchange's per window, by outcome and derived interval (`derived_match_1h`). */
+export const derivationOutcomesQuery = (): string =>
+  countQuery(
+    [PIPELINE_FIELDS.derivedMatch, PIPELINE_FIELDS.derivedMismatch, PIPELINE_FIELDS.derivedUnverified],
+    'field and interval',
+  );
+
+/** Fields in which derived candles differed from the exchange's per window, by derived interval (`volume_1h`). */
+export const derivationMismatchesQuery = (): string =>
+  countByTags(PIPELINE_FIELDS.derivationMismatches, ['field', 'interval']);
+
+/**
  * End-to-end latency per interval: the mean of the reported medians and the highest reported 99th
  * percentile of each window (an upper bound of the window's p99).
  */
