@@ -416,7 +416,7 @@ const grafana = obj(
 );
 
 const networkPolicies = obj(
-  "NetworkPolicies of the pods the operator runs for this stream (producers, consumers, InfluxDB, Grafana): everything in and out is denied except DNS (port 53), the producers to Binance (the port of binance.baseUrl) and Kafka, the consumers to Kafka and InfluxDB, Grafana to InfluxDB, and in: InfluxDB from the consumers and Grafana (and from anywhere with influxdb.nodePort), Grafana's port and the workers' metrics port 8080 from anywhere. Strimzi's own policy guards the Kafka pods. They take effect where the cluster's network plugin enforces NetworkPolicies; policies add up, so your own can open more.",
+  "NetworkPolicies of the pods the operator runs for this stream (producers, consumers, InfluxDB, Grafana): everything in and out is denied except DNS (port 53), the producer to Binance (the port of binance.baseUrl) and Kafka, the producer to InfluxDB, the consumers to Kafka and InfluxDB, Grafana to InfluxDB and (with grafana.notifications) TCP 443, 80 and the SMTP port, and in: InfluxDB from the workers and Grafana (and from anywhere with influxdb.nodePort), Grafana's port and the workers' metrics port 8080 from anywhere. Strimzi's own policy guards the Kafka pods. They take effect where the cluster's network plugin enforces NetworkPolicies; policies add up, so your own can open more.",
   {
     enabled: bool(
       "Create the stream's NetworkPolicies. false: the operator creates none (not even InfluxDB's) and deletes those it made.",

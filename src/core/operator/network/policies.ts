@@ -143,12 +143,31 @@ export const influxdbNetworkPolicy = (cr: CryptoStream): Child =>
     ],
   });
 
-/** Grafana: users reach it from anywhere (through its Service or NodePort); it reads InfluxDB. */
-const grafana = (cr: CryptoStream): Child =>
-  policy(cr, names(cr).grafana, podsOf(cr, 'grafana').podSelector, {
+/**
+ * Where Grafana's notifications go (`grafana.notifications`), at any address: a webhook on the HTTPS and HTTP
+ * ports (its URL is in a Secret the operator never reads, so its own port is unknown: a webhook on another
+ * port needs a policy of your own), the SMTP server on the port of `smtp.host` (587 when it names none).
+ */
+const notificationPorts = (cr: CryptoStream): Port[] => {
+  const n = cr.spec.grafana.notifications;
+  const smtp = n?.email === undefined ? [] : portsOfServers(n.email.smtp.host);
+  return [
+    ...(n?.webhook === undefined ? [] : [tcp(443), tcp(80)]),
+    ...(n?.email === undefined ? [] : (smtp.length > 0 ? smtp : [587]).map(tcp)),
+  ];
+};
+
+/**
+ * Grafana: users reach it from anywhere (through its Service or NodePort); it reads InfluxDB, and sends its
+ * notifications when the stream names where.
+ */
+const grafana = (cr: CryptoStream): Child => {
+  const notify = notificationPorts(cr);
+  return policy(cr, names(cr).grafana, podsOf(cr, 'grafana').podSelector, {
     ingress: [{ ports: [tcp(GRAFANA_PORT)] }],
-    egress: [toInfluxdb(cr)],
+    egress: [toInfluxdb(cr), ...(notify.length === 0 ? [] : [{ ports: notify }])],
   });
+};
 
 /**
  * Every NetworkPolicy of the stream; none with `networkPolicies.enabled: false`. The operator applies a

@@ -207,6 +207,28 @@ describe("a stream's NetworkPolicies", () => {
     }
   });
 
+  it('let Grafana send its notifications: a webhook on 443 and 80, the SMTP server on its port; nothing more', () => {
+    const notifying = desiredState(
+      aCryptoStream({
+        grafana: {
+          notifications: {
+            webhook: { urlSecret: { name: 'alerting', key: 'url' } },
+            email: {
+              addresses: ['ops@example.com'],
+              smtp: { host: 'smtp.example.com:2525', from: 'cs@example.com' },
+            },
+          },
+        },
+      }),
+      inputs,
+    );
+    const pod = podOf(notifying, 'Deployment/demo-grafana');
+    for (const port of [443, 80, 2525])
+      assert.ok(reaches(policiesOf(notifying), pod, 'outside', port), `${port}`);
+    assert.ok(!reaches(policiesOf(notifying), pod, 'outside', 25));
+    assert.ok(!reaches(policies, grafana, 'outside', 443), 'without notifications, no way out');
+  });
+
   it('open InfluxDB from outside with a NodePort, and to nothing more without Grafana', () => {
     const exposed = policiesOf(desiredState(aCryptoStream({ influxdb: { nodePort: 30086 } }), inputs));
     assert.ok(reaches(exposed, 'outside', influxdb, 8086));
