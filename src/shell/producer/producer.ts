@@ -1,13 +1,7 @@
 import { backoffDelay } from '../../core/binance/budget.ts';
-import {
-  marketKey,
-  openTimeOf,
-  readStreamMessage,
-  streamGrace,
-  takeRun,
-  type Settled,
-} from '../../core/binance/live.ts';
-import { planPage, settlePage } from '../../core/binance/page.ts';
+import { marketKey, openTimeOf, readStreamMessage, streamGrace, takeRun } from '../../core/binance/live.ts';
+import { planPage } from '../../core/binance/page.ts';
+import { inOpenTimeOrder, settle } from '../../core/pipeline/produce.ts';
 import { missingRanges } from '../../core/binance/repair.ts';
 import type { KlinesOutcome } from '../../core/binance/response.ts';
 import { combinedStreamUrls, klineStream, streamBaseOf } from '../../core/binance/streams.ts';
@@ -318,11 +312,12 @@ const restStep = async (
     return;
   }
   // Closed by Binance's clock; never the candle still open.
-  const page = settlePage(interval, request, outcome, clock.now(), config.to);
-  const settled: Settled[] = [
-    ...page.publish.map((candle): Settled => ({ kind: 'candle', candle })),
-    ...page.deadLetters.map((row): Settled => ({ kind: 'rejected', row })),
-  ].sort((a, b) => openTimeOf(a) - openTimeOf(b));
+  const page = settle(interval, {
+    request,
+    now: clock.now(),
+    ...(config.to === undefined ? {} : { to: config.to }),
+  })(outcome);
+  const settled = inOpenTimeOrder(page);
   if (!(await publish(market, settled, 'rest'))) return backOff(market);
   log.debug(
     { ...context, topic: market.topic, count: settled.length, cursor: page.cursor },

@@ -1,9 +1,6 @@
 import type { Producer } from 'kafkajs';
 import type { Settled } from '../../core/binance/live.ts';
-import type { RejectedRow } from '../../core/binance/response.ts';
-import type { Candle } from '../../core/kline/candle.ts';
-import { encodeCandle } from '../../core/kline/message.ts';
-import { fetchedDeadLetter } from '../../core/pipeline/deadLetter.ts';
+import { settledRecords } from '../../core/pipeline/produce.ts';
 import { faultField } from '../../core/points/pipeline.ts';
 import type { Logger } from '../observability/logger.ts';
 import { metrics } from '../observability/metrics.ts';
@@ -25,14 +22,11 @@ export const publisher = (producer: Producer, source: string, log: Logger): Publ
   const m = metrics();
   const failed = new Map<string, number>();
   return async (market, settled, via) => {
-    const candles: Candle[] = [];
-    const deadLetters: RejectedRow[] = [];
-    for (const s of settled) {
-      if (s.kind === 'candle') candles.push(s.candle);
-      else deadLetters.push(s.row);
-    }
     if (settled.length === 0) return true;
     const { symbol, interval } = market;
+    // The pure part: the candle records and dead letters of the entries (src/core/pipeline/produce.ts).
+    const records = settledRecords(market, source)(settled);
+    const deadLetters = records.rejected;
     const key = `${symbol}@${interval}`;
     const resending = failed.get(key);
     if (resending !== undefined) m.resent.inc({ interval }, Math.min(resending, settled.length));
@@ -41,22 +35,20 @@ export const publisher = (producer: Producer, source: string, log: Logger): Publ
         topicMessages: [
           {
             topic: market.topic,
-            messages: candles.map((c) => {
-              const msg = encodeCandle({ ...c, symbol, interval }, source);
-              return {
-                key: msg.key,
-                value: msg.value,
-                headers: { ...msg.headers },
-                partition: market.partition,
-              };
-            }),
+            messages: records.candles.map((msg) => ({
+              key: msg.key,
+              value: msg.value,
+              headers: { ...msg.headers },
+              partition: market.partition,
+            })),
           },
           {
             topic: market.dlqTopic,
-            messages: deadLetters.map((r) => {
-              const d = fetchedDeadLetter(r, { symbol, interval }, source);
-              return { key: d.key, value: d.value, headers: { ...d.headers } };
-            }),
+            messages: records.deadLetters.map((d) => ({
+              key: d.key,
+              value: d.value,
+              headers: { ...d.headers },
+            })),
           },
         ].filter((t) => t.messages.length > 0),
       });
@@ -69,10 +61,11 @@ export const publisher = (producer: Producer, source: string, log: Logger): Publ
       return false;
     }
     failed.delete(key);
-    market.counts.fetched += candles.length;
-    market.counts.published += candles.length;
-    m.fetched.inc({ symbol, interval }, candles.length);
-    m.published.inc({ symbol, interval }, candles.length);
+    const published = records.candles.length;
+    market.counts.fetched += published;
+    market.counts.published += published;
+    m.fetched.inc({ symbol, interval }, published);
+    m.published.inc({ symbol, interval }, published);
     for (const r of deadLetters) {
       market.counts.rejected += 1;
       const field = faultField(r.problem.field);
