@@ -188,10 +188,18 @@ describe("Grafana's read-only InfluxDB token on a real InfluxDB", () => {
         const rows = await grafana.collectRows(q);
         assert.ok(rows.length > 0, `the panel query returns the candle:\n${q}`);
       }
-    const alerts = alertRules(cr).groups.flatMap((g) => g.rules.map((r) => r.data[0]!.model.query!));
-    assert.equal(alerts.length, 1);
-    const [last] = await grafana.collectRows<{ _value: number }>(alerts[0]!);
+    const queries = (group: string) =>
+      alertRules(cr)
+        .groups.filter((g) => g.name === `${cr.metadata.name}-${group}`)
+        .flatMap((g) => g.rules.map((r) => r.data[0]!.model.query!));
+    const thresholds = queries('thresholds');
+    assert.equal(thresholds.length, 1);
+    const [last] = await grafana.collectRows<{ _value: number }>(thresholds[0]!);
     assert.equal(last?._value, 75.5, 'the alert rule reads the RSI');
+    // The pipeline's own rules (stale candles, dead letters, Binance bans) run with the same token.
+    const pipeline = queries('pipeline');
+    assert.ok(pipeline.length >= 3, `${pipeline.length} pipeline rules`);
+    for (const q of pipeline) await grafana.collectRows(q);
   });
 
   it('is refused every write: points, deletes, buckets, tokens', async () => {
