@@ -271,8 +271,10 @@ export const run = async (argv: readonly string[]): Promise<number> => {
           (fetched.get(symbol)?.rejected ?? 0) + (consumers[i]?.counts.get(symbol)?.rejected ?? 0),
         ]);
     }
-    // The summary takes the place of the progress.
+    // The last counts of every market that moved (a short run may end before the first periodic line),
+    // then the summary takes the place of the progress.
     clearInterval(ticker);
+    await tick(true);
     ended = true;
     screen.clear();
     process.stdout.write(
