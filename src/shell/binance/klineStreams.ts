@@ -6,8 +6,6 @@ import { metrics } from '../observability/metrics.ts';
 export type StreamOptions = {
   /** Called with the text of every message of every connection. */
   readonly onMessage: (text: string) => void;
-  /** Called when a connection opens (after a reconnect too): whatever it missed must come from REST. */
-  readonly onOpen: () => void;
   readonly log: Logger;
   readonly signal: AbortSignal;
   /** Replace each connection this long after it opened (Binance cuts at 24 h; we renew 10 min before). */
@@ -44,7 +42,7 @@ export const openKlineStreams = (urls: readonly string[], options: StreamOptions
 
 const slot = (
   url: string,
-  { onMessage, onOpen, log, signal }: StreamOptions,
+  { onMessage, log, signal }: StreamOptions,
   renewAfter: number,
   silence: number,
   m: ReturnType<typeof metrics>,
@@ -97,7 +95,6 @@ const slot = (
       later(renewAfter, () => {
         if (current === ws) connect();
       });
-      onOpen();
     });
     ws.addEventListener('message', (event) => {
       heard = Date.now();

@@ -202,7 +202,6 @@ const followStreams = (
     log,
     signal,
     ...(config.streamRenewAfterMs === undefined ? {} : { renewAfterMs: config.streamRenewAfterMs }),
-    onOpen: () => undefined,
     onMessage: (text) => {
       const event = readStreamMessage(text);
       if (event.kind === 'update') return;
