@@ -8,6 +8,7 @@ import type { Interval } from '../src/core/kline/interval.ts';
 import type { Run } from '../test/shell/pipeline/harness.ts';
 
 const CLI = new URL('../bin/cryptostream.js', import.meta.url).pathname;
+const PEER = new URL('./peer.ts', import.meta.url).pathname;
 
 /** One stored and committed batch: records [offset, offset + count) of a partition, stored at `time`. */
 export type BatchStored = {
@@ -141,6 +142,35 @@ export const ours = (
       CRYPTOSTREAM_INFLUX_BUCKET_ENRICHED: run.enriched,
       CRYPTOSTREAM_HTTP_PORT: '0',
       CRYPTOSTREAM_LOG_LEVEL: 'debug',
+    },
+    NODE_FLAGS,
+  );
+
+/**
+ * The bare peer (bench/peer.ts), configured as `ours` is: `run`'s topic of `interval` (`<prefix><interval>`)
+ * into `run`'s buckets, its lines computed for `perSymbol` candles of each symbol before it joins.
+ */
+export const peer = (
+  run: Run,
+  interval: Interval,
+  group: string,
+  brokers: readonly string[],
+  perSymbol: number,
+  NODE_FLAGS: readonly string[] = [],
+): Consumed =>
+  child(
+    [PEER],
+    {
+      BENCH_PEER_INTERVAL: interval,
+      BENCH_PEER_PER_SYMBOL: String(perSymbol),
+      BENCH_PEER_BROKERS: brokers.join(','),
+      BENCH_PEER_TOPIC: `${run.prefix}${interval}`,
+      BENCH_PEER_GROUP: group,
+      BENCH_PEER_INFLUX_URL: run.endpoints.influx.url,
+      BENCH_PEER_INFLUX_TOKEN: run.endpoints.influx.token,
+      BENCH_PEER_INFLUX_ORG: run.endpoints.influx.org,
+      BENCH_PEER_BUCKET_RAW: run.raw,
+      BENCH_PEER_BUCKET_ENRICHED: run.enriched,
     },
     NODE_FLAGS,
   );

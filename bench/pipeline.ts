@@ -42,15 +42,14 @@ import { dropRun, newRun, type Run } from '../test/shell/pipeline/harness.ts';
 import { services } from '../test/support/services.ts';
 import { candleOf, type BenchInterval } from './synthetic.ts';
 import {
-  child,
   mb,
   ours as cliConsumer,
+  peer as barePeer,
   percentile,
   type BatchStored,
   type Consumed,
 } from './consumerProcess.ts';
 
-const PEER = new URL('./peer.ts', import.meta.url).pathname;
 const TOTAL = Number(process.env['BENCH_CANDLES'] ?? 600_000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
 const RATE = Number(process.env['BENCH_RATE'] ?? 2000);
@@ -113,22 +112,7 @@ const ours = (run: Run, interval: BenchInterval, group: string): Consumed =>
 
 /** The bare peer (bench/peer.ts) on `topicRun`'s topic, writing into `run`'s buckets. */
 const peer = (topicRun: Run, run: Run, interval: BenchInterval, group: string, perSymbol: number): Consumed =>
-  child(
-    [PEER],
-    {
-      BENCH_PEER_INTERVAL: interval,
-      BENCH_PEER_PER_SYMBOL: String(perSymbol),
-      BENCH_PEER_BROKERS: k.brokers.join(','),
-      BENCH_PEER_TOPIC: `${topicRun.prefix}${interval}`,
-      BENCH_PEER_GROUP: group,
-      BENCH_PEER_INFLUX_URL: influx.url,
-      BENCH_PEER_INFLUX_TOKEN: influx.token,
-      BENCH_PEER_INFLUX_ORG: influx.org,
-      BENCH_PEER_BUCKET_RAW: run.raw,
-      BENCH_PEER_BUCKET_ENRICHED: run.enriched,
-    },
-    NODE_FLAGS,
-  );
+  barePeer({ ...run, prefix: topicRun.prefix }, interval, group, k.brokers, perSymbol, NODE_FLAGS);
 
 /** Drains `total` records; candles/s from the assignment to the last stored batch. */
 const drain = async (consumer: Consumed, total: number) => {

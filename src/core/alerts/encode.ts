@@ -1,6 +1,7 @@
 import { isInterval, type Interval } from '../kline/interval.ts';
 import { toLineProtocol } from '../points/lineProtocol.ts';
 import type { Point } from '../points/point.ts';
+import { isRecord } from '../record.ts';
 import { err, ok, type Result } from '../result.ts';
 import { alertId, alertMessage, type Alert } from './alert.ts';
 import type { AlertKind } from './rule.ts';
@@ -52,8 +53,6 @@ export const encodeAlert = (a: Alert): AlertRecord => {
 };
 
 const kinds: readonly string[] = ['close', 'volume', 'rsi', 'volatility', 'change'];
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isTime = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 

@@ -3,6 +3,7 @@ import { bucketStart, intervalMs, isInterval, type Interval } from '../kline/int
 import { describeProblem } from '../kline/rejection.ts';
 import { requireInterval } from '../kline/validate.ts';
 import { fromStreamPayload, type StreamKline } from '../kline/websocket.ts';
+import { isRecord } from '../record.ts';
 import { attempt, chain, map } from '../result.ts';
 import type { RejectedRow } from './response.ts';
 
@@ -33,9 +34,6 @@ export type StreamEvent =
   | { readonly kind: 'shutdown' }
   /** A message that cannot be placed in any market: logged and counted. */
   | { readonly kind: 'unreadable'; readonly reason: string };
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Where a closing event that is not a valid candle belongs, if it can be placed: its symbol, a served

@@ -1,3 +1,4 @@
+import { isRecord } from '../record.ts';
 import { attempt, chain, err, ok, type Result } from '../result.ts';
 import type { Candle, MarketCandle } from './candle.ts';
 import { isInterval, type Interval } from './interval.ts';
@@ -23,9 +24,6 @@ export const encodeCandle = (candle: MarketCandle, source: string): CandleMessag
   value: JSON.stringify(candle),
   headers: { 'schema-version': SCHEMA_VERSION, source },
 });
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * A candle of the interval the record names (and that the topic carries, when `expected`): it spans

@@ -1,3 +1,4 @@
+import { isRecord } from '../record.ts';
 import { err, ok, type Result } from '../result.ts';
 import type { Candle } from './candle.ts';
 import { isInterval, type Interval } from './interval.ts';
@@ -12,9 +13,6 @@ export type StreamKline = {
   /** `k.x`: the candle is closed and final; earlier events for the same open time are updates. */
   readonly final: boolean;
 };
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Reads a raw (`{"e":"kline",…}`) or combined-stream (`{"stream":…,"data":{…}}`) payload. `k.B` is

@@ -192,6 +192,17 @@ export const consumerPoint = (interval: Interval, instance: string, r: ConsumerR
     time,
   );
 
+/** One point per field of `byField` that counted one: the tags `tagsOf(field)`, the count in `name`. */
+const fieldCountPoints = (
+  tagsOf: (field: string) => Record<string, string>,
+  name: string,
+  byField: FieldCounts,
+  time: number,
+): Point[] =>
+  Object.entries(byField)
+    .filter(([, n]) => n > 0)
+    .map(([field, n]) => point(tagsOf(field), { [name]: int(n) }, time));
+
 /**
  * The dead letters of a report by the field at fault (`faultField`), one point per field that counted one:
  * a producer's per market (`symbol`), a consumer's per replica (no `symbol`).
@@ -204,15 +215,18 @@ export const deadLetterFieldPoints = (
   byField: FieldCounts,
   time: number,
 ): Point[] =>
-  Object.entries(byField)
-    .filter(([, n]) => n > 0)
-    .map(([field, n]) =>
-      point(
-        { role, interval, ...(symbol === undefined ? {} : { symbol }), field: faultField(field), instance },
-        { [PIPELINE_FIELDS.deadLettersByField]: int(n) },
-        time,
-      ),
-    );
+  fieldCountPoints(
+    (field) => ({
+      role,
+      interval,
+      ...(symbol === undefined ? {} : { symbol }),
+      field: faultField(field),
+      instance,
+    }),
+    PIPELINE_FIELDS.deadLettersByField,
+    byField,
+    time,
+  );
 
 /**
  * A consumer's derived candles of `interval` (the derived, coarser one, as the metrics label it) compared
@@ -241,15 +255,12 @@ export const derivationMismatchPoints = (
   byField: FieldCounts,
   time: number,
 ): Point[] =>
-  Object.entries(byField)
-    .filter(([, n]) => n > 0)
-    .map(([field, n]) =>
-      point(
-        { role: 'consumer', interval, field, instance },
-        { [PIPELINE_FIELDS.derivationMismatches]: int(n) },
-        time,
-      ),
-    );
+  fieldCountPoints(
+    (field) => ({ role: 'consumer', interval, field, instance }),
+    PIPELINE_FIELDS.derivationMismatches,
+    byField,
+    time,
+  );
 
 /**
  * The nearest-rank percentile (0 < p ≤ 100) of a period's latencies, for `ConsumerMarketReport`;

@@ -5,9 +5,7 @@
  * rule's threshold (C). The queries hold no Grafana macro (`grafanaFlux` leaves them as they are).
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import { InfluxDB } from '@influxdata/influxdb-client';
+import { before, describe, it } from 'node:test';
 import type { MarketCandle } from '../../../src/core/kline/candle.ts';
 import type { Interval } from '../../../src/core/kline/interval.ts';
 import { alertRules } from '../../../src/core/operator/grafana/alerts.ts';
@@ -16,39 +14,15 @@ import { BUCKET_ENRICHED, BUCKET_RAW } from '../../../src/core/operator/names.ts
 import { toLineProtocol } from '../../../src/core/points/lineProtocol.ts';
 import { enrichedPoint, rawPoint } from '../../../src/core/points/point.ts';
 import { aCryptoStream } from '../../core/operator/aCryptoStream.ts';
-import { services } from '../../support/services.ts';
+import { query as run, testBuckets, writeLines, type Row } from './buckets.ts';
 import { grafanaFlux } from './grafanaFlux.ts';
 
-const influx = services().influx;
-const api = async (method: string, path: string, body?: string, type = 'application/json') => {
-  const r = await fetch(new URL(path, influx.url), {
-    method,
-    headers: { authorization: `Token ${influx.token}`, 'content-type': type },
-    ...(body === undefined ? {} : { body }),
-  });
-  if (!r.ok) throw new Error(`InfluxDB ${method} ${path}: ${r.status} ${await r.text()}`);
-  return r.status === 204 ? undefined : ((await r.json()) as unknown);
-};
-
-const id = randomUUID().slice(0, 8);
-const buckets = {
-  raw: `alerts${id}_raw`,
-  enriched: `alerts${id}_enriched`,
-  banned: `alerts${id}_banned`,
-  empty: `alerts${id}_empty`,
-};
-const bucketIds: string[] = [];
-const writeLines = (bucket: string, lines: readonly string[]) =>
-  api(
-    'POST',
-    `/api/v2/write?org=${encodeURIComponent(influx.org)}&bucket=${bucket}&precision=ms`,
-    lines.join('\n'),
-    'text/plain; charset=utf-8',
-  );
-
-type Row = Record<string, unknown>;
-const run = (flux: string): Promise<Row[]> =>
-  new InfluxDB({ url: influx.url, token: influx.token }).getQueryApi(influx.org).collectRows<Row>(flux);
+const { names: buckets, create: createBuckets } = testBuckets('alerts', [
+  'raw',
+  'enriched',
+  'banned',
+  'empty',
+]);
 
 const MINUTE = 60_000;
 const now = Date.now();
@@ -127,17 +101,7 @@ const evaluate = async (title: string, raw = buckets.raw): Promise<Instance[]> =
 };
 
 before(async () => {
-  const orgs = (await api('GET', `/api/v2/orgs?org=${encodeURIComponent(influx.org)}`)) as {
-    orgs: { id: string }[];
-  };
-  for (const name of Object.values(buckets)) {
-    const b = (await api(
-      'POST',
-      '/api/v2/buckets',
-      JSON.stringify({ orgID: orgs.orgs[0]!.id, name, retentionRules: [] }),
-    )) as { id: string };
-    bucketIds.push(b.id);
-  }
+  await createBuckets();
   const closes = [100, 99, 101, 102, 103, 110]; // oldest first; the newest closed a minute ago
   const btc = closes.map((c, i) => candle('BTCUSDC', '1m', minutesAgo(closes.length - i), c));
   await writeLines(buckets.raw, [
@@ -179,10 +143,6 @@ before(async () => {
     buckets.enriched,
     btc.map((c) => toLineProtocol(enrichedPoint(c, {}))),
   );
-});
-
-after(async () => {
-  for (const b of bucketIds) await api('DELETE', `/api/v2/buckets/${b}`).catch(() => undefined);
 });
 
 const bySymbol = (instances: Instance[]) => Object.fromEntries(instances.map((i) => [i.labels['symbol'], i]));

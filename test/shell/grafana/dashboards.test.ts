@@ -5,9 +5,7 @@
  * that fails or returns no row fails its test.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import { InfluxDB } from '@influxdata/influxdb-client';
+import { before, describe, it } from 'node:test';
 import { alertId, alertLine, alertMessage, type Alert } from '../../../src/core/alerts/index.ts';
 import { defaultIndicatorConfig, enricher } from '../../../src/core/indicators/index.ts';
 import type { MarketCandle } from '../../../src/core/kline/candle.ts';
@@ -31,37 +29,10 @@ import { toLineProtocol } from '../../../src/core/points/lineProtocol.ts';
 import { enrichedPoint, rawPoint } from '../../../src/core/points/point.ts';
 import type { Point } from '../../../src/core/points/point.ts';
 import { fifteenMinuteWeek, readCandles } from '../../fixtures/binance.ts';
-import { services } from '../../support/services.ts';
+import { influx, query, testBuckets, writeLines, type Row } from './buckets.ts';
 import { grafanaFlux, requestIntervalMs, type GrafanaRequest } from './grafanaFlux.ts';
 
-const influx = services().influx;
-const api = async (method: string, path: string, body?: string, type = 'application/json') => {
-  const r = await fetch(new URL(path, influx.url), {
-    method,
-    headers: { authorization: `Token ${influx.token}`, 'content-type': type },
-    ...(body === undefined ? {} : { body }),
-  });
-  if (!r.ok) throw new Error(`InfluxDB ${method} ${path}: ${r.status} ${await r.text()}`);
-  return r.status === 204 ? undefined : ((await r.json()) as unknown);
-};
-
-const id = randomUUID().slice(0, 8);
-const buckets = { raw: `grafana${id}_raw`, enriched: `grafana${id}_enriched` };
-const bucketIds: string[] = [];
-
-const writeLines = async (bucket: string, lines: readonly string[]) => {
-  for (let i = 0; i < lines.length; i += 5000)
-    await api(
-      'POST',
-      `/api/v2/write?org=${encodeURIComponent(influx.org)}&bucket=${bucket}&precision=ms`,
-      lines.slice(i, i + 5000).join('\n'),
-      'text/plain; charset=utf-8',
-    );
-};
-
-type Row = Record<string, unknown>;
-const query = (flux: string): Promise<Row[]> =>
-  new InfluxDB({ url: influx.url, token: influx.token }).getQueryApi(influx.org).collectRows<Row>(flux);
+const { names: buckets, create: createBuckets } = testBuckets('grafana', ['raw', 'enriched']);
 
 /* The known points: two markets' recorded 15m week, one's 1h month, enriched by the core. */
 
@@ -213,17 +184,7 @@ const pipelinePoints: Point[] = reportTimes.flatMap((t, i) => [
 ]);
 
 before(async () => {
-  const orgs = (await api('GET', `/api/v2/orgs?org=${encodeURIComponent(influx.org)}`)) as {
-    orgs: { id: string }[];
-  };
-  for (const name of [buckets.raw, buckets.enriched]) {
-    const b = (await api(
-      'POST',
-      '/api/v2/buckets',
-      JSON.stringify({ orgID: orgs.orgs[0]!.id, name, retentionRules: [] }),
-    )) as { id: string };
-    bucketIds.push(b.id);
-  }
+  await createBuckets();
   const all = [btc15, eth15, btc1h];
   await writeLines(buckets.raw, [
     ...all.flatMap((cs) => cs.map((c) => toLineProtocol(rawPoint(c)))),
@@ -240,10 +201,6 @@ before(async () => {
     ...[eth15, btc1h].flatMap((cs) => enrichedPoints(cs).map(toLineProtocol)),
     ...[...btc15Alerts, ...otherAlerts, eth15Alert].map(alertLine),
   ]);
-});
-
-after(async () => {
-  for (const b of bucketIds) await api('DELETE', `/api/v2/buckets/${b}`).catch(() => undefined);
 });
 
 const cr = aCryptoStream();

@@ -109,23 +109,62 @@ export const runOperator = (
 };
 
 /**
- * The set-up of a describe block: the CRD installed, a fresh namespace and the operator running for it, ready
- * when the block's tests start; the operator (`op`, which a test may replace) stopped and the namespace
- * deleted after them.
+ * The set-up of a describe block: the CRD installed and a fresh namespace, with the operator `start` runs for
+ * it when given (else a test runs it), ready when the block's tests start; the operator a test left in `op`
+ * stopped and the namespace deleted after them.
  */
-export const operatorInFreshNamespace = (prefix: string): { ns: string; op: Running } => {
-  const { kc, kube } = cluster();
-  const fixture = { ns: '' } as { ns: string; op: Running };
+export const freshStreamNamespace = (
+  prefix: string,
+  start?: (ns: string) => Running,
+): { ns: string; op?: Running } => {
+  const { kube } = cluster();
+  const fixture: { ns: string; op?: Running } = { ns: '' };
   before(async () => {
     await installCrd(kube);
     fixture.ns = await freshNamespace(kube, prefix);
-    fixture.op = runOperator(kc, fixture.ns);
+    if (start !== undefined) fixture.op = start(fixture.ns);
   });
   after(async () => {
-    await fixture.op.controller.stop();
+    await fixture.op?.controller.stop();
     await deleteNamespace(kube, fixture.ns);
   });
   return fixture;
+};
+
+/**
+ * The set-up of a describe block: the CRD installed, a fresh namespace and the operator running for it (with
+ * the chart's imagePullSecrets when given), ready when the block's tests start; the operator (`op`, which a
+ * test may replace) stopped and the namespace deleted after them.
+ */
+export const operatorInFreshNamespace = (
+  prefix: string,
+  imagePullSecrets?: readonly string[],
+): { ns: string; op: Running } => {
+  const { kc } = cluster();
+  return freshStreamNamespace(prefix, (ns) => runOperator(kc, ns, undefined, imagePullSecrets)) as {
+    ns: string;
+    op: Running;
+  };
+};
+
+/**
+ * Stops the fixture's operator once its queue is idle and runs a new one in its place (`op`), then waits until
+ * the new one has synced its caches, reconciled and gone idle: what a restart after convergence does next.
+ */
+export const restartOperator = async (
+  kc: KubeConfig,
+  fixture: { ns: string; op?: Running },
+): Promise<void> => {
+  await fixture.op!.controller.queue.idle();
+  await fixture.op!.controller.stop();
+  const op = runOperator(kc, fixture.ns);
+  fixture.op = op;
+  await eventually(() => op.controller.synced(), 'the restarted operator has synced its caches');
+  await eventually(
+    async () => (await op.metrics.reconciles.get()).values.some((v) => v.value > 0),
+    'the restarted operator reconciled',
+  );
+  await op.controller.queue.idle();
 };
 
 export const aStream = (

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { KubernetesObject, V1OwnerReference } from '@kubernetes/client-node';
 import type { CryptoStream } from '../../../src/api/v1alpha1/cryptostream.ts';
 import { defaulted } from '../../../src/api/v1alpha1/defaults.ts';
@@ -9,14 +9,12 @@ import { CRYPTOSTREAM, resourceOf } from '../../../src/shell/operator/resources.
 import {
   aStream,
   cluster,
-  deleteNamespace,
   eventually,
-  freshNamespace,
+  freshStreamNamespace,
   IMAGE,
-  installCrd,
+  restartOperator,
   runOperator,
 } from './cluster.ts';
-import type { Running } from './cluster.ts';
 
 type Obj = KubernetesObject & Record<string, unknown>;
 const { kc, kube } = cluster();
@@ -101,26 +99,16 @@ const previousVersionState = async (ns: string): Promise<{ set: Obj; pod: Obj; c
 };
 
 describe('a stream whose InfluxDB StatefulSet an earlier operator version made, on a real API server', () => {
-  let ns = '';
-  let op: Running | undefined;
-
-  before(async () => {
-    await installCrd(kube);
-    ns = await freshNamespace(kube, 'migration');
-  });
-  after(async () => {
-    await op?.controller.stop();
-    await deleteNamespace(kube, ns);
-  });
+  const f = freshStreamNamespace('migration');
 
   it('gets the headless governing Service: the StatefulSet is re-created, its pod and volume claim stay', async () => {
-    await kube.apply(aStream(ns, NAME, { symbols: ['BTCUSDC'], intervals: ['1m'] }));
-    const old = await previousVersionState(ns);
+    await kube.apply(aStream(f.ns, NAME, { symbols: ['BTCUSDC'], intervals: ['1m'] }));
+    const old = await previousVersionState(f.ns);
     assert.equal(specOf(old.set).serviceName, SET);
 
-    op = runOperator(kc, ns);
+    f.op = runOperator(kc, f.ns);
     const set = await eventually(async () => {
-      const s = await kube.get<Obj>(STATEFUL_SET, ns, SET);
+      const s = await kube.get<Obj>(STATEFUL_SET, f.ns, SET);
       return s !== undefined && specOf(s).serviceName === `${SET}-headless` ? s : undefined;
     }, 'the StatefulSet is governed by the headless Service');
     assert.notEqual(
@@ -129,9 +117,9 @@ describe('a stream whose InfluxDB StatefulSet an earlier operator version made, 
       'a new StatefulSet (spec.serviceName is immutable)',
     );
 
-    const headless = await kube.get<Obj>(SERVICE, ns, `${SET}-headless`);
+    const headless = await kube.get<Obj>(SERVICE, f.ns, `${SET}-headless`);
     assert.equal((headless?.['spec'] as { clusterIP: string }).clusterIP, 'None');
-    const clients = await kube.get<Obj>(SERVICE, ns, SET);
+    const clients = await kube.get<Obj>(SERVICE, f.ns, SET);
     assert.notEqual(
       (clients?.['spec'] as { clusterIP: string }).clusterIP,
       'None',
@@ -151,17 +139,17 @@ describe('a stream whose InfluxDB StatefulSet an earlier operator version made, 
       o.metadata?.deletionTimestamp === undefined &&
       !ownersOf(o).some((r) => r.uid === old.set.metadata?.uid);
     const pod = await eventually(async () => {
-      const p = await kube.get<Obj>(POD, ns, POD_NAME);
+      const p = await kube.get<Obj>(POD, f.ns, POD_NAME);
       return orphaned(p) ? p : undefined;
     }, 'the pod is orphaned, not deleted');
     const claim = await eventually(async () => {
-      const c = await getClaim(ns);
+      const c = await getClaim(f.ns);
       return orphaned(c) ? c : undefined;
     }, 'the volume claim is orphaned, not deleted');
     assert.equal(pod?.metadata?.uid, old.pod.metadata?.uid);
     assert.equal(claim?.metadata?.uid, old.claim.metadata?.uid);
 
-    const events = await kube.request('GET', `/apis/events.k8s.io/v1/namespaces/${ns}/events`);
+    const events = await kube.request('GET', `/apis/events.k8s.io/v1/namespaces/${f.ns}/events`);
     const replaced = (events.body as { items: { reason: string; note: string }[] }).items.filter(
       (e) => e.reason === 'Replaced',
     );
@@ -174,18 +162,10 @@ describe('a stream whose InfluxDB StatefulSet an earlier operator version made, 
   });
 
   it('then leaves it alone: no further replacement once converged', async () => {
-    const set = await kube.get<Obj>(STATEFUL_SET, ns, SET);
-    await op!.controller.queue.idle();
-    await op!.controller.stop();
-    op = runOperator(kc, ns);
-    await eventually(() => op!.controller.synced(), 'the restarted operator has synced its caches');
-    await eventually(
-      async () => (await op!.metrics.reconciles.get()).values.some((v) => v.value > 0),
-      'the restarted operator reconciled',
-    );
-    await op!.controller.queue.idle();
-    assert.equal((await kube.get<Obj>(STATEFUL_SET, ns, SET))?.metadata?.uid, set?.metadata?.uid);
-    assert.ok(await kube.get<Obj>(POD, ns, POD_NAME));
-    assert.ok(await getClaim(ns));
+    const set = await kube.get<Obj>(STATEFUL_SET, f.ns, SET);
+    await restartOperator(kc, f);
+    assert.equal((await kube.get<Obj>(STATEFUL_SET, f.ns, SET))?.metadata?.uid, set?.metadata?.uid);
+    assert.ok(await kube.get<Obj>(POD, f.ns, POD_NAME));
+    assert.ok(await getClaim(f.ns));
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { resourceOf } from '../../../src/shell/operator/resources.ts';
-import { aStream, cluster, eventually, operatorInFreshNamespace, runOperator } from './cluster.ts';
+import { aStream, cluster, eventually, operatorInFreshNamespace, restartOperator } from './cluster.ts';
 
 /*
  * The stream's NetworkPolicies as the API server stores them. This server runs no network plugin, and the
@@ -124,15 +124,7 @@ describe("a stream's NetworkPolicies on a real API server", () => {
       );
       return s?.status?.observedGeneration === s?.metadata?.generation;
     }, 'the stream is observed');
-    await f.op.controller.queue.idle();
-    await f.op.controller.stop();
-    f.op = runOperator(kc, f.ns);
-    await eventually(() => f.op.controller.synced(), 'the restarted operator has synced its caches');
-    await eventually(
-      async () => (await f.op.metrics.reconciles.get()).values.some((v) => v.value > 0),
-      'the restarted operator reconciled',
-    );
-    await f.op.controller.queue.idle();
+    await restartOperator(kc, f);
     // Status writes follow the controller manager's Deployment status; no policy is applied again.
     const applied = (await f.op.metrics.writes.get()).values.filter(
       (v) => v.labels['kind'] === 'NetworkPolicy' && v.value > 0,

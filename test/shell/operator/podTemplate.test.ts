@@ -9,22 +9,12 @@ import { desiredState } from '../../../src/core/operator/desiredState.ts';
 import { credentialsFrom } from '../../../src/core/operator/influxdb/credentials.ts';
 import { holds } from '../../../src/core/operator/plan.ts';
 import { CRYPTOSTREAM, POD, resourceOf } from '../../../src/shell/operator/resources.ts';
-import {
-  aStream,
-  cluster,
-  deleteNamespace,
-  eventually,
-  freshNamespace,
-  IMAGE,
-  installCrd,
-  runOperator,
-} from './cluster.ts';
-import type { Running } from './cluster.ts';
+import { aStream, cluster, eventually, IMAGE, operatorInFreshNamespace } from './cluster.ts';
 
 type Obj = KubernetesObject & Record<string, unknown>;
 type PodSpec = Record<string, unknown> & { priority?: number };
 
-const { kc, kube } = cluster();
+const { kube } = cluster();
 /** What the operator is installed with (the chart's imagePullSecrets). */
 const OPERATOR_SECRETS = ['operator-regcred'];
 const priorityClass = `cryptostream-test-${randomUUID().slice(0, 8)}`;
@@ -74,11 +64,7 @@ const template = {
 };
 
 describe('pod templates and storage classes on a real API server (with Strimziâ€™s CRDs)', () => {
-  let ns = '';
-  let op: Running;
-
   before(async () => {
-    await installCrd(kube);
     const created = await kube.request('POST', '/apis/scheduling.k8s.io/v1/priorityclasses', {
       apiVersion: 'scheduling.k8s.io/v1',
       kind: 'PriorityClass',
@@ -86,18 +72,15 @@ describe('pod templates and storage classes on a real API server (with Strimziâ€
       value: 1000,
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    ns = await freshNamespace(kube, 'pod-template');
-    op = runOperator(kc, ns, undefined, OPERATOR_SECRETS);
   });
+  const f = operatorInFreshNamespace('pod-template', OPERATOR_SECRETS);
   after(async () => {
-    await op.controller.stop();
-    await deleteNamespace(kube, ns);
     await kube.request('DELETE', `/apis/scheduling.k8s.io/v1/priorityclasses/${priorityClass}`);
   });
 
   it('applies a stream with a pod template and storage classes; every child is accepted with the fields on it', async () => {
     await kube.apply(
-      aStream(ns, 'placed', {
+      aStream(f.ns, 'placed', {
         symbols: ['BTCUSDC'],
         intervals: ['1m'],
         template,
@@ -105,7 +88,7 @@ describe('pod templates and storage classes on a real API server (with Strimziâ€
         kafka: { storageClassName: 'kafka-ssd' },
       }),
     );
-    const children = await converged(ns, 'placed');
+    const children = await converged(f.ns, 'placed');
     const workloads = children.filter((c) => c.kind === 'Deployment' || c.kind === 'StatefulSet');
     assert.deepEqual(workloads.map(kindAndName).sort(), [
       'Deployment/placed-consumer-1m',
@@ -126,7 +109,7 @@ describe('pod templates and storage classes on a real API server (with Strimziâ€
     );
 
     // Strimzi's CRDs took the pod templates (fieldValidation=Strict: a field they do not have would fail).
-    const kafka = (await get('kafka.strimzi.io/v1', 'Kafka', ns, 'placed'))!['spec'] as {
+    const kafka = (await get('kafka.strimzi.io/v1', 'Kafka', f.ns, 'placed'))!['spec'] as {
       kafka: { template: { pod: Record<string, unknown> } };
       entityOperator: { template: { pod: Record<string, unknown> } };
     };
@@ -145,7 +128,7 @@ describe('pod templates and storage classes on a real API server (with Strimziâ€
         },
       });
     }
-    const pool = (await get('kafka.strimzi.io/v1', 'KafkaNodePool', ns, 'placed-pool'))!['spec'] as {
+    const pool = (await get('kafka.strimzi.io/v1', 'KafkaNodePool', f.ns, 'placed-pool'))!['spec'] as {
       storage: { volumes: { class?: string }[] };
     };
     assert.equal(pool.storage.volumes[0]?.class, 'kafka-ssd');
@@ -154,7 +137,7 @@ describe('pod templates and storage classes on a real API server (with Strimziâ€
     const pod = await eventually(async () => {
       const pods = await kube.list<Obj>(
         POD,
-        ns,
+        f.ns,
         'cryptostream.io/stream=placed,app.kubernetes.io/component=producer',
       );
       return pods.items[0];
@@ -166,14 +149,14 @@ describe('pod templates and storage classes on a real API server (with Strimziâ€
   });
 
   it("gives the operator's image pull secrets to the workers, InfluxDB and Grafana of a stream without a template, not to Strimzi's pods", async () => {
-    await kube.apply(aStream(ns, 'plain', { symbols: ['BTCUSDC'], intervals: ['1m'] }));
-    const children = await converged(ns, 'plain');
+    await kube.apply(aStream(f.ns, 'plain', { symbols: ['BTCUSDC'], intervals: ['1m'] }));
+    const children = await converged(f.ns, 'plain');
     for (const w of children.filter((c) => c.kind === 'Deployment' || c.kind === 'StatefulSet')) {
       const spec = podSpecOf(w);
       assert.deepEqual(spec['imagePullSecrets'], [{ name: 'operator-regcred' }], kindAndName(w));
       assert.equal(spec['nodeSelector'], undefined, kindAndName(w));
     }
-    const kafka = (await get('kafka.strimzi.io/v1', 'Kafka', ns, 'plain'))!['spec'] as {
+    const kafka = (await get('kafka.strimzi.io/v1', 'Kafka', f.ns, 'plain'))!['spec'] as {
       kafka: { template: Record<string, unknown> };
     };
     assert.equal(kafka.kafka.template['pod'], undefined);
@@ -181,7 +164,7 @@ describe('pod templates and storage classes on a real API server (with Strimziâ€
 
   it('follows a changed template into the pod templates', async () => {
     await kube.apply(
-      aStream(ns, 'placed', {
+      aStream(f.ns, 'placed', {
         symbols: ['BTCUSDC'],
         intervals: ['1m'],
         template: { ...template, tolerations: [{ operator: 'Exists' }] },
@@ -189,7 +172,7 @@ describe('pod templates and storage classes on a real API server (with Strimziâ€
         kafka: { storageClassName: 'kafka-ssd' },
       }),
     );
-    const children = await converged(ns, 'placed');
+    const children = await converged(f.ns, 'placed');
     const producer = children.find((c) => kindAndName(c) === 'Deployment/placed-producer');
     assert.deepEqual(podSpecOf(producer)['tolerations'], [{ operator: 'Exists' }]);
   });

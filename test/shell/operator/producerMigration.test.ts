@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { KubernetesObject, V1EnvVar } from '@kubernetes/client-node';
 import type { CryptoStream } from '../../../src/api/v1alpha1/cryptostream.ts';
 import { defaulted } from '../../../src/api/v1alpha1/defaults.ts';
@@ -8,17 +8,7 @@ import type { Child } from '../../../src/core/operator/child.ts';
 import { desiredState } from '../../../src/core/operator/desiredState.ts';
 import type { Interval } from '../../../src/core/kline/interval.ts';
 import { CRYPTOSTREAM, resourceOf } from '../../../src/shell/operator/resources.ts';
-import {
-  aStream,
-  cluster,
-  deleteNamespace,
-  eventually,
-  freshNamespace,
-  IMAGE,
-  installCrd,
-  runOperator,
-} from './cluster.ts';
-import type { Running } from './cluster.ts';
+import { aStream, cluster, eventually, freshStreamNamespace, IMAGE, runOperator } from './cluster.ts';
 
 type Obj = KubernetesObject & Record<string, unknown>;
 type PodSpec = { containers: { env: V1EnvVar[] }[] };
@@ -83,21 +73,11 @@ const replicaSets = async (ns: string): Promise<Obj[]> => {
 };
 
 describe('a stream whose per-interval producers an earlier operator version made, on a real API server', () => {
-  let ns = '';
-  let op: Running | undefined;
-
-  before(async () => {
-    await installCrd(kube);
-    ns = await freshNamespace(kube, 'producers');
-  });
-  after(async () => {
-    await op?.controller.stop();
-    await deleteNamespace(kube, ns);
-  });
+  const f = freshStreamNamespace('producers');
 
   it('deletes the per-interval producers and creates the one producer of every interval', async () => {
-    await kube.apply(aStream(ns, NAME, { symbols: ['BTCUSDC', 'ETHUSDC'], intervals: [...INTERVALS] }));
-    const cr = defaulted((await kube.get<CryptoStream>(CRYPTOSTREAM, ns, NAME))!);
+    await kube.apply(aStream(f.ns, NAME, { symbols: ['BTCUSDC', 'ETHUSDC'], intervals: [...INTERVALS] }));
+    const cr = defaulted((await kube.get<CryptoStream>(CRYPTOSTREAM, f.ns, NAME))!);
     const earlier = await Promise.all(INTERVALS.map((i) => kube.apply<Obj>(earlierProducer(cr, i))));
     for (const [i, d] of earlier.entries()) {
       assert.equal(d.metadata?.labels?.['cryptostream.io/interval'], INTERVALS[i]);
@@ -106,18 +86,18 @@ describe('a stream whose per-interval producers an earlier operator version made
     // The deployment controller gives each its ReplicaSet, as in the cluster being upgraded.
     await eventually(
       async () =>
-        (await replicaSets(ns)).filter((rs) =>
+        (await replicaSets(f.ns)).filter((rs) =>
           earlier.some((d) => rs.metadata?.ownerReferences?.[0]?.uid === d.metadata?.uid),
         ).length === INTERVALS.length,
       'each earlier producer has its ReplicaSet',
     );
 
-    op = runOperator(kc, ns);
+    f.op = runOperator(kc, f.ns);
     const producer = await eventually(async () => {
       const gone = await Promise.all(
-        INTERVALS.map(async (i) => (await kube.get(DEPLOYMENT, ns, `${PRODUCER}-${i}`)) === undefined),
+        INTERVALS.map(async (i) => (await kube.get(DEPLOYMENT, f.ns, `${PRODUCER}-${i}`)) === undefined),
       );
-      const one = await kube.get<Obj>(DEPLOYMENT, ns, PRODUCER);
+      const one = await kube.get<Obj>(DEPLOYMENT, f.ns, PRODUCER);
       return gone.every(Boolean) && one;
     }, 'the per-interval producers are gone and the one producer exists');
 
@@ -131,21 +111,21 @@ describe('a stream whose per-interval producers an earlier operator version made
       [['CryptoStream', cr.metadata.uid, true]],
     );
     // The consumers stay one per interval.
-    for (const i of INTERVALS) assert.ok(await kube.get(DEPLOYMENT, ns, `${NAME}-consumer-${i}`), i);
+    for (const i of INTERVALS) assert.ok(await kube.get(DEPLOYMENT, f.ns, `${NAME}-consumer-${i}`), i);
 
     // Deleted in the background: the garbage collector takes their ReplicaSets; the new producer adopts none.
     await eventually(
       async () =>
-        (await replicaSets(ns)).every(
+        (await replicaSets(f.ns)).every(
           (rs) => rs.metadata?.labels?.['cryptostream.io/interval'] === undefined || !isProducer(rs),
         ),
       "the earlier producers' ReplicaSets are garbage-collected",
       60_000,
     );
-    for (const rs of (await replicaSets(ns)).filter(isProducer))
+    for (const rs of (await replicaSets(f.ns)).filter(isProducer))
       assert.equal(rs.metadata?.ownerReferences?.[0]?.uid, producer.metadata?.uid, rs.metadata?.name);
 
-    const events = await kube.request('GET', `/apis/events.k8s.io/v1/namespaces/${ns}/events`);
+    const events = await kube.request('GET', `/apis/events.k8s.io/v1/namespaces/${f.ns}/events`);
     const pruned = (events.body as { items: { reason: string; note: string }[] }).items
       .filter((e) => e.reason === 'Pruned')
       .map((e) => e.note);
@@ -161,7 +141,7 @@ describe('a stream whose per-interval producers an earlier operator version made
 
   it('counts the one producer in the Producers condition', async () => {
     const condition = await eventually(async () => {
-      const c = (await kube.get<CryptoStream>(CRYPTOSTREAM, ns, NAME))?.status?.conditions?.find(
+      const c = (await kube.get<CryptoStream>(CRYPTOSTREAM, f.ns, NAME))?.status?.conditions?.find(
         (x) => x.type === 'Producers',
       );
       return c?.message.startsWith(`Deployment ${PRODUCER}: `) ? c : undefined;
