@@ -5,6 +5,7 @@ import { intervalMs, type Interval } from '../../core/kline/interval.ts';
 import { batchSymbols, processBatch, type BatchResult, type InMessage } from '../../core/pipeline/batch.ts';
 import { consumedDeadLetter } from '../../core/pipeline/deadLetter.ts';
 import { deriver } from '../../core/pipeline/derivation.ts';
+import { rewoundStates, withRewrites } from '../../core/pipeline/rewrite.ts';
 import { replayed, replayRanges, type SymbolState } from '../../core/pipeline/snapshot.ts';
 import {
   DEFAULT_INFLUX_TIMEOUT_MS,
@@ -39,6 +40,7 @@ import { consumerAlerts, type BatchAlerts } from './alerts.ts';
 import { consumerHealth, DEFAULT_RESTART_DEADLINE_MS, type ConsumerHealth } from './health.ts';
 import { isRebalancing, whileBeating, type Beat } from './heartbeat.ts';
 import { deadLettered, refusedRecords } from './refused.ts';
+import { batchRewrites } from './rewind.ts';
 
 export type ConsumerConfig = KafkaOptions & {
   readonly interval: Interval;
@@ -186,6 +188,14 @@ export const startConsumer = async (
     log.info({ topic, interval, assignment: e.payload.memberAssignment }, 'partitions assigned');
   });
 
+  const rewindContext = {
+    influx: config.influx,
+    bucketEnriched: config.bucketEnriched,
+    interval,
+    enricher,
+    log,
+  };
+
   const reload = async (o: CallOptions) => {
     const loadedStates = await loadSnapshots(
       config.influx,
@@ -266,12 +276,19 @@ export const startConsumer = async (
       const symbols = batchSymbols(messages);
       await call((o) => catchUp(symbols, o));
     }
-    const result = processBatch(messages, states, {
+    const context = {
       interval,
       enricher,
       snapshotEvery,
       ...(deriving === undefined ? {} : { deriver: deriving }),
-    });
+    };
+    const first = processBatch(messages, states, context);
+    // Candles behind their symbol's state that were never enriched (a repaired hole): rewind and enrich again.
+    const rewrites = await call((o) => batchRewrites(first, states, rewindContext, o));
+    const result =
+      rewrites.size === 0
+        ? first
+        : withRewrites(processBatch(messages, rewoundStates(states, rewrites), context), rewrites);
     // Alerts first: once a candle's points are stored, the alerts it fired were sent (at least once, by id).
     const forAlerts = ruleCount === 0 ? [] : enrichedCandles(result);
     const fired = await call((o) => alerts.evaluate(forAlerts, o));

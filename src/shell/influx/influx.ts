@@ -3,6 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { InfluxDB, type QueryApi } from '@influxdata/influxdb-client';
 import type { Enricher } from '../../core/indicators/index.ts';
 import type { Interval } from '../../core/kline/interval.ts';
+import type { Result } from '../../core/result.ts';
 import {
   readSnapshot,
   SNAPSHOT_MEASUREMENT,
@@ -254,6 +255,14 @@ export const probeBucket = async (
 
 export const fluxString = (s: string): string => JSON.stringify(s);
 
+/** A Flux predicate on the symbol: `==` joined by `or`, which InfluxDB pushes down to the storage engine (series selection), unlike `contains`. */
+export const coinIs = (symbols: readonly string[]): string =>
+  symbols.map((s) => `r.coin == ${fluxString(s)}`).join(' or ');
+
+/** A Flux `range` over [start, stop) in epoch ms. */
+export const fluxRange = (start: number, stop: number): string =>
+  `range(start: ${new Date(start).toISOString()}, stop: ${new Date(stop).toISOString()})`;
+
 /** The Flux query API of an InfluxDB (each query bounded by `timeoutMs`, 60 s by default). */
 export const queryApi = (target: InfluxTarget, timeoutMs = DEFAULT_INFLUX_TIMEOUT_MS): QueryApi =>
   new InfluxDB({ url: target.url, token: target.token, timeout: timeoutMs }).getQueryApi(target.org);
@@ -317,17 +326,27 @@ export const loadSnapshots = async (
       |> last()`,
     o,
   );
+  const states = new Map<string, SymbolState>();
+  for (const [coin, s] of snapshotsOfRows(rows, enricher.isState)) {
+    if (s.ok) states.set(coin, s.value);
+    else onInvalid(coin, s.error);
+  }
+  return states;
+};
+
+/** Snapshot rows (one per field, as `last()` returns them) read back per symbol (`readSnapshot`). */
+export const snapshotsOfRows = (
+  rows: readonly Record<string, unknown>[],
+  isState: Enricher['isState'],
+): Map<string, Result<SymbolState, string>> => {
   const fields = new Map<string, Record<string, unknown>>();
   for (const row of rows) {
     const coin = String(row['coin']);
     fields.set(coin, { ...fields.get(coin), [String(row['_field'])]: row['_value'] });
   }
-  const states = new Map<string, SymbolState>();
-  for (const [coin, f] of fields) {
-    const s = readSnapshot(f['state'], f['last_open_time'], enricher.isState, f['derive']);
-    if (s.ok) states.set(coin, s.value);
-    else onInvalid(coin, s.error);
-  }
+  const states = new Map<string, Result<SymbolState, string>>();
+  for (const [coin, f] of fields)
+    states.set(coin, readSnapshot(f['state'], f['last_open_time'], isState, f['derive']));
   return states;
 };
 
@@ -344,12 +363,11 @@ export const loadStoredPrices = async (
 ): Promise<Map<string, StoredPrices[]>> => {
   const prices = new Map<string, StoredPrices[]>();
   if (ranges.length === 0) return prices;
-  // Equality tests joined by `or` are pushed down to the storage engine (series selection), unlike `contains`.
   const table = (r: ReplayRange) => `
     from(bucket: ${fluxString(bucket)})
       |> range(start: ${new Date(r.start).toISOString()}, stop: 2200-01-01T00:00:00Z)
       |> filter(fn: (r) => r._measurement == "kline" and r.interval == ${fluxString(interval)} and r.type == "enriched")
-      |> filter(fn: (r) => ${r.symbols.map((s) => `r.coin == ${fluxString(s)}`).join(' or ')})
+      |> filter(fn: (r) => ${coinIs(r.symbols)})
       |> filter(fn: (r) => r._field == "close" or r._field == "high" or r._field == "low")`;
   // union() needs two streams or more.
   const tables = ranges.length === 1 ? table(ranges[0]!) : `union(tables: [${ranges.map(table).join(',')}])`;

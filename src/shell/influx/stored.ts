@@ -1,6 +1,6 @@
 import type { StoredSeries } from '../../core/binance/repair.ts';
 import { intervalMs, type Interval } from '../../core/kline/interval.ts';
-import { collect, fluxString, type CallOptions, type InfluxTarget } from './influx.ts';
+import { coinIs, collect, fluxString, type CallOptions, type InfluxTarget } from './influx.ts';
 
 /*
  * What the raw bucket holds of the exchange's candles (`kline`, type raw), for the producer: the newest
@@ -15,7 +15,7 @@ const rawSeries = (bucket: string, interval: Interval, symbols: readonly string[
   from(bucket: ${fluxString(bucket)})
     |> ${range}
     |> filter(fn: (r) => r._measurement == "kline" and r.interval == ${fluxString(interval)} and r.type == "raw" and r._field == "close")
-    |> filter(fn: (r) => ${symbols.map((s) => `r.coin == ${fluxString(s)}`).join(' or ')})`;
+    |> filter(fn: (r) => ${coinIs(symbols)})`;
 
 const EVER = 'range(start: 1970-01-01T00:00:00Z, stop: 2200-01-01T00:00:00Z)';
 const since = (from: number) => `range(start: ${new Date(from).toISOString()}, stop: 2200-01-01T00:00:00Z)`;
