@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from './command.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './command.ts';
-import { ignoreKafkajsNegativeTimeout } from './warnings.ts';
+import { ignoreKafkajsNegativeTimeout } from '../kafka/warnings.ts';
 
 /**
  * Every role of the image. Modules load lazily, so `aggregate` does not pay for the Kafka or

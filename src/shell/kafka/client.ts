@@ -14,6 +14,7 @@ import type { SaslMechanism } from '../../api/v1alpha1/cryptostream.ts';
 import { decodeCandle } from '../../core/kline/message.ts';
 import type { Logger } from '../observability/logger.ts';
 import { sleep } from '../observability/sleep.ts';
+import { ignoreKafkajsNegativeTimeout } from './warnings.ts';
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -161,8 +162,10 @@ export const makeKafka = (
   clientId: string,
   log: Logger,
   security: KafkaSecurity = {},
-): Kafka =>
-  new Kafka({
+): Kafka => {
+  // Every process that talks to Kafka (workers, tests, benchmarks): kafkajs's harmless Node 24 warning.
+  ignoreKafkajsNegativeTimeout();
+  return new Kafka({
     clientId,
     brokers: [...brokers],
     ...connectionOf(security),
@@ -175,6 +178,7 @@ export const makeKafka = (
         log[kafkajsLogLevel(level, entry)]({ kafkajs: rest }, String(message));
       },
   });
+};
 
 export const topicOf = (prefix: string, interval: string): string => `${prefix}${interval}`;
 export const dlqTopicOf = (topic: string): string => `${topic}-dlq`;

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { logLevel } from 'kafkajs';
 import { kafkajsLogLevel, transientKafkaErrors } from '../../../src/shell/kafka/client.ts';
-import { isKafkajsNegativeTimeout } from '../../../src/shell/cli/warnings.ts';
+import { isKafkajsNegativeTimeout } from '../../../src/shell/kafka/warnings.ts';
 import { services } from '../../support/services.ts';
 
 const require = createRequire(import.meta.url);
@@ -82,27 +82,30 @@ describe("kafkajs's logs through pino", () => {
   });
 });
 
-const warnings = pathToFileURL(
-  join(import.meta.dirname, '..', '..', '..', 'src', 'shell', 'cli', 'warnings.ts'),
-).href;
+const source = (file: string) =>
+  JSON.stringify(
+    pathToFileURL(join(import.meta.dirname, '..', '..', '..', 'src', 'shell', 'kafka', file)).href,
+  );
 
-/** A child process with the warning filter installed that runs `body` (ESM) and exits; its stderr. */
-const withFilter = (body: string): Promise<string> =>
+/** A child process that runs `prelude` then `body` (ESM) and exits; its stderr. */
+const runModule = (prelude: string, body: string): Promise<string> =>
   new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `import { ignoreKafkajsNegativeTimeout } from ${JSON.stringify(warnings)};\nignoreKafkajsNegativeTimeout();\n${body}`,
-      ],
-      { cwd: join(import.meta.dirname, '..', '..', '..'), stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const child = spawn(process.execPath, ['--input-type=module', '-e', `${prelude}\n${body}`], {
+      cwd: join(import.meta.dirname, '..', '..', '..'),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
     child.on('close', () => resolve(stderr));
   });
+
+/** `runModule` with the warning filter installed first. */
+const withFilter = (body: string): Promise<string> =>
+  runModule(
+    `import { ignoreKafkajsNegativeTimeout } from ${source('warnings.ts')};\nignoreKafkajsNegativeTimeout();`,
+    body,
+  );
 
 describe("Node 24's TimeoutNegativeWarning of kafkajs 2.2.4", () => {
   const warning = (stack: string) =>
@@ -146,6 +149,20 @@ describe("Node 24's TimeoutNegativeWarning of kafkajs 2.2.4", () => {
       process.emitWarning('still shown', 'SomeWarning');`);
     assert.doesNotMatch(stderr, /TimeoutNegativeWarning/);
     assert.match(stderr, /SomeWarning: still shown/, "other warnings still reach Node's handler");
+  });
+
+  it('is not printed by a process whose client comes from makeKafka (workers, tests, benchmarks)', async () => {
+    const { kafka } = services();
+    const stderr = await runModule(
+      `import { makeKafka } from ${source('client.ts')};\nimport pino from 'pino';`,
+      `
+      const admin = makeKafka(${JSON.stringify(kafka.brokers)}, 'test-warning', pino({ level: 'silent' })).admin();
+      await admin.connect();
+      await admin.listTopics();
+      await new Promise((r) => setTimeout(r, 200));
+      await admin.disconnect();`,
+    );
+    assert.doesNotMatch(stderr, /TimeoutNegativeWarning/);
   });
 
   it('of any other code is still printed', async () => {
