@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { MarketCandle } from '../../../src/core/kline/candle.ts';
 import { startConsumer } from '../../../src/shell/consumer/consumer.ts';
+import { runProducer } from '../../../src/shell/producer/producer.ts';
 import { fifteenMinuteWeek } from '../../fixtures/binance.ts';
+import { startBinanceServer } from '../../support/binanceServer.ts';
 import {
   asRow,
   capturingLog,
@@ -12,6 +15,7 @@ import {
   groupLag,
   newRun,
   publishCandles,
+  quietLog,
   storedPoints,
   waitFor,
   type Run,
@@ -92,6 +96,78 @@ describe('a hole repaired behind the enriched series (real Kafka and InfluxDB)',
         expected.enriched.map(asRow),
         `${symbol} enriched`,
       );
+    }
+  });
+
+  it('end to end: a live producer repairs the hole it finds in the raw bucket, the consumer enriches it and rewrites what follows', async () => {
+    const S = 1000;
+    // The test server replays recorded candles as 1s candles from 120 s ago; the consumer stored the first
+    // 100 s without 30 s in the middle (lost, as far as the topic can tell).
+    const epoch = Math.floor(Date.now() / S) * S - 120 * S;
+    const binance = await startBinanceServer({ live: { interval: '1s', source: '15m', epoch } });
+    const live = await newRun();
+    const served = (symbol: string): MarketCandle[] =>
+      binance.candles(symbol, '1s').map((c) => ({ ...c, symbol, interval: '1s' as const }));
+    const inHole = (t: number) => t >= epoch + 30 * S && t < epoch + 60 * S;
+    try {
+      await publishCandles(
+        live,
+        '1s',
+        SYMBOLS.flatMap((s) =>
+          served(s).filter((c) => c.openTime >= epoch && c.openTime < epoch + 100 * S && !inHole(c.openTime)),
+        ),
+      );
+      const { log, records } = capturingLog('info');
+      const consumer = await startConsumer({ ...consumerConfig(live, '1s'), snapshotEvery: 20 }, log);
+      try {
+        await waitFor(
+          'the first 100 s without the hole enriched',
+          async () => (await countStored(live, '1s', 'enriched')) === 2 * 70,
+        );
+        const stop = new AbortController();
+        const producing = runProducer(
+          {
+            symbols: SYMBOLS,
+            intervals: ['1s'],
+            brokers: live.endpoints.kafka.brokers,
+            topicPrefix: live.prefix,
+            binanceUrl: binance.url,
+            from: epoch,
+            fromExplicit: true,
+            timeoutMs: 2000,
+            partitions: 3,
+            influx: { target: live.endpoints.influx, bucketRaw: live.raw },
+          },
+          quietLog(),
+          stop.signal,
+        );
+        await new Promise((r) => setTimeout(r, 6000));
+        stop.abort();
+        await producing;
+        await waitFor('the topic committed', async () => (await groupLag(live, '1s')) === 0);
+      } finally {
+        await consumer.stop();
+      }
+      assert.deepEqual(
+        new Set(records.filter((r) => r['msg'] === REWOUND).map((r) => r['symbol'])),
+        new Set(SYMBOLS),
+      );
+      for (const symbol of SYMBOLS) {
+        const raw = await storedPoints(live, symbol, '1s', 'raw');
+        const newest = raw.at(-1)!.time;
+        assert.ok(newest > epoch + 115 * S, `${symbol}: followed live after the repair`);
+        const candles = served(symbol).filter((c) => c.openTime >= epoch && c.openTime <= newest);
+        const expected = expectedPoints(candles);
+        assert.deepEqual(raw, expected.raw.map(asRow), `${symbol} raw: every second, no hole`);
+        assert.deepEqual(
+          await storedPoints(live, symbol, '1s', 'enriched'),
+          expected.enriched.map(asRow),
+          `${symbol} enriched: as a run that never lacked the hole`,
+        );
+      }
+    } finally {
+      await binance.close();
+      await dropRun(live).catch(() => undefined);
     }
   });
 });
