@@ -29,6 +29,11 @@ export type Enricher = {
   readonly init: EnrichState;
   /** One closed candle (only its close, high and low are read). */
   readonly step: (s: EnrichState, c: Prices) => [EnrichState, Indicators];
+  /**
+   * `step` on a state vector the caller owns, updated in place (the state `step` would return): a
+   * symbol's candles of a batch need one copy of its state, not one per candle (~1 KB each).
+   */
+  readonly advance: (v: number[], c: Prices) => Indicators;
   /** Whether a value (e.g. a restored JSON state) is a state of this configuration. */
   readonly isState: (x: unknown) => x is EnrichState;
 };
@@ -60,8 +65,7 @@ export const enricher = (config: IndicatorConfig): Enricher => {
   const volatility = place(volatilityKernel(config.volatility), `volatility_${config.volatility}`);
   const init: EnrichState = new Array<number>(size).fill(0);
 
-  const step = (s: EnrichState, c: Prices): [EnrichState, Indicators] => {
-    const v = s.slice();
+  const advance = (v: number[], c: Prices): Indicators => {
     const close = priceOf(c.close);
     const high = priceOf(c.high);
     const low = priceOf(c.low);
@@ -97,11 +101,16 @@ export const enricher = (config: IndicatorConfig): Enricher => {
       if (volatility.kernel.step(v, volatility.at, r, high, low))
         volatility.write(out, v[volatility.at + VOLATILITY_VALUE]!);
     }
-    return [v, out];
+    return out;
+  };
+
+  const step = (s: EnrichState, c: Prices): [EnrichState, Indicators] => {
+    const v = s.slice();
+    return [v, advance(v, c)];
   };
 
   const isState = (x: unknown): x is EnrichState =>
     Array.isArray(x) && x.length === size && x.every((n) => typeof n === 'number' && Number.isFinite(n));
 
-  return { init, step, isState };
+  return { init, step, advance, isState };
 };

@@ -12,7 +12,7 @@ const UNIT = 10n ** BigInt(SCALE);
 const decimalPattern = /^(\d+)(?:\.(\d{0,8}))?$/;
 
 /** Digits, a dot before the last 8 of them, and no leading zero before a digit ("0.5…" is fine). */
-const isCanonical = (d: string): boolean => {
+export const isCanonical = (d: string): boolean => {
   const dot = d.length - 9;
   if (dot < 1 || d.charCodeAt(dot) !== 46 || (dot > 1 && d.charCodeAt(0) === 48)) return false;
   for (let i = 0; i < d.length; i++) {

@@ -1,9 +1,9 @@
 import { isRecord } from '../record.ts';
-import { attempt, chain, err, ok, type Result } from '../result.ts';
+import { chain, err, ok, type Result } from '../result.ts';
 import type { Candle, MarketCandle } from './candle.ts';
 import { isInterval, type Interval } from './interval.ts';
 import { problem, type Problem } from './rejection.ts';
-import { requireInterval, validateCandle } from './validate.ts';
+import { plainMarketCandle, requireInterval, validateCandle } from './validate.ts';
 
 /**
  * The Kafka record of a closed candle: key = symbol, value = the candle as JSON, headers naming the
@@ -40,6 +40,8 @@ const toMarketCandle =
       return err(problem(`not a supported interval: ${JSON.stringify(interval)}`, 'interval'));
     if (expected !== undefined && interval !== expected)
       return err(problem(`a ${interval} candle in the ${expected} topic`, 'interval'));
+    const plain = plainMarketCandle(value as Record<keyof Candle, unknown>, symbol, interval);
+    if (plain !== undefined) return ok(plain);
     const candle = chain(requireInterval(interval))(validateCandle(value as Record<keyof Candle, unknown>));
     return candle.ok ? ok({ symbol, interval, ...candle.value }) : candle;
   };
@@ -53,12 +55,13 @@ export const decodeCandle = (
   key?: string,
   interval?: Interval,
 ): Result<MarketCandle, Problem> => {
-  const decoded = chain(toMarketCandle(interval))(
-    attempt(
-      () => JSON.parse(value) as unknown,
-      () => problem('the message value is not valid JSON'),
-    ),
-  );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return err(problem('the message value is not valid JSON'));
+  }
+  const decoded = toMarketCandle(interval)(parsed);
   if (decoded.ok && key !== undefined && key !== decoded.value.symbol)
     return err(problem(`key ${JSON.stringify(key)} does not match symbol ${decoded.value.symbol}`, 'key'));
   return decoded;

@@ -1,6 +1,6 @@
 import { err, ok, type Result } from '../result.ts';
-import { decimalFields, type Candle } from './candle.ts';
-import { compareDecimals, parseDecimal, type Decimal } from './decimal.ts';
+import { decimalFields, type Candle, type MarketCandle } from './candle.ts';
+import { compareDecimals, isCanonical, parseDecimal, type Decimal } from './decimal.ts';
 import { bucketStart, intervalMs, intervals, type Interval } from './interval.ts';
 import { problem, type Problem } from './rejection.ts';
 
@@ -138,3 +138,82 @@ export const seriesInterval = (candles: readonly Candle[]): Interval | undefined
   const spans = new Set(candles.map(intervalOf));
   return intervals.findLast((i) => spans.has(i) && candles.every((c) => isAligned(i, c.openTime)));
 };
+
+/** A millisecond time or count as `toMillis` and `toCount` return it unchanged: a number, no conversion. */
+const isPlainTime = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v < MICROSECOND_THRESHOLD;
+
+const isPlainDecimal = (v: unknown): v is Decimal => typeof v === 'string' && isCanonical(v);
+
+/**
+ * `requireInterval(interval)` of `validateCandle(fields)` with the symbol and interval in front, for a
+ * candle in the shape the producer writes (times and trades as numbers in ms, decimals canonical): the
+ * same candle, built at once without a `Result` per field. Undefined when the candle is in another
+ * shape or invalid: the caller then takes the general path, which says why.
+ */
+export const plainMarketCandle = (
+  fields: CandleFields,
+  symbol: string,
+  interval: Interval,
+): MarketCandle | undefined => {
+  const {
+    openTime,
+    open,
+    high,
+    low,
+    close,
+    volume,
+    closeTime,
+    quoteVolume,
+    trades,
+    takerBuyBase,
+    takerBuyQuote,
+  } = fields;
+  if (
+    !isPlainTime(openTime) ||
+    !isPlainTime(closeTime) ||
+    typeof trades !== 'number' ||
+    !Number.isSafeInteger(trades) ||
+    trades < 0 ||
+    !isPlainDecimal(open) ||
+    !isPlainDecimal(high) ||
+    !isPlainDecimal(low) ||
+    !isPlainDecimal(close) ||
+    !isPlainDecimal(volume) ||
+    !isPlainDecimal(quoteVolume) ||
+    !isPlainDecimal(takerBuyBase) ||
+    !isPlainDecimal(takerBuyQuote)
+  )
+    return undefined;
+  // The key order of `{ symbol, interval, ...validateCandle(fields).value }` (stable JSON).
+  const candle: MarketCandle = {
+    symbol,
+    interval,
+    openTime,
+    open,
+    high,
+    low,
+    close,
+    volume,
+    closeTime,
+    quoteVolume,
+    trades,
+    takerBuyBase,
+    takerBuyQuote,
+  };
+  // Spanning `interval` (checked first), the candle spans no other: `timing(candle)` is this one. The
+  // decimals are canonical: `compareDecimals` of each pair is `atMost`.
+  return timing(candle, interval) === undefined &&
+    atMost(low, high) &&
+    atMost(open, high) &&
+    atMost(low, open) &&
+    atMost(close, high) &&
+    atMost(low, close) &&
+    atMost(takerBuyBase, volume) &&
+    atMost(takerBuyQuote, quoteVolume)
+    ? candle
+    : undefined;
+};
+
+/** `compareDecimals(a, b) <= 0` of canonical decimals: the shorter is smaller, equal lengths compare as text. */
+const atMost = (a: Decimal, b: Decimal): boolean => a.length < b.length || (a.length === b.length && a <= b);

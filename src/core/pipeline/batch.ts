@@ -177,7 +177,9 @@ export const enrichGroup =
   (enricher: Enricher, states: ReadonlyMap<string, SymbolState>) =>
   ({ symbol, candles }: SymbolCandles): EnrichedGroup => {
     const before = states.get(symbol);
-    let state = before?.state ?? enricher.init;
+    const from = before?.state ?? enricher.init;
+    // The group's own copy of the state, advanced in place: `enricher.step` copies it once per candle.
+    let state: number[] | undefined;
     let lastOpenTime = before?.lastOpenTime ?? Number.NEGATIVE_INFINITY;
     let enriched = 0;
     const indicators: (Indicators | undefined)[] = [];
@@ -186,13 +188,13 @@ export const enrichGroup =
         indicators.push(undefined);
         continue;
       }
-      const [after, values] = enricher.step(state, candle);
-      state = after;
+      state ??= from.slice();
+      const values = enricher.advance(state, candle);
       lastOpenTime = candle.openTime;
       enriched += 1;
       indicators.push(values);
     }
-    return { symbol, candles, before, indicators, enriched, state, lastOpenTime };
+    return { symbol, candles, before, indicators, enriched, state: state ?? from, lastOpenTime };
   };
 
 /**
