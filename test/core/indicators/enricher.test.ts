@@ -62,6 +62,22 @@ describe('enricher on the real Binance candles', () => {
   });
 });
 
+describe('advance: step on a state the caller owns', () => {
+  it('leaves in the vector the state step returns, and returns the same values, candle after candle', () => {
+    const e = enricher(defaultIndicatorConfig);
+    const candles = readCandles(restFiles()[0]!);
+    const v = e.init.slice();
+    let state = e.init;
+    for (const c of candles) {
+      const [next, values] = e.step(state, c);
+      assert.deepEqual(e.advance(v, c), values);
+      assert.deepEqual(v, next);
+      state = next;
+    }
+    assert.deepEqual(e.init, enricher(defaultIndicatorConfig).init, 'init untouched');
+  });
+});
+
 describe('warm-up: a value is absent until its indicator has enough data', () => {
   const rows = run(defaultIndicatorConfig, readCandles('BTCUSDT/1h/BTCUSDT-1h-2024-09.json'));
   // candle index (0-based) of the first value, as documented in docs/indicators.md
