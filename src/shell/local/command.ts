@@ -249,7 +249,14 @@ export const run = async (argv: readonly string[]): Promise<number> => {
           ),
           stalled,
         ]);
-        const missing = symbols.value.some((s) => (stored.get(s) ?? 0) < (fetched.get(s)?.fetched ?? 0));
+        // Raw points of every fetched candle, and every published record consumed (committed: its raw and
+        // enriched points are both written; the raw ones alone may be in while the enriched are on their way).
+        const consumed = consumers[i]?.counts;
+        const missing = symbols.value.some(
+          (s) =>
+            (stored.get(s) ?? 0) < (fetched.get(s)?.fetched ?? 0) ||
+            (consumed?.get(s)?.consumed ?? 0) < (fetched.get(s)?.published ?? 0),
+        );
         counted = { stored: [...stored.values()].reduce((n, c) => n + c, 0), missing };
         if (!missing) break;
         await Promise.race([sleep(500, stop.signal), stalled]);
