@@ -20,16 +20,11 @@ import { snapshotLine, type StoredPrices, type SymbolState } from './snapshot.ts
  */
 
 /** A symbol's candles of a batch that were at or before its state (raw points only), in open-time order. */
-export const behindState = (stored: readonly Stored[]): Map<string, MarketCandle[]> => {
-  const behind = new Map<string, MarketCandle[]>();
-  for (const s of stored) {
-    if (s.enriched) continue;
-    const list = behind.get(s.candle.symbol);
-    if (list === undefined) behind.set(s.candle.symbol, [s.candle]);
-    else list.push(s.candle);
-  }
-  return behind;
-};
+export const behindState = (stored: readonly Stored[]): Map<string, MarketCandle[]> =>
+  Map.groupBy(
+    stored.flatMap((s) => (s.enriched ? [] : [s.candle])),
+    (c) => c.symbol,
+  );
 
 /** Of the candles behind a symbol's state, those its enriched series lacks (`enriched`: the open times it holds). */
 export const unenriched = (behind: readonly MarketCandle[], enriched: ReadonlySet<number>): MarketCandle[] =>

@@ -1,13 +1,15 @@
 import type { Enricher } from '../../core/indicators/index.ts';
 import type { Interval } from '../../core/kline/interval.ts';
 import type { StoredCandle } from '../../core/pipeline/rewrite.ts';
-import { SNAPSHOT_MEASUREMENT, type SymbolState } from '../../core/pipeline/snapshot.ts';
+import { replayRanges, SNAPSHOT_MEASUREMENT, type SymbolState } from '../../core/pipeline/snapshot.ts';
 import type { Result } from '../../core/result.ts';
 import {
   coinIs,
   collect,
   fluxRange,
   fluxString,
+  fluxUnion,
+  rowTime,
   snapshotsOfRows,
   type CallOptions,
   type InfluxTarget,
@@ -32,24 +34,16 @@ export type Span = { readonly start: number; readonly stop: number };
 type SpanGroup = Span & { readonly symbols: string[] };
 
 /**
- * Symbols whose spans are read in one table: sorted by start, a group takes the symbols that start within
- * `width` ms of its first and ends at the latest stop among them (the extra points read are ignored).
+ * Symbols whose spans are read in one table: grouped by start as a replay groups them (`replayRanges`: a
+ * group takes the symbols that start within `width` ms of its first), each group ending at the latest
+ * stop among its symbols (the extra points read are ignored).
  */
-export const spanGroups = (spans: ReadonlyMap<string, Span>, width: number): SpanGroup[] => {
-  const groups: { start: number; stop: number; symbols: string[] }[] = [];
-  for (const [symbol, span] of [...spans].sort((a, b) => a[1].start - b[1].start)) {
-    const last = groups[groups.length - 1];
-    if (last !== undefined && span.start - last.start <= width) {
-      last.symbols.push(symbol);
-      last.stop = Math.max(last.stop, span.stop);
-    } else groups.push({ ...span, symbols: [symbol] });
-  }
-  return groups;
-};
-
-const union = (tables: readonly string[]): string =>
-  // union() needs two streams or more.
-  tables.length === 1 ? tables[0]! : `union(tables: [${tables.join(',')}])`;
+export const spanGroups = (spans: ReadonlyMap<string, Span>, width: number): SpanGroup[] =>
+  replayRanges(new Map([...spans].map(([s, span]) => [s, span.start])), width).map((r) => ({
+    start: r.start,
+    stop: Math.max(...r.symbols.map((s) => spans.get(s)!.stop)),
+    symbols: [...r.symbols],
+  }));
 
 const enrichedTable = (
   bucket: string,
@@ -62,14 +56,6 @@ const enrichedTable = (
     |> filter(fn: (r) => r._measurement == "kline" and r.interval == ${fluxString(interval)} and r.type == "enriched")
     |> filter(fn: (r) => ${coinIs(g.symbols)})
     |> filter(fn: (r) => ${fields.map((f) => `r._field == ${fluxString(f)}`).join(' or ')})`;
-
-const timeOf = (row: Record<string, unknown>): number => Date.parse(String(row['_time']));
-
-const push = <K, T>(map: Map<K, T[]>, key: K, value: T): void => {
-  const list = map.get(key);
-  if (list === undefined) map.set(key, [value]);
-  else list.push(value);
-};
 
 /** A fresh value per symbol asked about, so that every symbol has an answer. */
 const perSymbol = <T>(symbols: ReadonlyMap<string, unknown>, fresh: () => T): Map<string, T> =>
@@ -85,8 +71,8 @@ export const enrichedOpenTimes = async (
   const times = perSymbol(spans, () => new Set<number>());
   if (spans.size === 0) return times;
   const tables = spanGroups(spans, width).map((g) => enrichedTable(bucket, interval, g, ['close']));
-  const rows = await collect(target, `${union(tables)}\n  |> keep(columns: ["coin", "_time"])`, o);
-  for (const r of rows) times.get(String(r['coin']))?.add(timeOf(r));
+  const rows = await collect(target, `${fluxUnion(tables)}\n  |> keep(columns: ["coin", "_time"])`, o);
+  for (const r of rows) times.get(String(r['coin']))?.add(rowTime(r));
   return times;
 };
 
@@ -103,8 +89,7 @@ export const snapshotsBefore = async (
   const out = perSymbol<Result<SymbolState, string> | undefined>(before, () => undefined);
   if (before.size === 0) return out;
   // `last()` per series needs one stop per table: symbols sharing the time (one hole of many symbols) share it.
-  const byStop = new Map<number, string[]>();
-  for (const [s, t] of before) push(byStop, t, s);
+  const byStop = Map.groupBy(before.keys(), (s) => before.get(s)!);
   const tables = [...byStop].map(
     ([stop, symbols]) => `
   from(bucket: ${fluxString(bucket)})
@@ -113,7 +98,7 @@ export const snapshotsBefore = async (
     |> filter(fn: (r) => ${coinIs(symbols)})
     |> last()`,
   );
-  const rows = await collect(target, union(tables), o);
+  const rows = await collect(target, fluxUnion(tables), o);
   for (const [s, state] of snapshotsOfRows(rows, isState)) if (out.has(s)) out.set(s, state);
   return out;
 };
@@ -136,14 +121,14 @@ export const storedSpans = async (
   const [points, snapshots] = await Promise.all([
     collect(
       target,
-      `${union(groups.map((g) => enrichedTable(bucket, interval, g, CANDLE_FIELDS)))}
+      `${fluxUnion(groups.map((g) => enrichedTable(bucket, interval, g, CANDLE_FIELDS)))}
   |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
   |> keep(columns: ["coin", "_time", ${CANDLE_FIELDS.map((f) => fluxString(f)).join(', ')}])`,
       o,
     ),
     collect(
       target,
-      `${union(
+      `${fluxUnion(
         groups.map(
           (g) => `
   from(bucket: ${fluxString(bucket)})
@@ -159,7 +144,7 @@ export const storedSpans = async (
   for (const r of points) {
     const span = out.get(String(r['coin']));
     span?.candles.push({
-      openTime: timeOf(r),
+      openTime: rowTime(r),
       open: String(r['open']),
       high: String(r['high']),
       low: String(r['low']),
@@ -168,6 +153,6 @@ export const storedSpans = async (
       trades: Number(r['trades']),
     });
   }
-  for (const r of snapshots) out.get(String(r['coin']))?.snapshots.push(timeOf(r));
+  for (const r of snapshots) out.get(String(r['coin']))?.snapshots.push(rowTime(r));
   return out;
 };

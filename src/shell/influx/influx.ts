@@ -259,6 +259,13 @@ export const fluxString = (s: string): string => JSON.stringify(s);
 export const coinIs = (symbols: readonly string[]): string =>
   symbols.map((s) => `r.coin == ${fluxString(s)}`).join(' or ');
 
+/** Tables read as one stream (`union()` needs two or more). */
+export const fluxUnion = (tables: readonly string[]): string =>
+  tables.length === 1 ? tables[0]! : `union(tables: [${tables.join(',')}])`;
+
+/** The time of a Flux row, epoch ms. */
+export const rowTime = (row: Record<string, unknown>): number => Date.parse(String(row['_time']));
+
 /** A Flux `range` over [start, stop) in epoch ms. */
 export const fluxRange = (start: number, stop: number): string =>
   `range(start: ${new Date(start).toISOString()}, stop: ${new Date(stop).toISOString()})`;
@@ -369,8 +376,7 @@ export const loadStoredPrices = async (
       |> filter(fn: (r) => r._measurement == "kline" and r.interval == ${fluxString(interval)} and r.type == "enriched")
       |> filter(fn: (r) => ${coinIs(r.symbols)})
       |> filter(fn: (r) => r._field == "close" or r._field == "high" or r._field == "low")`;
-  // union() needs two streams or more.
-  const tables = ranges.length === 1 ? table(ranges[0]!) : `union(tables: [${ranges.map(table).join(',')}])`;
+  const tables = fluxUnion(ranges.map(table));
   const rows = await collect(
     target,
     `

@@ -1,6 +1,6 @@
 import type { StoredSeries } from '../../core/binance/repair.ts';
 import { intervalMs, type Interval } from '../../core/kline/interval.ts';
-import { coinIs, collect, fluxString, type CallOptions, type InfluxTarget } from './influx.ts';
+import { coinIs, collect, fluxString, rowTime, type CallOptions, type InfluxTarget } from './influx.ts';
 
 /*
  * What the raw bucket holds of the exchange's candles (`kline`, type raw), for the producer: the newest
@@ -20,8 +20,6 @@ const rawSeries = (bucket: string, interval: Interval, symbols: readonly string[
 const EVER = 'range(start: 1970-01-01T00:00:00Z, stop: 2200-01-01T00:00:00Z)';
 const since = (from: number) => `range(start: ${new Date(from).toISOString()}, stop: 2200-01-01T00:00:00Z)`;
 
-const timeOf = (row: Record<string, unknown>): number => Date.parse(String(row['_time']));
-
 /** The newest stored open time of each symbol of an interval (symbols without a stored point are absent). */
 export const storedNewest = async (
   target: InfluxTarget,
@@ -38,7 +36,7 @@ export const storedNewest = async (
     |> keep(columns: ["coin", "_time"])`,
     o,
   );
-  return new Map(rows.map((r) => [String(r['coin']), timeOf(r)]));
+  return new Map(rows.map((r) => [String(r['coin']), rowTime(r)]));
 };
 
 /**
@@ -74,8 +72,8 @@ export const storedSeries = async (
     if (s === undefined) out.set(coin, (s = { afterHoles: [] }));
     return s;
   };
-  for (const r of firsts) of(String(r['coin'])).first = timeOf(r);
+  for (const r of firsts) of(String(r['coin'])).first = rowTime(r);
   for (const r of holes)
-    of(String(r['coin'])).afterHoles.push({ time: timeOf(r), elapsed: Number(r['elapsed']) });
+    of(String(r['coin'])).afterHoles.push({ time: rowTime(r), elapsed: Number(r['elapsed']) });
   return out;
 };
