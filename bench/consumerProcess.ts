@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Interval } from '../src/core/kline/interval.ts';
 import type { Run } from '../test/shell/pipeline/harness.ts';
+import { nodeOptionsFor, quantityBytes } from '../src/core/operator/workers/memory.ts';
+import { memoryLimit } from './memoryLimit.ts';
 
 const CLI = new URL('../bin/cryptostream.js', import.meta.url).pathname;
 const PEER = new URL('./peer.ts', import.meta.url).pathname;
@@ -49,6 +51,21 @@ const peakRss = (pid: number): number => {
 };
 
 /**
+ * BENCH_MEMORY_LIMIT (a Kubernetes quantity, e.g. `512Mi`, the consumer pod's default limit): each child in
+ * its own memory cgroup with that limit and the NODE_OPTIONS the operator gives a worker of that limit, as
+ * in its pod; unset, the children have the whole machine and V8's defaults for it.
+ */
+const LIMIT = ((): number | undefined => {
+  const quantity = process.env['BENCH_MEMORY_LIMIT'];
+  if (quantity === undefined || quantity === '') return undefined;
+  const bytes = quantityBytes(quantity);
+  if (bytes === undefined)
+    throw new Error(`BENCH_MEMORY_LIMIT=${quantity} is not a memory quantity (e.g. 512Mi)`);
+  return bytes;
+})();
+let children = 0;
+
+/**
  * A consumer in a child process, followed through its JSON log lines on stdout: 'partitions assigned'
  * (consumption starts) and 'batch stored and committed' (partition, first offset, count, time).
  */
@@ -58,13 +75,23 @@ export const child = (
   NODE_FLAGS: readonly string[] = [],
 ): Consumed => {
   const batches: BatchStored[] = [];
+  const limit =
+    LIMIT === undefined ? undefined : memoryLimit(`cryptostream-bench-${process.pid}-${++children}`, LIMIT);
+  const argv = [process.execPath, ...NODE_FLAGS, ...args];
+  const [command, commandArgs] = limit?.wrap(argv) ?? [argv[0]!, argv.slice(1)];
   let stored = 0;
   let waiting: { count: number; resolve: () => void } | undefined;
-  const proc = spawn(process.execPath, [...NODE_FLAGS, ...args], {
-    env: { ...process.env, ...env },
+  const nodeOptions = LIMIT === undefined ? undefined : nodeOptionsFor(String(LIMIT));
+  const proc = spawn(command, commandArgs, {
+    env: { ...process.env, ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }), ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    proc.on('exit', () => {
+      limit?.remove();
+      resolve();
+    }),
+  );
   let onAssigned: (t: number) => void = () => undefined;
   let cpuAtAssignment = Number.NaN;
   const assigned = new Promise<number>((resolve) => (onAssigned = resolve));

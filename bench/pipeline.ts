@@ -25,8 +25,10 @@
  * ratio from the noise), BENCH_ROUNDS (2), BENCH_RATE (2000), BENCH_SECONDS (180),
  * BENCH_LATENCY_RUNS (3; 0 for a throughput-only run, under a minute per round), BENCH_WARMUP_SECONDS
  * (3), BENCH_NODE_FLAGS (for both children), BENCH_CONSUMER_NODE_FLAGS (for ours only, after
- * BENCH_NODE_FLAGS: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, `--heap-prof`, `--trace-gc`); CRYPTOSTREAM_*
- * in the environment reach the consumer unless the bench sets them. About 24 minutes with the defaults.
+ * BENCH_NODE_FLAGS: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, `--heap-prof`, `--trace-gc`),
+ * BENCH_MEMORY_LIMIT (e.g. `512Mi`: each child in a memory cgroup of that limit with the operator's
+ * NODE_OPTIONS for it, as in its pod; root only, see bench/memoryLimit.ts); CRYPTOSTREAM_* in the
+ * environment reach the consumer unless the bench sets them. About 24 minutes with the defaults.
  *
  * Each throughput round also gives the CPU time (user + system) each child spent from its assignment to
  * its last batch, per 1,000 candles: on a machine whose cores Kafka and InfluxDB share with the consumer,

@@ -215,7 +215,7 @@ describe('the workers of each interval', () => {
       CRYPTOSTREAM_TOPIC_PARTITIONS: '4',
       CRYPTOSTREAM_TOPIC_RETENTION_MS: '604800000',
       CRYPTOSTREAM_HTTP_PORT: '8080',
-      NODE_OPTIONS: '--max-old-space-size=128',
+      NODE_OPTIONS: '--max-old-space-size=128 --max-semi-space-size=8',
       CRYPTOSTREAM_BINANCE_URL: 'https://data-api.binance.vision',
       CRYPTOSTREAM_BACKFILL_FROM: '2025-01-01T00:00:00Z',
       CRYPTOSTREAM_INDICATORS: JSON.stringify(cr.spec.indicators),
@@ -287,7 +287,11 @@ describe('the workers of each interval', () => {
       volatility: 20,
     });
     assert.equal(env['CRYPTOSTREAM_DERIVE'], undefined, 'a single interval has nothing to derive');
-    assert.equal(env['NODE_OPTIONS'], '--max-old-space-size=256', 'half of the 512Mi limit');
+    assert.equal(
+      env['NODE_OPTIONS'],
+      '--max-old-space-size=256 --max-semi-space-size=16',
+      'half of the 512Mi limit, semi-spaces of 1/32',
+    );
     const token = podSpecOf(consumer).containers[0]!.env.find((e) => e.name === 'CRYPTOSTREAM_INFLUX_TOKEN');
     assert.deepEqual(token?.valueFrom, { secretKeyRef: { name: 'demo-credentials', key: 'influxdb-token' } });
   });

@@ -15,9 +15,16 @@ describe('worker memory', () => {
   });
 
   it('caps V8 old space at half the limit, and sets nothing for a limit that is missing or tiny', () => {
-    assert.equal(nodeOptionsFor('512Mi'), '--max-old-space-size=256');
-    assert.equal(nodeOptionsFor('1G'), '--max-old-space-size=476');
+    assert.equal(nodeOptionsFor('512Mi'), '--max-old-space-size=256 --max-semi-space-size=16');
+    assert.equal(nodeOptionsFor('1G'), '--max-old-space-size=476 --max-semi-space-size=16');
     assert.equal(nodeOptionsFor('32Mi'), undefined);
     assert.equal(nodeOptionsFor('?'), undefined);
+  });
+
+  it('sizes the semi-spaces at 1/32 of the limit, from 1 to 16 MiB', () => {
+    assert.equal(nodeOptionsFor('256Mi'), '--max-old-space-size=128 --max-semi-space-size=8');
+    assert.equal(nodeOptionsFor('100Mi'), '--max-old-space-size=50 --max-semi-space-size=3');
+    assert.equal(nodeOptionsFor('64Mi'), '--max-old-space-size=32 --max-semi-space-size=2');
+    assert.equal(nodeOptionsFor('4Gi'), '--max-old-space-size=2048 --max-semi-space-size=16');
   });
 });
