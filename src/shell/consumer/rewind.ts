@@ -7,6 +7,7 @@ import { behindState, rewrite, unenriched, type Rewrite } from '../../core/pipel
 import type { SymbolState } from '../../core/pipeline/snapshot.ts';
 import { enrichedOpenTimes, snapshotsBefore, storedSpans, type Span } from '../influx/enrichedSeries.ts';
 import type { CallOptions, InfluxTarget } from '../influx/influx.ts';
+import { metrics } from '../observability/metrics.ts';
 
 export type RewindContext = {
   readonly influx: InfluxTarget;
@@ -60,14 +61,17 @@ export const batchRewrites = async (
     enricher.isState,
     o,
   );
+  const m = metrics();
   const starts = new Map<string, SymbolState | undefined>();
   for (const [s, from] of froms) {
     if (from === undefined || from.ok) starts.set(s, from?.value);
-    else
+    else {
+      m.rewinds.inc({ interval, outcome: 'raw-only' });
       log.warn(
         { symbol: s, interval, reason: from.error, missing: missing.get(s)!.length },
         'candles behind the indicator state are stored raw only: the snapshot before them cannot be read',
       );
+    }
   }
   const spans = new Map<string, Span>();
   for (const [s, from] of starts)
@@ -83,6 +87,9 @@ export const batchRewrites = async (
       missing: missing.get(s)!,
     });
     rewrites.set(s, r);
+    m.rewinds.inc({ interval, outcome: 'rewound' });
+    m.rewoundPoints.inc({ interval, kind: 'filled' }, r.filled.length);
+    m.rewoundPoints.inc({ interval, kind: 'rewritten' }, r.rewritten);
     log.info(
       {
         symbol: s,

@@ -109,6 +109,18 @@ const make = () => {
       labelNames: ['interval', 'kind'] as const,
       registers: r,
     }),
+    rewinds: new Counter({
+      name: 'cryptostream_rewinds_total',
+      help: 'Symbols whose candles behind their indicator state were missing from the enriched bucket: rewound and enriched again, or stored raw only (their snapshot unreadable). Counted per try of a batch.',
+      labelNames: ['interval', 'outcome'] as const,
+      registers: r,
+    }),
+    rewoundPoints: new Counter({
+      name: 'cryptostream_rewound_points_total',
+      help: 'Enriched points written by rewinds: the missing candles (filled) and the points after them (rewritten).',
+      labelNames: ['interval', 'kind'] as const,
+      registers: r,
+    }),
     influxFailures: new Counter({
       name: 'cryptostream_influx_write_failures_total',
       help: 'Failed InfluxDB requests (each retried with backoff).',

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MarketCandle } from '../../../src/core/kline/candle.ts';
 import { startConsumer } from '../../../src/shell/consumer/consumer.ts';
+import { metrics } from '../../../src/shell/observability/metrics.ts';
 import { runProducer } from '../../../src/shell/producer/producer.ts';
 import { fifteenMinuteWeek } from '../../fixtures/binance.ts';
 import { startBinanceServer } from '../../support/binanceServer.ts';
@@ -25,6 +26,17 @@ const SYMBOLS = ['BTCUSDC', 'ETHUSDC'] as const;
 const REWOUND =
   'candles missing behind the indicator state: enriched, and the points after them enriched again';
 
+/** The rewind counters of this process, by their labels' values joined with `/`. */
+const rewindCounts = async (): Promise<Map<string, number>> => {
+  const m = metrics();
+  const counts = new Map<string, number>();
+  for (const counter of [m.rewinds, m.rewoundPoints]) {
+    const { name, values } = await counter.get();
+    for (const v of values) counts.set(`${name}/${Object.values(v.labels).join('/')}`, v.value);
+  }
+  return counts;
+};
+
 describe('a hole repaired behind the enriched series (real Kafka and InfluxDB)', () => {
   let run: Run;
   before(async () => {
@@ -43,6 +55,7 @@ describe('a hole repaired behind the enriched series (real Kafka and InfluxDB)',
     );
     const config = { ...consumerConfig(run, '15m'), snapshotEvery: 60 };
     const { log, records } = capturingLog('info');
+    const countsBefore = await rewindCounts();
     const first = await startConsumer(config, log);
     try {
       await waitFor(
@@ -67,6 +80,23 @@ describe('a hole repaired behind the enriched series (real Kafka and InfluxDB)',
     assert.equal(
       rewound.reduce((n, r) => n + Number(r['filled']), 0),
       hole.length,
+    );
+    const counts = await rewindCounts();
+    const added = (key: string) => (counts.get(key) ?? 0) - (countsBefore.get(key) ?? 0);
+    assert.equal(
+      added('cryptostream_rewinds_total/15m/rewound'),
+      rewound.length,
+      'a rewind counted per log line',
+    );
+    assert.equal(added('cryptostream_rewinds_total/15m/raw-only'), 0);
+    assert.equal(added('cryptostream_rewound_points_total/15m/filled'), hole.length);
+    assert.equal(
+      added('cryptostream_rewound_points_total/15m/rewritten'),
+      rewound.reduce((n, r) => n + Number(r['rewritten']), 0),
+    );
+    assert.ok(
+      added('cryptostream_rewound_points_total/15m/rewritten') > 0,
+      'the points after the hole rewritten',
     );
 
     // A new consumer continues from the stored snapshots: they were rewritten too.
