@@ -7,8 +7,8 @@ import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { poll } from './poll.ts';
 import { parseEnvFile } from './services.ts';
 
 export type NodeCluster = {
@@ -145,27 +145,13 @@ export const portForward = async (
   };
 };
 
-/** Polls until `check` returns a truthy value; the deadline only ends a hung test (no timing is asserted). */
-export const until = async <T>(
+/** Polls until `check` returns a value, retrying its errors; the deadline only ends a hung test. */
+export const until = <T>(
   check: () => Promise<T | undefined | false> | T | undefined | false,
   what: string,
   timeoutMs = 180_000,
   everyMs = 1_000,
-): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`gave up waiting until ${what}${last === undefined ? '' : `: ${String(last)}`}`);
-    await sleep(everyMs);
-  }
-};
+): Promise<T> => poll(check, what, { timeoutMs, everyMs, retryErrors: true });
 
 /** `repository:tag` split at the last colon after the last slash (a registry port is not a tag). */
 export const splitImage = (image: string): { repository: string; tag: string } => {

@@ -23,6 +23,7 @@ import {
   type BinanceServerOptions,
 } from '../../support/binanceServer.ts';
 import { services } from '../../support/services.ts';
+import { poll } from '../../support/poll.ts';
 
 export const SYMBOLS = ['BTCUSDC', 'ETHUSDC', 'XRPUSDC', 'SOLUSDC'] as const;
 
@@ -342,16 +343,13 @@ export const topicRecords = async (run: Run, interval: Interval): Promise<TopicR
   return records;
 };
 
+/** Polls `check` every 250 ms until it is true; a check that throws fails the wait. */
 export const waitFor = async (
   what: string,
   check: () => Promise<boolean>,
   timeoutMs = 120_000,
 ): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await poll(check, what, { timeoutMs, everyMs: 250, retryErrors: false });
 };
 
 /**
