@@ -32,7 +32,7 @@ const MAX_SEMI_SPACE_MIB = 16;
  *   indicators and lines, a few MB) then outlives its scavenges and is promoted, and 40 % of the
  *   consumer's CPU went to the garbage collector. With 16 MiB a draining consumer in 512Mi spent
  *   15.4–15.9 ms of CPU per 1,000 candles instead of 24.0–25.6, for +20 MB of peak RSS (docs/benchmarks.md).
- *   V8 grows the semi-spaces only while the objects surviving scavenges need it; an idle worker keeps 1 MiB.
+ *   V8 starts them at 1 MiB and grows them only when what survives its scavenges needs the room.
  *
  * Undefined without a usable limit.
  */
