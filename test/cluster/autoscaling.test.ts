@@ -11,7 +11,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
+import { AssignerProtocol, logLevel } from 'kafkajs';
+import { bareKafka } from '../support/kafka.ts';
 import type { MarketCandle } from '../../src/core/kline/candle.ts';
 import { encodeCandle } from '../../src/core/kline/message.ts';
 import { fifteenMinuteWeek } from '../fixtures/binance.ts';
@@ -128,7 +129,7 @@ describe('consumer autoscaling on the one-node cluster', () => {
       "the producer publishes by the stream's assignment",
     );
 
-    const kafka = new Kafka({
+    const kafka = bareKafka({
       clientId: 'autoscaling-test',
       brokers: [c.kafkaBootstrap],
       logLevel: logLevel.NOTHING,

@@ -111,6 +111,7 @@ export const awaitKafka = async (
   deadlineMs: number = DEFAULT_CONNECT_TIMEOUT_MS,
   signal?: AbortSignal,
 ): Promise<void> => {
+  ignoreKafkajsNegativeTimeout();
   const until = Date.now() + deadlineMs;
   let last: string;
   for (;;) {

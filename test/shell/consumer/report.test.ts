@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
+import { bareKafka } from '../../support/kafka.ts';
 import type { MarketCandle } from '../../../src/core/kline/candle.ts';
 import { toLineProtocol } from '../../../src/core/points/lineProtocol.ts';
 import { rawPoint } from '../../../src/core/points/point.ts';
@@ -126,7 +127,7 @@ describe("the consumer's pipeline health points (real Kafka and InfluxDB)", () =
     const week = fifteenMinuteWeek('BTCUSDC');
     // Three candles of 2024, older than the retention: InfluxDB refuses their points (field openTime).
     await publishCandles(own, '15m', [...week.slice(0, 3), ...recent(week, 3)]);
-    const kafka = new Kafka({ brokers: [...own.endpoints.kafka.brokers], logLevel: logLevel.NOTHING });
+    const kafka = bareKafka({ brokers: [...own.endpoints.kafka.brokers], logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
     const as15m = (c: MarketCandle) => ({ ...c, symbol: 'BTCUSDC', interval: '15m' });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
+import { bareKafka } from '../../support/kafka.ts';
 import { intervalMs } from '../../../src/core/kline/interval.ts';
 import { startConsumer } from '../../../src/shell/consumer/consumer.ts';
 import { metrics } from '../../../src/shell/observability/metrics.ts';
@@ -113,7 +114,7 @@ describe('a bad kline row from Binance (real Kafka and InfluxDB)', () => {
 
 /** The records of the run's 15m dead-letter topic (sorted by symbol), once `count` are there. */
 const deadLetters = async (run: Run, count: number): Promise<Letter[]> => {
-  const kafka = new Kafka({ brokers: [...run.endpoints.kafka.brokers], logLevel: logLevel.NOTHING });
+  const kafka = bareKafka({ brokers: [...run.endpoints.kafka.brokers], logLevel: logLevel.NOTHING });
   const reader = kafka.consumer({ groupId: `${run.group}-dlq-reader` });
   const letters: Letter[] = [];
   await reader.connect();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
+import { bareKafka } from '../../support/kafka.ts';
 import { startConsumer } from '../../../src/shell/consumer/consumer.ts';
 import { runProducer } from '../../../src/shell/producer/producer.ts';
 import { services } from '../../support/services.ts';
@@ -57,7 +58,7 @@ describe('Binance → producer → Kafka → consumer → InfluxDB (real servers
   it('sends malformed records to the dead-letter topic with their reason while valid ones still flow', async () => {
     const { binance, run } = fixture;
     const { kafka: k } = services();
-    const kafka = new Kafka({ brokers: [...k.brokers], logLevel: logLevel.NOTHING });
+    const kafka = bareKafka({ brokers: [...k.brokers], logLevel: logLevel.NOTHING });
     const topic = `${run.prefix}15m`;
     const valid = expectedCandles(binance, 'BTCUSDC', '15m').slice(0, 3);
     const producer = kafka.producer();

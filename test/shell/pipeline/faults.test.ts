@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
+import { bareKafka } from '../../support/kafka.ts';
 import { startConsumer } from '../../../src/shell/consumer/consumer.ts';
 import { serveWorkerHttp } from '../../../src/shell/observability/http.ts';
 import { runProducer } from '../../../src/shell/producer/producer.ts';
@@ -67,7 +68,7 @@ describe('faults: Binance errors, InfluxDB outage (real Kafka and InfluxDB)', ()
       { ...config, influx: { ...config.influx, url: proxy.url } },
       quietLog(),
     );
-    const kafka = new Kafka({ brokers: [...services().kafka.brokers], logLevel: logLevel.NOTHING });
+    const kafka = bareKafka({ brokers: [...services().kafka.brokers], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
     try {

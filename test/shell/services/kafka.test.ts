@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel, type Kafka } from 'kafkajs';
+import { bareKafka } from '../../support/kafka.ts';
 import { services } from '../../support/services.ts';
 
 // Each test reads the endpoints itself, so that without the servers every test fails with the reason.
 const connect = (): Kafka =>
-  new Kafka({ clientId: 'services-smoke', brokers: [...services().kafka.brokers], logLevel: logLevel.ERROR });
+  bareKafka({ clientId: 'services-smoke', brokers: [...services().kafka.brokers], logLevel: logLevel.ERROR });
 
 describe('local Kafka broker (kafkajs)', () => {
   it('describes a one-broker cluster with a cluster id', async () => {
