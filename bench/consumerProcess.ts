@@ -55,13 +55,13 @@ const peakRss = (pid: number): number => {
  * its own memory cgroup with that limit and the NODE_OPTIONS the operator gives a worker of that limit, as
  * in its pod; unset, the children have the whole machine and V8's defaults for it.
  */
-const LIMIT = ((): number | undefined => {
+const LIMIT = ((): { bytes: number; nodeOptions: string | undefined } | undefined => {
   const quantity = process.env['BENCH_MEMORY_LIMIT'];
   if (quantity === undefined || quantity === '') return undefined;
   const bytes = quantityBytes(quantity);
   if (bytes === undefined)
     throw new Error(`BENCH_MEMORY_LIMIT=${quantity} is not a memory quantity (e.g. 512Mi)`);
-  return bytes;
+  return { bytes, nodeOptions: nodeOptionsFor(quantity) };
 })();
 let children = 0;
 
@@ -76,12 +76,14 @@ export const child = (
 ): Consumed => {
   const batches: BatchStored[] = [];
   const limit =
-    LIMIT === undefined ? undefined : memoryLimit(`cryptostream-bench-${process.pid}-${++children}`, LIMIT);
+    LIMIT === undefined
+      ? undefined
+      : memoryLimit(`cryptostream-bench-${process.pid}-${++children}`, LIMIT.bytes);
   const argv = [process.execPath, ...NODE_FLAGS, ...args];
   const [command, commandArgs] = limit?.wrap(argv) ?? [argv[0]!, argv.slice(1)];
   let stored = 0;
   let waiting: { count: number; resolve: () => void } | undefined;
-  const nodeOptions = LIMIT === undefined ? undefined : nodeOptionsFor(String(LIMIT));
+  const nodeOptions = LIMIT?.nodeOptions;
   const proc = spawn(command, commandArgs, {
     env: { ...process.env, ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }), ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
