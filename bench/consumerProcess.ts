@@ -12,12 +12,17 @@ import { memoryLimit } from './memoryLimit.ts';
 const CLI = new URL('../bin/cryptostream.js', import.meta.url).pathname;
 const PEER = new URL('./peer.ts', import.meta.url).pathname;
 
-/** One stored and committed batch: records [offset, offset + count) of a partition, stored at `time`. */
+/**
+ * One stored and committed batch: records [offset, offset + count) of a partition, stored at `time`; the
+ * milliseconds it took in the consumer: in all (from its handler's call to its commit), to process it, to
+ * write it (NaN for a consumer that does not say).
+ */
 export type BatchStored = {
   readonly partition: number;
   readonly offset: number;
   readonly count: number;
   readonly time: number;
+  readonly ms: { readonly whole: number; readonly process: number; readonly write: number };
 };
 
 export const mb = (bytes: number): number => Math.round(bytes / 2 ** 20);
@@ -67,7 +72,8 @@ let children = 0;
 
 /**
  * A consumer in a child process, followed through its JSON log lines on stdout: 'partitions assigned'
- * (consumption starts) and 'batch stored and committed' (partition, first offset, count, time).
+ * (consumption starts) and 'batch stored and committed' (partition, first offset, count, time, and its
+ * `latency`, `processMs` and `writeMs`).
  */
 export const child = (
   args: readonly string[],
@@ -113,7 +119,17 @@ export const child = (
         onAssigned(time);
       } else if (entry['msg'] === 'batch stored and committed') {
         const count = Number(entry['count']);
-        batches.push({ partition: Number(entry['partition']), offset: Number(entry['offset']), count, time });
+        batches.push({
+          partition: Number(entry['partition']),
+          offset: Number(entry['offset']),
+          count,
+          time,
+          ms: {
+            whole: Number(entry['latency']),
+            process: Number(entry['processMs']),
+            write: Number(entry['writeMs']),
+          },
+        });
         stored += count;
         if (waiting !== undefined && stored >= waiting.count) waiting.resolve();
       } else if (Number(entry['level']) >= 40) process.stderr.write(`${args.join(' ')}: ${line}\n`);

@@ -32,7 +32,10 @@
  *
  * Each throughput round also gives the CPU time (user + system) each child spent from its assignment to
  * its last batch, per 1,000 candles: on a machine whose cores Kafka and InfluxDB share with the consumer,
- * what the consumer spends is taken from them.
+ * what the consumer spends is taken from them. And the mean milliseconds of a batch in each child (`batchMs`):
+ * in all, processing it (ours: decode to request bodies; the peer: parse and look its lines up), writing it
+ * to both buckets. With a fixed number of batches in flight (kafkajs's `partitionsConsumedConcurrently`),
+ * what a batch spends in processing is what the throughput loses.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { Partitioners, type Producer } from 'kafkajs';
@@ -124,12 +127,20 @@ const drain = async (consumer: Consumed, total: number) => {
   const cpu = consumer.cpuSinceAssigned();
   const rss = await consumer.stop();
   const seconds = (end - assignedAt) / 1000;
+  const meanMs = (of: (b: BatchStored) => number) =>
+    Number((consumer.batches.reduce((sum, b) => sum + of(b), 0) / consumer.batches.length).toFixed(1));
   return {
     seconds: Number(seconds.toFixed(2)),
     candlesPerSecond: Math.round(total / seconds),
     peakRssMb: mb(rss),
     cpuMsPer1000: Number(((cpu * 1e6) / total).toFixed(1)),
     loadAverage: Number(loadavg()[0]!.toFixed(1)),
+    /** Mean milliseconds of a batch in the consumer: in all, processing it, writing it. */
+    batchMs: {
+      whole: meanMs((b) => b.ms.whole),
+      process: meanMs((b) => b.ms.process),
+      write: meanMs((b) => b.ms.write),
+    },
   };
 };
 

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from './command.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './command.ts';
-import { ignoreKafkajsNegativeTimeout } from '../kafka/warnings.ts';
 
 /**
  * Every role of the image. Modules load lazily, so `aggregate` does not pay for the Kafka or
@@ -81,7 +80,6 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     process.stderr.write(`cryptostream: unknown command ${JSON.stringify(name)}\n\n${usage()}\n`);
     return EXIT_USAGE;
   }
-  ignoreKafkajsNegativeTimeout();
   try {
     return await (
       await command.load()

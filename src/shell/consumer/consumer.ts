@@ -305,7 +305,9 @@ export const startConsumer = async (
   const attempt = async (batch: Batch, beat: Beat): Promise<StoredBatch> => {
     const call = pending(beat);
     if (!loaded) await call((o) => reload(o));
+    const started = performance.now();
     const { raw, enriched, kept, fired } = await prepare(batch, call);
+    const prepared = performance.now();
     // Both buckets at once; the snapshots travel with the enriched points they belong to.
     const refused = await call((o) =>
       Promise.all([
@@ -314,10 +316,11 @@ export const startConsumer = async (
       ]),
     );
     health.influxAnswered();
+    const timing = { processMs: prepared - started, writeMs: performance.now() - prepared };
     const out = withRefused(kept, batch, refused.flat(), log, interval);
     if (out.deadLetters.length > 0)
       await call(() => producer.send({ topic: dlqTopic, messages: out.deadLetters.map(consumedDeadLetter) }));
-    return { ...out, alerts: fired };
+    return { ...out, alerts: fired, timing };
   };
 
   /**
@@ -425,7 +428,13 @@ export const startConsumer = async (
       m.batchSize.observe({ interval }, batch.messages.length);
       lag.set(batch.partition, Number(batch.offsetLag()));
       log.debug(
-        { ...context, count: batch.messages.length, latency: now - started },
+        {
+          ...context,
+          count: batch.messages.length,
+          latency: now - started,
+          processMs: Math.round(out.timing.processMs * 10) / 10,
+          writeMs: Math.round(out.timing.writeMs * 10) / 10,
+        },
         'batch stored and committed',
       );
       onStored({ publishedAt, storedAt: now });
@@ -501,8 +510,14 @@ const keptOf = (
   };
 };
 
-/** A batch stored: what is reported of its result, and the alerts its candles fired. */
-type StoredBatch = Kept & { readonly alerts: BatchAlerts };
+/**
+ * A batch stored: what is reported of its result, the alerts its candles fired, and how long its last
+ * try took to process it (decode to request bodies, alerts published) and to write it (both buckets).
+ */
+type StoredBatch = Kept & {
+  readonly alerts: BatchAlerts;
+  readonly timing: { readonly processMs: number; readonly writeMs: number };
+};
 
 /** The candles a batch enriched now, as alerts read them. */
 const enrichedCandles = (result: BatchResult): EnrichedCandle[] =>

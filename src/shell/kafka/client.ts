@@ -164,7 +164,8 @@ export const makeKafka = (
   log: Logger,
   security: KafkaSecurity = {},
 ): Kafka => {
-  // Every process that talks to Kafka (workers, tests, benchmarks): kafkajs's harmless Node 24 warning.
+  // Where every kafkajs client of the project is made (with `awaitKafka`'s, and tests' `bareKafka`):
+  // kafkajs's harmless Node 24 warning filtered before its first connection.
   ignoreKafkajsNegativeTimeout();
   return new Kafka({
     clientId,
