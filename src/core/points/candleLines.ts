@@ -28,6 +28,15 @@ export const candleText = (c: MarketCandle): CandleText => ({
 /** `rawLine` from the candle's `candleText`. */
 export const rawLineOf = (series: string, t: CandleText): string => flat(`${series} ${t.fields} ${t.time}`);
 
+const prefixes = new Map<string, string>();
+
+/** `,name=` with the name escaped: built once per indicator name (a configuration has a few dozen). */
+const fieldPrefix = (name: string): string => {
+  let prefix = prefixes.get(name);
+  if (prefix === undefined) prefixes.set(name, (prefix = `,${escapeKey(name)}=`));
+  return prefix;
+};
+
 /** `enrichedLine` from the candle's `candleText`. */
 export const enrichedLineOf = (
   series: string,
@@ -40,7 +49,7 @@ export const enrichedLineOf = (
   // object, nothing enumerable inherited).
   for (const name in indicators) {
     const value = indicators[name]!;
-    if (Number.isFinite(value)) fields += `,${escapeKey(name)}=${floatText(value)}`;
+    if (Number.isFinite(value)) fields += fieldPrefix(name) + floatText(value);
   }
   return flat(`${series} ${fields} ${t.time}`);
 };
