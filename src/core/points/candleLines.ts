@@ -29,11 +29,19 @@ export const candleText = (c: MarketCandle): CandleText => ({
 export const rawLineOf = (series: string, t: CandleText): string => flat(`${series} ${t.fields} ${t.time}`);
 
 const prefixes = new Map<string, string>();
+/** More names than any indicator configuration has: past it, a name's prefix is built each time. */
+const MAX_PREFIXES = 1024;
 
-/** `,name=` with the name escaped: built once per indicator name (a configuration has a few dozen). */
+/**
+ * `,name=` with the name escaped, built once per indicator name (a configuration has a few dozen): a
+ * scan and three concatenations less per field of every enriched line (see docs/benchmarks.md).
+ */
 const fieldPrefix = (name: string): string => {
   let prefix = prefixes.get(name);
-  if (prefix === undefined) prefixes.set(name, (prefix = `,${escapeKey(name)}=`));
+  if (prefix === undefined) {
+    prefix = `,${escapeKey(name)}=`;
+    if (prefixes.size < MAX_PREFIXES) prefixes.set(name, prefix);
+  }
   return prefix;
 };
 
