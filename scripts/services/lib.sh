@@ -73,8 +73,13 @@ start_bg() {
 }
 
 # wait_until NAME SECONDS CMD...: polls CMD every 0.25 s; fails with the log tail on timeout or crash.
+# The crash check is the recorded pid alive (`kill -0`, not a zombie), not `pid_of`: the process was just started (or just
+# recognized by `pid_of`), and until `setsid` has exec'd the command its command line is still this
+# script's, which `pid_of` does not take for ours (a kube-scheduler started under load was declared
+# dead that way while it came up).
 wait_until() {
-  local name=$1 secs=$2 i; shift 2
+  local name=$1 secs=$2 i pid; shift 2
+  pid=$(cat "$SERVICES_DIR/$name/pid")
   for ((i = 0; i < secs * 4; i++)); do
     if "$@" >/dev/null 2>&1; then
       local started="$SERVICES_DIR/$name/started" took="$SERVICES_DIR/$name/ready-seconds"
@@ -83,7 +88,7 @@ wait_until() {
       fi
       return 0
     fi
-    if ! pid_of "$name" >/dev/null; then
+    if ! kill -0 "$pid" 2>/dev/null || grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null; then
       tail -n 30 "$SERVICES_DIR/$name/log" >&2 || true
       die "$name exited during start (log: .services/$name/log)"
     fi
