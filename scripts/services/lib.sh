@@ -73,10 +73,10 @@ start_bg() {
 }
 
 # wait_until NAME SECONDS CMD...: polls CMD every 0.25 s; fails with the log tail on timeout or crash.
-# The crash check is the recorded pid alive (`kill -0`, not a zombie), not `pid_of`: the process was just started (or just
-# recognized by `pid_of`), and until `setsid` has exec'd the command its command line is still this
-# script's, which `pid_of` does not take for ours (a kube-scheduler started under load was declared
-# dead that way while it came up).
+# The crash check is the recorded pid alive (`kill -0`, not a zombie), not `pid_of`: the process was
+# just started (or just recognized by `pid_of`), and until `setsid` has exec'd the command its command
+# line is still this script's, which `pid_of` does not take for ours (a kube-scheduler started under
+# load was declared dead that way while it came up).
 wait_until() {
   local name=$1 secs=$2 i pid; shift 2
   pid=$(cat "$SERVICES_DIR/$name/pid")
