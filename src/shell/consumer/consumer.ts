@@ -31,6 +31,7 @@ import {
   type KafkaOptions,
 } from '../kafka/client.ts';
 import type { Logger } from '../observability/logger.ts';
+import { observeAll } from '../observability/histogram.ts';
 import { metrics } from '../observability/metrics.ts';
 import { sleep } from '../observability/sleep.ts';
 import { derivationCheck, type DerivationCheck } from './derivationCheck.ts';
@@ -391,16 +392,23 @@ export const startConsumer = async (
       const now = Date.now();
       const step = intervalMs[interval];
       for (const [key, n] of out.consumed) countsOf(counts, key).consumed += n;
+      // Each histogram takes the batch's values at once (`observeAll`): one call per record was ~5 % of the CPU.
+      const endToEnd: number[] = [];
       for (const s of out.stored) {
         const c = countsOf(counts, s.symbol);
         c.stored += 1;
         if (s.enriched) c.enriched += 1;
         const latency = Math.max(0, now - (s.openTime + step));
-        m.endToEnd.observe({ interval }, latency / 1000);
+        endToEnd.push(latency / 1000);
         reporter.stored(s.symbol, latency);
       }
+      observeAll(m.endToEnd, { interval }, endToEnd);
       const publishedAt = batch.messages.map((r) => Number(r.timestamp));
-      for (const t of publishedAt) m.pipelineLatency.observe({ interval }, Math.max(0, now - t) / 1000);
+      observeAll(
+        m.pipelineLatency,
+        { interval },
+        publishedAt.map((t) => Math.max(0, now - t) / 1000),
+      );
       if (check !== undefined && (out.derived.length > 0 || out.derivationEvents.length > 0)) {
         check.add(out.derived, out.derivationEvents);
         void check.verify();
