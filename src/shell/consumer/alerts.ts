@@ -17,8 +17,16 @@ import { intervalMs, type Interval } from '../../core/kline/interval.ts';
 import { collect, fluxString, type CallOptions, type InfluxTarget } from '../influx/influx.ts';
 import type { Logger } from '../observability/logger.ts';
 
-/** What a batch's alerts are: the alerts its enriched candles fired, and the state once they are sent. */
-export type BatchAlerts = { readonly alerts: readonly Alert[]; readonly state: AlertState };
+/**
+ * What a batch's alerts are: the alerts its enriched candles fired, and the state of its symbols' rules
+ * once they are sent (the state of no other symbol: batches of other partitions are evaluated and
+ * committed meanwhile, in any order).
+ */
+export type BatchAlerts = {
+  readonly alerts: readonly Alert[];
+  readonly symbols: readonly string[];
+  readonly state: AlertState;
+};
 
 export type ConsumerAlerts = {
   /**
@@ -31,7 +39,7 @@ export type ConsumerAlerts = {
   readonly publish: (alerts: readonly Alert[]) => Promise<void>;
   /** The alerts' InfluxDB lines (the `alert` measurement, written with the enriched points). */
   readonly lines: (alerts: readonly Alert[]) => string[];
-  /** The batch is stored and committed: its state is the one to go on from. */
+  /** The batch is stored and committed: its symbols go on from its state. */
   readonly commit: (batch: BatchAlerts) => void;
   /** New partitions: every symbol's state is rebuilt from what is stored before its next candle. */
   readonly forget: () => void;
@@ -58,16 +66,17 @@ export const consumerAlerts = (
   };
   return {
     evaluate: async (enriched, o) => {
-      if (rules.length === 0 || enriched.length === 0) return { alerts: [], state };
+      if (rules.length === 0 || enriched.length === 0) return { alerts: [], symbols: [], state: {} };
       let from = state;
       const firsts = new Map<string, number>();
       for (const c of enriched)
         if (!current.has(c.symbol) && !firsts.has(c.symbol)) firsts.set(c.symbol, c.openTime);
       for (const [symbol, first] of firsts)
         if (rulesOf(rules, { symbol, interval }).length > 0)
-          from = { ...withoutSymbol(from, symbol), ...(await restore(symbol, first, o)) };
+          from = { ...symbolsWhere(from, (s) => s !== symbol), ...(await restore(symbol, first, o)) };
       const { alerts, state: after } = evaluateAll(rules, from, enriched);
-      return { alerts, state: after };
+      const symbols = new Set(enriched.map((c) => c.symbol));
+      return { alerts, symbols: [...symbols], state: symbolsWhere(after, (s) => symbols.has(s)) };
     },
     publish: async (alerts) => {
       if (alerts.length === 0) return;
@@ -75,17 +84,21 @@ export const consumerAlerts = (
     },
     lines: (alerts) => alerts.map(alertLine),
     commit: (batch) => {
-      state = batch.state;
+      // Only the batch's symbols: a batch of another partition evaluated from the same state may have
+      // been committed since (taking the batch's whole state lost that one's, and fired its alerts again).
+      const symbols = new Set(batch.symbols);
+      state = { ...symbolsWhere(state, (s) => !symbols.has(s)), ...batch.state };
       for (const a of batch.alerts)
         log.info({ alert: a.id, symbol: a.symbol, interval, rule: a.rule, topic }, alertMessage(a));
-      for (const key of Object.keys(batch.state)) current.add(key.split(':')[1]!);
+      for (const symbol of symbols) current.add(symbol);
     },
     forget: () => current.clear(),
   };
 };
 
-const withoutSymbol = (state: AlertState, symbol: string): AlertState =>
-  Object.fromEntries(Object.entries(state).filter(([key]) => key.split(':')[1] !== symbol));
+/** The state of the symbols `keep` says yes to (a state key names rule, symbol and interval: `stateKey`). */
+const symbolsWhere = (state: AlertState, keep: (symbol: string) => boolean): AlertState =>
+  Object.fromEntries(Object.entries(state).filter(([key]) => keep(key.split(':')[1]!)));
 
 /** The newest stored enriched candles of a symbol before `before`, as many as its rules need. */
 const storedCandles = async (
