@@ -2,8 +2,8 @@ import type { Histogram, LabelValues } from 'prom-client';
 
 /*
  * prom-client observes one value per call, and each call builds its label key and a closure, validates the
- * labels and looks the series up: ~0.5 µs, twice per record in a consumer (about a twentieth of its CPU per
- * candle, measured: docs/benchmarks.md). `observeAll` records a batch's values of one label set in one pass.
+ * labels and looks the series up: ~0.5 µs, twice per record in a consumer (~4 % of its busy time in a drain,
+ * measured: docs/benchmarks.md). `observeAll` records a batch's values of one label set in one pass.
  */
 
 /** The series of a prom-client histogram as prom-client 15 keeps it (`lib/histogram.js`). */
