@@ -42,7 +42,6 @@ import { consumerHealth, DEFAULT_RESTART_DEADLINE_MS, type ConsumerHealth } from
 import { isRebalancing, whileBeating, type Beat } from './heartbeat.ts';
 import { deadLettered, refusedRecords } from './refused.ts';
 import { batchRewrites } from './rewind.ts';
-import { slots } from './slots.ts';
 
 export type ConsumerConfig = KafkaOptions & {
   readonly interval: Interval;
@@ -80,14 +79,6 @@ export type ConsumerConfig = KafkaOptions & {
  * takeover replays at most this many stored points per symbol instead.
  */
 export const DEFAULT_SNAPSHOT_EVERY = 60;
-
-/**
- * Batches written to InfluxDB at once, whatever their partitions, while the next ones are processed: in
- * bench:pipeline (one InfluxDB on the consumer's machine) 2 stored the most candles per second, 3 made
- * each write half as slow again and held more batches in memory, 1 left InfluxDB idle between writes
- * (docs/benchmarks.md).
- */
-const WRITES_AT_ONCE = 2;
 
 export type ConsumerCounts = { consumed: number; stored: number; enriched: number; rejected: number };
 
@@ -278,81 +269,45 @@ export const startConsumer = async (
    * messages and result only what is reported after the writes is returned. Its text, lines, candles and
    * indicators (several MB of small objects per batch) die before the writes, which last longer than the
    * processing of the other batches in flight, instead of being promoted to the old generation by their
-   * scavenges (see docs/benchmarks.md). The batch is processed from the states its partition's batch
-   * being written (`behind`) stores; `afterPrevious` waits for that one to be stored, and is called before
-   * anything reads stored points or the alert state, and before returning.
+   * scavenges (see docs/benchmarks.md).
    */
-  const prepare = async (
-    batch: Batch,
-    call: ReturnType<typeof pending>,
-    behind: Behind | undefined,
-    afterPrevious: () => Promise<void>,
-  ) => {
+  const prepare = async (batch: Batch, call: ReturnType<typeof pending>) => {
     const messages = inMessages(batch);
     if (unreplayed.size > 0) {
       const symbols = batchSymbols(messages);
       await call((o) => catchUp(symbols, o));
     }
-    const from = statesAfter(behind);
     const context = {
       interval,
       enricher,
       snapshotEvery,
       ...(deriving === undefined ? {} : { deriver: deriving }),
     };
-    const first = processBatch(messages, from, context);
-    // What reads stored points or the alert state waits for the partition's previous batch to be stored.
-    if (first.stored.some((s) => !s.enriched) || ruleCount > 0) await afterPrevious();
+    const first = processBatch(messages, states, context);
     // Candles behind their symbol's state that were never enriched (a repaired hole): rewind and enrich again.
-    const rewrites = await call((o) => batchRewrites(first, from, rewindContext, o));
+    const rewrites = await call((o) => batchRewrites(first, states, rewindContext, o));
     const result =
       rewrites.size === 0
         ? first
-        : withRewrites(processBatch(messages, rewoundStates(from, rewrites), context), rewrites);
+        : withRewrites(processBatch(messages, rewoundStates(states, rewrites), context), rewrites);
     // Alerts first: once a candle's points are stored, the alerts it fired were sent (at least once, by id).
     const forAlerts = ruleCount === 0 ? [] : enrichedCandles(result);
     const fired = await call((o) => alerts.evaluate(forAlerts, o));
     await call(() => alerts.publish(fired.alerts));
-    const bodies = {
+    return {
       raw: requestBodies(result.rawLines),
       enriched: requestBodies([...result.enrichedLines, ...alerts.lines(fired.alerts)]),
       kept: keptOf(result, messages),
       fired,
     };
-    await afterPrevious();
-    return bodies;
   };
 
-  /**
-   * One try at storing a batch: its result with the records InfluxDB refused among the dead letters. The
-   * batch is processed from the states its partition's previous batch (`behind`) is storing, and written
-   * once that one is stored and committed; `processed` is called then (the handler may return). Throws
-   * `Abandoned` when the previous batch was not stored.
-   */
-  const attempt = async (
-    batch: Batch,
-    beat: Beat,
-    behind: Behind | undefined,
-    processed: (states: ReadonlyMap<string, SymbolState>) => void,
-  ) => {
+  /** One try at storing a batch: its result with the records InfluxDB refused among the dead letters. */
+  const attempt = async (batch: Batch, beat: Beat): Promise<StoredBatch> => {
     const call = pending(beat);
     if (!loaded) await call((o) => reload(o));
     const started = performance.now();
-    let waitedMs = 0;
-    let waited = behind === undefined;
-    const afterPrevious = async () => {
-      if (waited) return;
-      waited = true;
-      const since = performance.now();
-      const stored = await call(() => behind!.done);
-      waitedMs += performance.now() - since;
-      if (!stored) throw new Abandoned();
-    };
-    const { raw, enriched, kept, fired } = await prepare(batch, call, behind, afterPrevious);
-    const waiting = performance.now();
-    const release = await call((o) => writeSlots.acquire(o.signal));
-    waitedMs += performance.now() - waiting;
-    processed(kept.states);
+    const { raw, enriched, kept, fired } = await prepare(batch, call);
     const prepared = performance.now();
     // Both buckets at once; the snapshots travel with the enriched points they belong to.
     const refused = await call((o) =>
@@ -360,13 +315,13 @@ export const startConsumer = async (
         writeBodies(config.influx, config.bucketRaw, raw, o),
         writeBodies(config.influx, config.bucketEnriched, enriched, o),
       ]),
-    ).finally(release);
+    );
     health.influxAnswered();
-    const timing = { processMs: prepared - started - waitedMs, writeMs: performance.now() - prepared };
+    const timing = { processMs: prepared - started, writeMs: performance.now() - prepared };
     const out = withRefused(kept, batch, refused.flat(), log, interval);
     if (out.deadLetters.length > 0)
       await call(() => producer.send({ topic: dlqTopic, messages: out.deadLetters.map(consumedDeadLetter) }));
-    return { ...out, alerts: fired, timing } satisfies StoredBatch;
+    return { ...out, alerts: fired, timing };
   };
 
   /**
@@ -379,18 +334,13 @@ export const startConsumer = async (
     context: Record<string, unknown>,
     beat: Beat,
     running: () => boolean,
-    behind: Behind | undefined,
-    processed: (states: ReadonlyMap<string, SymbolState>) => void,
   ): Promise<StoredBatch | undefined> => {
     let failing = false;
     try {
       for (let n = 1; running(); n++) {
         try {
-          return await attempt(batch, beat, behind, processed);
+          return await attempt(batch, beat);
         } catch (e) {
-          // Stopped meanwhile (a call or the wait for a write slot aborted), or its partition's previous
-          // batch was not stored: abandoned, uncommitted.
-          if (e instanceof Abandoned || !running()) return undefined;
           if (!retryable(e)) throw e;
           if (e instanceof InfluxUnavailable) {
             if (!failing) health.failingBatch(1);
@@ -412,142 +362,12 @@ export const startConsumer = async (
     }
   };
 
-  /**
-   * A partition's batch being written while the partition's next batch is processed (one at a time per
-   * partition): the states of its symbols it stores (what the next batch is processed from, until they are
-   * stored), and whether it was stored and committed.
-   */
-  const writing = new Map<number, Behind>();
-  /** Batches written at once, whatever the partitions: more do not store faster, and hold their bodies. */
-  const writeSlots = slots(WRITES_AT_ONCE);
-  /**
-   * The error a batch failed with after its handler had returned: the next handler throws it, so kafkajs
-   * restarts or crashes the consumer as for an error of its own handler.
-   */
-  let failure: { readonly error: unknown } | undefined;
-
-  /** The states a batch is processed from: the stored ones, with those its partition's previous batch stores. */
-  const statesAfter = (behind: Behind | undefined): ReadonlyMap<string, SymbolState> => {
-    if (behind === undefined || behind.states.size === 0) return states;
-    const view = new Map(states);
-    for (const [s, st] of behind.states) view.set(s, st);
-    return view;
-  };
-
-  /** Resolves once no batch is being written (each stored or abandoned). */
-  const settled = async (): Promise<void> => {
-    await Promise.all([...writing.values()].map((w) => w.done));
-  };
-
-  /** A stored batch: its states kept, its alerts' state, its offsets committed, its counts and metrics. */
-  const stored = async (
-    batch: Batch,
-    out: StoredBatch,
-    started: number,
-    context: Record<string, unknown>,
-  ) => {
-    for (const [s, st] of out.states) states.set(s, st);
-    alerts.commit(out.alerts);
-    const last = batch.lastOffset();
-    await consumer.commitOffsets([
-      { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-    ]);
-    const now = Date.now();
-    const step = intervalMs[interval];
-    for (const [key, n] of out.consumed) countsOf(counts, key).consumed += n;
-    // Each histogram takes the batch's values at once (`observeAll`): one call per record was ~4 % of the CPU.
-    const endToEnd: number[] = [];
-    for (const s of out.stored) {
-      const c = countsOf(counts, s.symbol);
-      c.stored += 1;
-      if (s.enriched) c.enriched += 1;
-      const latency = Math.max(0, now - (s.openTime + step));
-      endToEnd.push(latency / 1000);
-      reporter.stored(s.symbol, latency);
-    }
-    observeAll(m.endToEnd, { interval }, endToEnd);
-    const publishedAt = batch.messages.map((r) => Number(r.timestamp));
-    observeAll(
-      m.pipelineLatency,
-      { interval },
-      publishedAt.map((t) => Math.max(0, now - t) / 1000),
-    );
-    if (check !== undefined && (out.derived.length > 0 || out.derivationEvents.length > 0)) {
-      check.add(out.derived, out.derivationEvents);
-      void check.verify();
-    }
-    reporter.deadLettered(out.deadLetters.map((d) => d.problem.field));
-    for (const d of out.deadLetters) {
-      countsOf(counts, d.message.key ?? '?').rejected += 1;
-      m.deadLetters.inc({ interval, field: d.problem.field ?? '' });
-      log.warn(
-        {
-          topic: d.message.topic,
-          partition: d.message.partition,
-          offset: d.message.offset,
-          interval,
-          symbol: d.message.key,
-          reason: d.problem.reason,
-          field: d.problem.field,
-        },
-        'record sent to the dead-letter topic',
-      );
-    }
-    m.consumed.inc({ interval }, batch.messages.length);
-    m.written.inc({ interval, kind: 'raw' }, out.stored.length);
-    m.written.inc({ interval, kind: 'enriched' }, out.stored.filter((s) => s.enriched).length);
-    m.batchSize.observe({ interval }, batch.messages.length);
-    lag.set(batch.partition, Number(batch.offsetLag()));
-    log.debug(
-      {
-        ...context,
-        count: batch.messages.length,
-        latency: now - started,
-        processMs: Math.round(out.timing.processMs * 10) / 10,
-        writeMs: Math.round(out.timing.writeMs * 10) / 10,
-      },
-      'batch stored and committed',
-    );
-    onStored({ publishedAt, storedAt: now });
-  };
-
-  /**
-   * A batch written after its handler returned did not store: abandoned (a stop, a rebalance, a seek) it
-   * is delivered again from the committed offset; an error is thrown by the next handler, and the
-   * partition is sought back to the batch (its offset was resolved when its handler returned).
-   */
-  const writeFailed = (batch: Batch, context: Record<string, unknown>, e: unknown) => {
-    if (stopping.signal.aborted || isRebalancing(e)) {
-      log.info({ ...context, err: e }, 'batch abandoned uncommitted; it will be delivered again');
-      return;
-    }
-    log.error({ ...context, err: e }, 'batch not stored; the partition is read again from it');
-    failure ??= { error: e };
-    try {
-      consumer.seek({ topic: batch.topic, partition: batch.partition, offset: batch.firstOffset()! });
-    } catch (seekError) {
-      // The consumer is stopping or crashed: it reads again from the committed offset when it rejoins.
-      log.warn({ ...context, err: seekError }, 'could not seek back to the batch not stored');
-    }
-  };
-
   await consumer.run({
     autoCommit: false,
     // Partitions are independent (a symbol lives in one), so their batches may be stored concurrently.
     partitionsConsumedConcurrently: 3,
     eachBatchAutoResolve: false,
-    /*
-     * A batch is processed, then written once its partition's previous batch is stored and committed, and
-     * the handler returns as soon as its write starts (its offset resolved, not committed): kafkajs fetches
-     * the next batches while the writes go on, so their processing overlaps InfluxDB's work instead of
-     * adding to it. A batch is committed only once stored, in order, one written at a time per partition.
-     */
     eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-      if (failure !== undefined) {
-        const { error } = failure;
-        failure = undefined;
-        throw error;
-      }
       if (batch.messages.length === 0) return;
       const started = Date.now();
       const context = {
@@ -557,41 +377,75 @@ export const startConsumer = async (
         interval,
       };
       const running = () => !stopping.signal.aborted && isRunning() && !isStale();
-      // New partitions: the old ones' batches are stored or abandoned before the states are reloaded.
-      if (!loaded) await pending(heartbeat)(settled);
-      const behind = writing.get(batch.partition);
-      const self: Behind = { states: new Map(), done: Promise.resolve(false) };
-      let handedOver = false;
-      let processed!: () => void;
-      const ready = new Promise<void>((resolve) => (processed = resolve));
-      const job = store(batch, context, heartbeat, running, behind, (next) => {
-        self.states = next;
-        handedOver = true;
-        processed();
-      });
-      self.done = job
-        .then(async (out) => {
-          if (out === undefined) {
-            if (handedOver) log.info(context, 'batch abandoned uncommitted; it will be delivered again');
-            return false;
-          }
-          await stored(batch, out, started, context);
-          return true;
-        })
-        .catch((e: unknown) => {
-          if (handedOver) writeFailed(batch, context, e);
-          return false;
-        })
-        .finally(() => {
-          if (writing.get(batch.partition) === self) writing.delete(batch.partition);
-        });
-      writing.set(batch.partition, self);
-      // Ended before its write (abandoned, or an error kafkajs gets): its records come again, ungated.
-      if ((await Promise.race([ready.then(() => true), job])) === undefined) {
+      const out = await store(batch, context, heartbeat, running);
+      if (out === undefined) {
         log.info(context, 'batch abandoned uncommitted; it will be delivered again');
         return;
       }
-      resolveOffset(batch.lastOffset());
+      for (const [s, st] of out.states) states.set(s, st);
+      alerts.commit(out.alerts);
+      const last = batch.lastOffset();
+      resolveOffset(last);
+      await consumer.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+      ]);
+      const now = Date.now();
+      const step = intervalMs[interval];
+      for (const [key, n] of out.consumed) countsOf(counts, key).consumed += n;
+      // Each histogram takes the batch's values at once (`observeAll`): one call per record was ~4 % of the CPU.
+      const endToEnd: number[] = [];
+      for (const s of out.stored) {
+        const c = countsOf(counts, s.symbol);
+        c.stored += 1;
+        if (s.enriched) c.enriched += 1;
+        const latency = Math.max(0, now - (s.openTime + step));
+        endToEnd.push(latency / 1000);
+        reporter.stored(s.symbol, latency);
+      }
+      observeAll(m.endToEnd, { interval }, endToEnd);
+      const publishedAt = batch.messages.map((r) => Number(r.timestamp));
+      observeAll(
+        m.pipelineLatency,
+        { interval },
+        publishedAt.map((t) => Math.max(0, now - t) / 1000),
+      );
+      if (check !== undefined && (out.derived.length > 0 || out.derivationEvents.length > 0)) {
+        check.add(out.derived, out.derivationEvents);
+        void check.verify();
+      }
+      reporter.deadLettered(out.deadLetters.map((d) => d.problem.field));
+      for (const d of out.deadLetters) {
+        countsOf(counts, d.message.key ?? '?').rejected += 1;
+        m.deadLetters.inc({ interval, field: d.problem.field ?? '' });
+        log.warn(
+          {
+            topic: d.message.topic,
+            partition: d.message.partition,
+            offset: d.message.offset,
+            interval,
+            symbol: d.message.key,
+            reason: d.problem.reason,
+            field: d.problem.field,
+          },
+          'record sent to the dead-letter topic',
+        );
+      }
+      m.consumed.inc({ interval }, batch.messages.length);
+      m.written.inc({ interval, kind: 'raw' }, out.stored.length);
+      m.written.inc({ interval, kind: 'enriched' }, out.stored.filter((s) => s.enriched).length);
+      m.batchSize.observe({ interval }, batch.messages.length);
+      lag.set(batch.partition, Number(batch.offsetLag()));
+      log.debug(
+        {
+          ...context,
+          count: batch.messages.length,
+          latency: now - started,
+          processMs: Math.round(out.timing.processMs * 10) / 10,
+          writeMs: Math.round(out.timing.writeMs * 10) / 10,
+        },
+        'batch stored and committed',
+      );
+      onStored({ publishedAt, storedAt: now });
     },
   });
   const probe = probeInflux(config, health);
@@ -609,8 +463,6 @@ export const startConsumer = async (
       probe.stop();
       health.stop();
       check?.stop();
-      // The batches being written end at once (their calls are aborted), uncommitted unless stored.
-      await settled();
       await consumer.disconnect();
       await producer.disconnect();
       await reporter.stop();
@@ -691,12 +543,6 @@ const enrichedCandles = (result: BatchResult): EnrichedCandle[] =>
           },
         ],
   );
-
-/** A partition's batch being written (see `writing` in `startConsumer`). */
-type Behind = { states: ReadonlyMap<string, SymbolState>; done: Promise<boolean> };
-
-/** Thrown by a try at a batch whose partition's previous batch was not stored: it is not written either. */
-class Abandoned extends Error {}
 
 /** What a retry of the batch can fix; a rebalance and bugs (TypeError…) are not retried here. */
 const retryable = (e: unknown): boolean =>
