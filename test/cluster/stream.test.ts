@@ -154,8 +154,7 @@ describe('a CryptoStream on the one-node cluster', () => {
       await again.forward.stop();
     }
     const consumers = await pods(ns, 'app.kubernetes.io/component=consumer');
-    // 401 as a number of its own: Node's TimeoutNegativeWarning for kafkajs's request queue prints -1 - Date.now(),
-    // whose digits can hold 401.
+    // 401 as a number of its own, not as digits of a longer one (a timestamp, a duration).
     for (const p of consumers)
       assert.doesNotMatch(await kubectl('-n', ns, 'logs', p.metadata.name), /\b401\b|unauthorized/i);
   });

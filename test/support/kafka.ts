@@ -1,12 +1,11 @@
 import { Kafka, type KafkaConfig } from 'kafkajs';
-import { ignoreKafkajsNegativeTimeout } from '../../src/shell/kafka/warnings.ts';
+import { mendKafkajsRequestQueue } from '../../src/shell/kafka/requestQueue.ts';
 
 /**
  * A plain kafkajs client, for tests that need one outside the project's settings (`makeKafka`), with
- * kafkajs's harmless negative-timeout warning filtered as in every process of the project
- * (src/shell/kafka/warnings.ts): a test file's first client otherwise prints it into the test output.
+ * kafkajs's request queue mended as in every process of the project (src/shell/kafka/requestQueue.ts).
  */
 export const bareKafka = (config: KafkaConfig): Kafka => {
-  ignoreKafkajsNegativeTimeout();
+  mendKafkajsRequestQueue();
   return new Kafka(config);
 };

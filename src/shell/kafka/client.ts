@@ -14,7 +14,7 @@ import type { SaslMechanism } from '../../api/v1alpha1/cryptostream.ts';
 import { decodeCandle } from '../../core/kline/message.ts';
 import type { Logger } from '../observability/logger.ts';
 import { sleep } from '../observability/sleep.ts';
-import { ignoreKafkajsNegativeTimeout } from './warnings.ts';
+import { mendKafkajsRequestQueue } from './requestQueue.ts';
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -111,7 +111,7 @@ export const awaitKafka = async (
   deadlineMs: number = DEFAULT_CONNECT_TIMEOUT_MS,
   signal?: AbortSignal,
 ): Promise<void> => {
-  ignoreKafkajsNegativeTimeout();
+  mendKafkajsRequestQueue();
   const until = Date.now() + deadlineMs;
   let last: string;
   for (;;) {
@@ -164,9 +164,9 @@ export const makeKafka = (
   log: Logger,
   security: KafkaSecurity = {},
 ): Kafka => {
-  // Where every kafkajs client of the project is made (with `awaitKafka`'s, and tests' `bareKafka`):
-  // kafkajs's harmless Node 24 warning filtered before its first connection.
-  ignoreKafkajsNegativeTimeout();
+  // Where every kafkajs client of the project is made (with `awaitKafka`'s, and tests' `bareKafka`): kafkajs's
+  // request queue mended before its first connection, so that idle connections do not spin (requestQueue.ts).
+  mendKafkajsRequestQueue();
   return new Kafka({
     clientId,
     brokers: [...brokers],

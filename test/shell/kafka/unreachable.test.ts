@@ -55,7 +55,7 @@ describe('a worker started while Kafka cannot be reached', () => {
         CRYPTOSTREAM_LOG_LEVEL: 'info',
       });
       assert.equal(exit.status, EXIT_KAFKA_UNREACHABLE, exit.stderr + exit.stdout);
-      // Only that line: no Node warning either (kafkajs's TimeoutNegativeWarning is filtered).
+      // Only that line: no Node warning either (kafkajs's request queue is mended: no TimeoutNegativeWarning).
       const lines = exit.stderr.split('\n').filter((l) => l.trim() !== '');
       assert.deepEqual(lines, [
         `cryptostream ${role}: Kafka at 127.0.0.1:${port} did not answer within 2 s (last failure: Connection error: connect ECONNREFUSED 127.0.0.1:${port})`,
