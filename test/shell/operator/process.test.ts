@@ -29,22 +29,19 @@ type Operator = {
   readonly get: (path: string) => Promise<Response>;
 };
 
-const holder = async (namespace: string): Promise<string | undefined> =>
-  (
-    await kube.get<KubernetesObject & { spec: { holderIdentity?: string } }>(
-      LEASE,
-      namespace,
-      'cryptostream-operator',
-    )
-  )?.spec.holderIdentity;
-/** The Lease's renewTime, in ms since the epoch (undefined when it has none). */
-const renewTime = async (namespace: string): Promise<number | undefined> => {
-  const lease = await kube.get<KubernetesObject & { spec: { renewTime?: string } }>(
+/** The operator's Lease in `namespace`, as the API server has it. */
+const lease = (namespace: string) =>
+  kube.get<KubernetesObject & { spec: { holderIdentity?: string; renewTime?: string } }>(
     LEASE,
     namespace,
     'cryptostream-operator',
   );
-  return lease?.spec.renewTime === undefined ? undefined : Date.parse(lease.spec.renewTime);
+const holder = async (namespace: string): Promise<string | undefined> =>
+  (await lease(namespace))?.spec.holderIdentity;
+/** The Lease's renewTime, in ms since the epoch (undefined when it has none). */
+const renewTime = async (namespace: string): Promise<number | undefined> => {
+  const at = (await lease(namespace))?.spec.renewTime;
+  return at === undefined ? undefined : Date.parse(at);
 };
 const leaderGauge = async (op: Operator): Promise<string | undefined> =>
   /^cryptostream_operator_leader (\d)$/m.exec(await (await op.get('/metrics')).text())?.[1];
