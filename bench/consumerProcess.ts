@@ -42,7 +42,7 @@ export type Consumed = {
 };
 
 /** CPU seconds (user + system, all threads) a process spent so far (/proc/<pid>/stat, in clock ticks). */
-const cpuSeconds = (pid: number): number => {
+export const cpuSeconds = (pid: number): number => {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields 14 and 15 of the line (utime, stime) are 12 and 13 after the command name and state; 100 ticks/s.

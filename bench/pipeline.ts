@@ -35,9 +35,12 @@
  * what the consumer spends is taken from them. And the mean milliseconds of a batch in each child (`batchMs`):
  * in all, processing it (ours: decode to request bodies; the peer: parse and look its lines up), writing it
  * to both buckets. With a fixed number of batches in flight (kafkajs's `partitionsConsumedConcurrently`),
- * what a batch spends in processing is what the throughput loses.
+ * what a batch spends in processing is what the throughput loses. And, over each drain, the CPU the
+ * InfluxDB and Kafka servers spent per 1,000 candles and how busy the whole machine was (/proc/stat).
  */
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { Partitioners, type Producer } from 'kafkajs';
 import { pino } from 'pino';
 import type { MarketCandle } from '../src/core/kline/candle.ts';
@@ -47,6 +50,7 @@ import { dropRun, newRun, type Run } from '../test/shell/pipeline/harness.ts';
 import { services } from '../test/support/services.ts';
 import { candleOf, type BenchInterval } from './synthetic.ts';
 import {
+  cpuSeconds,
   mb,
   ours as cliConsumer,
   peer as barePeer,
@@ -119,12 +123,38 @@ const ours = (run: Run, interval: BenchInterval, group: string): Consumed =>
 const peer = (topicRun: Run, run: Run, interval: BenchInterval, group: string, perSymbol: number): Consumed =>
   barePeer({ ...run, prefix: topicRun.prefix }, interval, group, k.brokers, perSymbol, NODE_FLAGS);
 
+/** The pid `npm run services:up` recorded for one of its servers; undefined when it has none. */
+const serverPid = (name: 'kafka' | 'influxdb'): number | undefined => {
+  try {
+    return Number(readFileSync(join(import.meta.dirname, '..', '.services', name, 'pid'), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+};
+const servers = { kafka: serverPid('kafka'), influxdb: serverPid('influxdb') };
+
+/** CPU seconds each server spent so far, and the machine's busy and total time (/proc/stat, clock ticks). */
+const cpuNow = () => {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).map(Number);
+  // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
+  const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
+  return {
+    kafka: servers.kafka === undefined ? Number.NaN : cpuSeconds(servers.kafka),
+    influxdb: servers.influxdb === undefined ? Number.NaN : cpuSeconds(servers.influxdb),
+    busy: total - ticks[3]! - ticks[4]!,
+    total,
+  };
+};
+
 /** Drains `total` records; candles/s from the assignment to the last stored batch. */
 const drain = async (consumer: Consumed, total: number) => {
   const assignedAt = await consumer.assigned;
+  const before = cpuNow();
   await consumer.storedAll(total, 300_000);
+  const after = cpuNow();
   const end = Math.max(...consumer.batches.map((b) => b.time));
   const cpu = consumer.cpuSinceAssigned();
+  const perThousand = (seconds: number) => Number(((seconds * 1e6) / total).toFixed(1));
   const rss = await consumer.stop();
   const seconds = (end - assignedAt) / 1000;
   const meanMs = (of: (b: BatchStored) => number) =>
@@ -133,7 +163,16 @@ const drain = async (consumer: Consumed, total: number) => {
     seconds: Number(seconds.toFixed(2)),
     candlesPerSecond: Math.round(total / seconds),
     peakRssMb: mb(rss),
-    cpuMsPer1000: Number(((cpu * 1e6) / total).toFixed(1)),
+    cpuMsPer1000: perThousand(cpu),
+    /**
+     * The same for the servers over the drain, and how busy the whole machine was: on a machine whose
+     * cores they share, ours / peer throughput ≈ (peer + servers) / (ours + servers) CPU per candle.
+     */
+    serversCpuMsPer1000: {
+      influxdb: perThousand(after.influxdb - before.influxdb),
+      kafka: perThousand(after.kafka - before.kafka),
+    },
+    machineBusyPercent: Math.round((100 * (after.busy - before.busy)) / (after.total - before.total)),
     loadAverage: Number(loadavg()[0]!.toFixed(1)),
     /** Mean milliseconds of a batch in the consumer: in all, processing it, writing it. */
     batchMs: {
