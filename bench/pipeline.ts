@@ -123,15 +123,15 @@ const ours = (run: Run, interval: BenchInterval, group: string): Consumed =>
 const peer = (topicRun: Run, run: Run, interval: BenchInterval, group: string, perSymbol: number): Consumed =>
   barePeer({ ...run, prefix: topicRun.prefix }, interval, group, k.brokers, perSymbol, NODE_FLAGS);
 
-/** The pid `npm run services:up` recorded for one of its servers; undefined when it has none. */
-const serverPid = (name: 'kafka' | 'influxdb'): number | undefined => {
+/** CPU seconds the server `npm run services:up` recorded a pid for has spent so far; NaN without one. */
+const serverCpu = (name: 'kafka' | 'influxdb'): number => {
   try {
-    return Number(readFileSync(join(import.meta.dirname, '..', '.services', name, 'pid'), 'utf8').trim());
+    const pid = readFileSync(join(import.meta.dirname, '..', '.services', name, 'pid'), 'utf8').trim();
+    return /^[1-9]\d*$/.test(pid) ? cpuSeconds(Number(pid)) : Number.NaN;
   } catch {
-    return undefined;
+    return Number.NaN;
   }
 };
-const servers = { kafka: serverPid('kafka'), influxdb: serverPid('influxdb') };
 
 /** CPU seconds each server spent so far, and the machine's busy and total time (/proc/stat, clock ticks). */
 const cpuNow = () => {
@@ -139,8 +139,8 @@ const cpuNow = () => {
   // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
   const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
   return {
-    kafka: servers.kafka === undefined ? Number.NaN : cpuSeconds(servers.kafka),
-    influxdb: servers.influxdb === undefined ? Number.NaN : cpuSeconds(servers.influxdb),
+    kafka: serverCpu('kafka'),
+    influxdb: serverCpu('influxdb'),
     busy: total - ticks[3]! - ticks[4]!,
     total,
   };
