@@ -183,6 +183,23 @@ const drain = async (consumer: Consumed, total: number) => {
   };
 };
 
+type Drained = Awaited<ReturnType<typeof drain>>;
+type Round = { peer: Drained; ours: Drained; ratio: number; ratioAtSameServerCpu: number | undefined };
+
+/**
+ * The ratio the round's CPU figures give with the servers' CPU per candle the same in both drains (their
+ * mean): (peer + servers) / (ours + servers). With every core busy this is what the throughput ratio
+ * follows, less the servers' background work (InfluxDB's cache snapshots and compactions) that lands in
+ * one drain and not the other; on this machine it varied by up to ±10 ms per 1,000 candles between drains
+ * and moved the measured ratio by up to 0.1 (docs/benchmarks.md). Undefined without the servers' pids.
+ */
+const ratioAtSameServerCpu = (peer: Drained, ours: Drained): number | undefined => {
+  const servers = (d: Drained) => d.serversCpuMsPer1000.influxdb + d.serversCpuMsPer1000.kafka;
+  const s = (servers(peer) + servers(ours)) / 2;
+  if (!Number.isFinite(s)) return undefined;
+  return Number(((peer.cpuMsPer1000 + s) / (ours.cpuMsPer1000 + s)).toFixed(2));
+};
+
 /** Latency of every record sent after the warm-up: stored time of its batch − its send time. */
 const latencies = (batches: readonly BatchStored[], sentAt: readonly number[][], from: number) => {
   const all: number[] = [];
@@ -223,8 +240,7 @@ try {
     await sendAll(producer, topic, chunk, []);
   }
   process.stderr.write(`published ${total} candles; ${ROUNDS} rounds of peer and consumer draining them…\n`);
-  type Drained = Awaited<ReturnType<typeof drain>>;
-  const rounds: { peer: Drained; ours: Drained; ratio: number }[] = [];
+  const rounds: Round[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const peerRun = await fresh();
     const bare = await drain(peer(data, peerRun, '15m', `${peerRun.group}-peer`, perSymbol), total);
@@ -237,6 +253,7 @@ try {
       peer: bare,
       ours: ourRound,
       ratio: Number((ourRound.candlesPerSecond / bare.candlesPerSecond).toFixed(2)),
+      ratioAtSameServerCpu: ratioAtSameServerCpu(bare, ourRound),
     });
     process.stderr.write(`round ${r + 1}: ${JSON.stringify(rounds.at(-1))}\n`);
   }
