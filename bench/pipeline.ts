@@ -40,14 +40,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Partitioners, type Producer } from 'kafkajs';
 import { pino } from 'pino';
 import type { MarketCandle } from '../src/core/kline/candle.ts';
 import { encodeCandle } from '../src/core/kline/message.ts';
 import { ensureTopics, makeKafka } from '../src/shell/kafka/client.ts';
 import { dropRun, newRun, type Run } from '../test/shell/pipeline/harness.ts';
-import { services } from '../test/support/services.ts';
+import { services, servicesEnvPath } from '../test/support/services.ts';
 import { candleOf, type BenchInterval } from './synthetic.ts';
 import {
   cpuSeconds,
@@ -126,7 +126,7 @@ const peer = (topicRun: Run, run: Run, interval: BenchInterval, group: string, p
 /** CPU seconds the server `npm run services:up` recorded a pid for has spent so far; NaN without one. */
 const serverCpu = (name: 'kafka' | 'influxdb'): number => {
   try {
-    const pid = readFileSync(join(import.meta.dirname, '..', '.services', name, 'pid'), 'utf8').trim();
+    const pid = readFileSync(join(dirname(servicesEnvPath), name, 'pid'), 'utf8').trim();
     return /^[1-9]\d*$/.test(pid) ? cpuSeconds(Number(pid)) : Number.NaN;
   } catch {
     return Number.NaN;
@@ -190,8 +190,8 @@ type Round = { peer: Drained; ours: Drained; ratio: number; ratioAtSameServerCpu
  * The ratio the round's CPU figures give with the servers' CPU per candle the same in both drains (their
  * mean): (peer + servers) / (ours + servers). With every core busy this is what the throughput ratio
  * follows, less the servers' background work (InfluxDB's cache snapshots and compactions) that lands in
- * one drain and not the other; on this machine it varied by up to ±10 ms per 1,000 candles between drains
- * and moved the measured ratio by up to 0.1 (docs/benchmarks.md). Undefined without the servers' pids.
+ * one drain and not the other; on this machine it differed by up to 12 ms per 1,000 candles between the two
+ * drains of a round and moved the measured ratio by up to 0.1 (docs/benchmarks.md). Undefined without the servers' pids.
  */
 const ratioAtSameServerCpu = (peer: Drained, ours: Drained): number | undefined => {
   const servers = (d: Drained) => d.serversCpuMsPer1000.influxdb + d.serversCpuMsPer1000.kafka;
