@@ -18,18 +18,8 @@ import {
   type CallOptions,
   type InfluxTarget,
 } from '../influx/influx.ts';
-import {
-  alertsTopicOf,
-  awaitKafka,
-  createMissingTopics,
-  dlqTopicOf,
-  intervalTopics,
-  makeKafka,
-  makeProducer,
-  topicOf,
-  withAdmin,
-  type KafkaOptions,
-} from '../kafka/client.ts';
+import { awaitKafka, makeKafka, makeProducer, withAdmin, type KafkaOptions } from '../kafka/client.ts';
+import { alertsTopicOf, createMissingTopics, dlqTopicOf, intervalTopics, topicOf } from '../kafka/topics.ts';
 import type { Logger } from '../observability/logger.ts';
 import { observeAll } from '../observability/histogram.ts';
 import { metrics } from '../observability/metrics.ts';

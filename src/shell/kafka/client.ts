@@ -182,72 +182,6 @@ export const makeKafka = (
   });
 };
 
-export const topicOf = (prefix: string, interval: string): string => `${prefix}${interval}`;
-export const dlqTopicOf = (topic: string): string => `${topic}-dlq`;
-/** The alerts' topic beside the prices topics: the prefix without its `prices-`, then `alerts-<interval>`. */
-export const alertsTopicOf = (prefix: string, interval: string): string =>
-  `${prefix.replace(/prices-$/, '')}alerts-${interval}`;
-
-/** A topic as a worker creates it when it is missing. */
-export type NewTopic = {
-  readonly topic: string;
-  readonly partitions: number;
-  readonly retentionMs?: number;
-  readonly replicationFactor?: number;
-};
-
-/**
- * The topic of an interval and its dead-letter topic, as the operator's KafkaTopics describe them: the
- * interval's partitions, one partition for the rare rejected records (kept in order), the same retention.
- */
-export const intervalTopics = (o: KafkaOptions, interval: string): { data: NewTopic; dlq: NewTopic } => {
-  const topic = topicOf(o.topicPrefix, interval);
-  const common = {
-    ...(o.retentionMs === undefined ? {} : { retentionMs: o.retentionMs }),
-    ...(o.replicationFactor === undefined ? {} : { replicationFactor: o.replicationFactor }),
-  };
-  return {
-    data: { topic, partitions: o.partitions ?? 4, ...common },
-    dlq: { topic: dlqTopicOf(topic), partitions: 1, ...common },
-  };
-};
-
-/** kafkajs reports the errors of one CreateTopics request together; their messages say what is wrong. */
-const creationErrors = (e: unknown): string => {
-  const errors = (e as { errors?: readonly { topic?: string; message?: string }[] }).errors;
-  if (errors === undefined) return e instanceof Error ? e.message : String(e);
-  return errors.map((x) => `${x.topic ?? '?'}: ${x.message ?? '?'}`).join('; ');
-};
-
-/**
- * Creates the topics that do not exist yet (on an external Kafka, or before Strimzi's topic operator
- * did); a topic that exists is used as it is, and one another worker creates meanwhile is fine too
- * (kafkajs resolves when every error is "already exists"). Returns the names of the topics that were
- * missing.
- */
-export const ensureTopics = async (admin: Admin, topics: readonly NewTopic[]): Promise<string[]> => {
-  const existing = new Set(await admin.listTopics());
-  const missing = topics.filter((t) => !existing.has(t.topic));
-  if (missing.length === 0) return [];
-  try {
-    await admin.createTopics({
-      topics: missing.map((t) => ({
-        topic: t.topic,
-        numPartitions: t.partitions,
-        replicationFactor: t.replicationFactor ?? -1, // -1: the broker's default.replication.factor
-        configEntries: [
-          { name: 'cleanup.policy', value: 'delete' },
-          ...(t.retentionMs === undefined ? [] : [{ name: 'retention.ms', value: String(t.retentionMs) }]),
-        ],
-      })),
-      waitForLeaders: true,
-    });
-  } catch (e) {
-    throw new Error(`could not create the topics: ${creationErrors(e)}`, { cause: e });
-  }
-  return missing.map((t) => t.topic);
-};
-
 /** Runs `f` with a connected admin client, disconnected after. */
 export const withAdmin = async <T>(kafka: Kafka, f: (admin: Admin) => Promise<T>): Promise<T> => {
   const admin = kafka.admin();
@@ -257,16 +191,6 @@ export const withAdmin = async <T>(kafka: Kafka, f: (admin: Admin) => Promise<T>
   } finally {
     await admin.disconnect();
   }
-};
-
-/** A worker's start: creates its topics that are missing (`ensureTopics`) and says which. */
-export const createMissingTopics = async (
-  admin: Admin,
-  topics: readonly NewTopic[],
-  log: Logger,
-): Promise<void> => {
-  const created = await ensureTopics(admin, topics);
-  if (created.length > 0) log.info({ topics: created }, 'created the missing topics');
 };
 
 /**

@@ -4,15 +4,8 @@ import { liveStart, type Gap } from '../../core/binance/repair.ts';
 import type { Interval } from '../../core/kline/interval.ts';
 import { publishingPartitions, type SymbolPartitions } from '../../core/kline/partitions.ts';
 import type { Kafka } from 'kafkajs';
-import {
-  dlqTopicOf,
-  createMissingTopics,
-  intervalTopics,
-  lastPublished,
-  topicOf,
-  withAdmin,
-  type KafkaOptions,
-} from '../kafka/client.ts';
+import { lastPublished, withAdmin, type KafkaOptions } from '../kafka/client.ts';
+import { createMissingTopics, dlqTopicOf, intervalTopics, topicOf } from '../kafka/topics.ts';
 import type { Logger } from '../observability/logger.ts';
 
 /** Per symbol and interval: closed candles received, published, and rows rejected (sent to the dead-letter topic). */

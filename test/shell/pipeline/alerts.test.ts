@@ -4,7 +4,8 @@ import { alertId, alertRules, type AlertSpec } from '../../../src/core/alerts/in
 import { defaultIndicatorConfig, enricher } from '../../../src/core/indicators/index.ts';
 import type { MarketCandle } from '../../../src/core/kline/candle.ts';
 import { startConsumer } from '../../../src/shell/consumer/consumer.ts';
-import { alertsTopicOf, makeKafka, withAdmin } from '../../../src/shell/kafka/client.ts';
+import { makeKafka, withAdmin } from '../../../src/shell/kafka/client.ts';
+import { alertsTopicOf } from '../../../src/shell/kafka/topics.ts';
 import { fifteenMinuteWeek } from '../../fixtures/binance.ts';
 import {
   consumerConfig,
