@@ -71,7 +71,44 @@ export const installOperator = async (
   );
 };
 
-/** `helm uninstall` of the release and deletion of the namespaces (best effort, in a test's clean-up). */
+type ContainerStatus = { name: string; restartCount: number; state?: Record<string, unknown> };
+
+/**
+ * Writes to stderr the last log lines of every container in the namespaces that restarted (its previous run)
+ * or is waiting to restart: a failed test's clean-up deletes the namespace, and with it the only record of why
+ * a pod crashed.
+ */
+const reportRestartedContainers = async (c: NodeCluster, namespaces: readonly string[]) => {
+  const { getJson, kubectl } = tools(c);
+  for (const namespace of namespaces) {
+    const pods = await getJson<{
+      items: { metadata: { name: string }; status: { containerStatuses?: ContainerStatus[] } }[];
+    }>('pods', '-n', namespace).catch(() => ({ items: [] }));
+    for (const pod of pods.items)
+      for (const s of pod.status.containerStatuses ?? []) {
+        if (s.restartCount === 0) continue;
+        const lines = await kubectl(
+          'logs',
+          '-n',
+          namespace,
+          pod.metadata.name,
+          '-c',
+          s.name,
+          '--previous',
+          '--tail=40',
+        ).catch((e: unknown) => String(e));
+        process.stderr.write(
+          `--- ${namespace}/${pod.metadata.name} container ${s.name}: ${s.restartCount} restarts, ` +
+            `now ${JSON.stringify(s.state)}; its previous run's last lines:\n${lines}\n`,
+        );
+      }
+  }
+};
+
+/**
+ * `helm uninstall` of the release and deletion of the namespaces (best effort, in a test's clean-up), after
+ * reporting the containers there that restarted (`reportRestartedContainers`).
+ */
 export const removeOperator = async (
   c: NodeCluster,
   release: string,
@@ -79,6 +116,7 @@ export const removeOperator = async (
   namespaces: readonly string[],
 ): Promise<void> => {
   const { helm, kubectl } = tools(c);
+  await reportRestartedContainers(c, [...new Set([...namespaces, operatorNamespace])]);
   await helm('uninstall', release, '--namespace', operatorNamespace, '--wait').catch(() => undefined);
   const all = [...new Set([...namespaces, operatorNamespace])];
   await kubectl('delete', 'namespace', ...all, '--wait=false').catch(() => undefined);
