@@ -90,15 +90,24 @@ describe('helm upgrade of the operator on the one-node cluster', () => {
         `${p.metadata.name} is Ready`,
       );
     }
-    const lease = await getJson<{ spec: { holderIdentity?: string } }>(
-      'lease',
-      '-n',
-      ns,
-      'cryptostream-operator',
-    );
-    assert.ok(
-      pods.some((p) => p.metadata.name === lease.spec.holderIdentity),
-      `a new pod holds the Lease (holder: ${lease.spec.holderIdentity})`,
-    );
+    // The leaving leader releases the Lease (an empty holder); a new pod takes it at its next try, every
+    // retry period (2 s), or once the Lease expires (15 s) had the release not reached the API server.
+    let holder: string | undefined;
+    await until(
+      async () => {
+        const lease = await getJson<{ spec: { holderIdentity?: string } }>(
+          'lease',
+          '-n',
+          ns,
+          'cryptostream-operator',
+        );
+        holder = lease.spec.holderIdentity;
+        return pods.some((p) => p.metadata.name === holder);
+      },
+      `a new pod holds the Lease (within a Lease duration and a retry period)`,
+      30_000,
+    ).catch((e: unknown) => {
+      throw new Error(`${String(e)} (holder: ${holder})`);
+    });
   });
 });
