@@ -38,10 +38,10 @@ export const candleOf = (interval: BenchInterval, k: number, i: number): MarketC
   const c = base[i % base.length]!;
   const shift = Math.floor(i / base.length) * 7 * 86_400_000;
   return {
+    symbol: symbolOf(k),
+    interval,
     ...c,
     openTime: c.openTime + shift,
     closeTime: c.closeTime + shift,
-    symbol: symbolOf(k),
-    interval,
   };
 };

@@ -22,6 +22,24 @@ export type Candle = {
 /** A candle of a known market: what flows through Kafka and what the enrichment sees. */
 export type MarketCandle = Candle & { readonly symbol: string; readonly interval: Interval };
 
+/** A candle's fields in the REST row's order (the order a candle's JSON keeps them in). */
+export const candleFields = [
+  'openTime',
+  'open',
+  'high',
+  'low',
+  'close',
+  'volume',
+  'closeTime',
+  'quoteVolume',
+  'trades',
+  'takerBuyBase',
+  'takerBuyQuote',
+] as const satisfies readonly (keyof Candle)[];
+
+/** A market candle's keys in order: its market first, then `candleFields`. */
+export const marketCandleKeys = ['symbol', 'interval', ...candleFields] as const;
+
 /** The decimal fields of a candle, in the REST row's order. */
 export const decimalFields = [
   'open',

@@ -1,5 +1,5 @@
 import { err, type Result } from '../result.ts';
-import type { Candle } from './candle.ts';
+import { candleFields, type Candle } from './candle.ts';
 import { problem, type Problem } from './rejection.ts';
 import { validateCandle, type CandleFields } from './validate.ts';
 
@@ -23,19 +23,7 @@ export type RestRow = [
 ];
 
 /** The candle fields in the row's order; the 12th element ("ignore", always "0") is not kept. */
-const rowFields = [
-  'openTime',
-  'open',
-  'high',
-  'low',
-  'close',
-  'volume',
-  'closeTime',
-  'quoteVolume',
-  'trades',
-  'takerBuyBase',
-  'takerBuyQuote',
-] as const satisfies readonly (keyof Candle)[];
+const rowFields = candleFields;
 
 /** A REST row has exactly 12 elements, and a data.binance.vision CSV line 12 columns: the candle's and "ignore". */
 export const REST_ROW_LENGTH = rowFields.length + 1;

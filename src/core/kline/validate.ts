@@ -1,5 +1,5 @@
 import { err, ok, type Result } from '../result.ts';
-import { decimalFields, type Candle, type MarketCandle } from './candle.ts';
+import { decimalFields, marketCandleKeys, type Candle, type MarketCandle } from './candle.ts';
 import { compareDecimals, isCanonical, parseDecimal, type Decimal } from './decimal.ts';
 import { bucketStart, intervalMs, intervals, type Interval } from './interval.ts';
 import { problem, type Problem } from './rejection.ts';
@@ -146,10 +146,21 @@ const isPlainTime = (v: unknown): v is number =>
 const isPlainDecimal = (v: unknown): v is Decimal => typeof v === 'string' && isCanonical(v);
 
 /**
+ * Whether an object's enumerable keys are `marketCandleKeys`, in order: a `for…in` over a plain object
+ * walks its enum cache, so a decoded record is checked without an array of its keys.
+ */
+const inMarketCandleOrder = (o: object): boolean => {
+  let i = 0;
+  for (const key in o) if (key !== marketCandleKeys[i++]) return false;
+  return i === marketCandleKeys.length;
+};
+
+/**
  * `requireInterval(interval)` of `validateCandle(fields)` with the symbol and interval in front, for a
  * candle in the shape the producer writes (times and trades as numbers in ms, decimals canonical): the
  * same candle, built at once without a `Result` per field. Undefined when the candle is in another
- * shape or invalid: the caller then takes the general path, which says why.
+ * shape or invalid: the caller then takes the general path, which says why. A record in the producer's
+ * key order is the candle itself (no copy per record).
  */
 export const plainMarketCandle = (
   fields: CandleFields,
@@ -185,7 +196,23 @@ export const plainMarketCandle = (
     !isPlainDecimal(takerBuyQuote)
   )
     return undefined;
-  // The key order of `{ symbol, interval, ...validateCandle(fields).value }` (stable JSON).
+  // Spanning `interval` (checked first), the candle spans no other: `timing(candle)` is this one. The
+  // decimals are canonical: `compareDecimals` of each pair is `atMost`.
+  const valid =
+    timing(fields as unknown as Candle, interval) === undefined &&
+    atMost(low, high) &&
+    atMost(open, high) &&
+    atMost(low, open) &&
+    atMost(close, high) &&
+    atMost(low, close) &&
+    atMost(takerBuyBase, volume) &&
+    atMost(takerBuyQuote, quoteVolume);
+  if (!valid) return undefined;
+  // The key order of `{ symbol, interval, ...validateCandle(fields).value }` (stable JSON): the record's own
+  // object when it has exactly those keys in that order (as the producer writes it), else a copy.
+  const named = fields as Readonly<Record<string, unknown>>;
+  if (named['symbol'] === symbol && named['interval'] === interval && inMarketCandleOrder(fields))
+    return fields as unknown as MarketCandle;
   const candle: MarketCandle = {
     symbol,
     interval,
@@ -201,18 +228,7 @@ export const plainMarketCandle = (
     takerBuyBase,
     takerBuyQuote,
   };
-  // Spanning `interval` (checked first), the candle spans no other: `timing(candle)` is this one. The
-  // decimals are canonical: `compareDecimals` of each pair is `atMost`.
-  return timing(candle, interval) === undefined &&
-    atMost(low, high) &&
-    atMost(open, high) &&
-    atMost(low, open) &&
-    atMost(close, high) &&
-    atMost(low, close) &&
-    atMost(takerBuyBase, volume) &&
-    atMost(takerBuyQuote, quoteVolume)
-    ? candle
-    : undefined;
+  return candle;
 };
 
 /** `compareDecimals(a, b) <= 0` of canonical decimals: the shorter is smaller, equal lengths compare as text. */

@@ -4,7 +4,8 @@ import type { MarketCandle } from '../kline/candle.ts';
 import { intervalMs, type Interval } from '../kline/interval.ts';
 import { decodeCandle, SCHEMA_VERSION } from '../kline/message.ts';
 import { problem, type Problem } from '../kline/rejection.ts';
-import { candleSeries, candleText, enrichedLineOf, rawLine, rawLineOf } from '../points/candleLines.ts';
+import { candleSeries, seriesBytes, writeCandleLines, writeRawLine } from '../points/candleLines.ts';
+import { lineWriter, type Bodies, type LineWriter } from '../points/lineBodies.ts';
 import { err, partition, type Result } from '../result.ts';
 import type { DerivationEvent, DerivationState, Deriver } from './derivation.ts';
 import { snapshotLine, type SymbolState } from './snapshot.ts';
@@ -46,13 +47,16 @@ export type Stored = {
 };
 
 export type BatchResult = {
-  /** Line protocol (ms) for the raw bucket. */
-  readonly rawLines: readonly string[];
-  /** Line protocol (ms) for the enriched bucket: enriched points, then the state snapshots due (see `snapshotEvery`). */
-  readonly enrichedLines: readonly string[];
+  /** Line protocol (ms) for the raw bucket, as the bodies of its write requests. */
+  readonly raw: Bodies;
+  /**
+   * Line protocol (ms) for the enriched bucket, as the bodies of its write requests: enriched points, then
+   * the state snapshots due (see `snapshotEvery`).
+   */
+  readonly enriched: Bodies;
   readonly stored: readonly Stored[];
   readonly deadLetters: readonly DeadLetter[];
-  /** Coarser candles completed by this batch (only with a deriver); their lines are in `rawLines`. */
+  /** Coarser candles completed by this batch (only with a deriver); their lines are in `raw`. */
   readonly derived: readonly MarketCandle[];
   /** Gaps and buckets that could not close while deriving. */
   readonly derivationEvents: readonly DerivationEvent[];
@@ -131,6 +135,12 @@ export type SymbolCandles = { readonly symbol: string; readonly candles: readonl
 
 const byOpenTime = (a: MarketCandle, b: MarketCandle): number => a.openTime - b.openTime;
 
+/** Whether candles are in open-time order already (a symbol's records usually are: no sort, no buffer for it). */
+const inOpenTimeOrder = (candles: readonly MarketCandle[]): boolean => {
+  for (let i = 1; i < candles.length; i++) if (candles[i]!.openTime < candles[i - 1]!.openTime) return false;
+  return true;
+};
+
 /** Groups the valid candles by symbol, each group in open-time order. */
 export const groupBySymbol = ({ candles, deadLetters }: Split): Sorted<SymbolCandles> => {
   const bySymbol = new Map<string, MarketCandle[]>();
@@ -140,7 +150,8 @@ export const groupBySymbol = ({ candles, deadLetters }: Split): Sorted<SymbolCan
     else list.push(c);
   }
   const groups: SymbolCandles[] = [];
-  for (const [symbol, list] of bySymbol) groups.push({ symbol, candles: list.sort(byOpenTime) });
+  for (const [symbol, list] of bySymbol)
+    groups.push({ symbol, candles: inOpenTimeOrder(list) ? list : list.sort(byOpenTime) });
   return { deadLetters, groups };
 };
 
@@ -260,13 +271,16 @@ export const keepState =
     return { ...group, next, save };
   };
 
-/** A symbol's share of the batch result. */
+/** Where a batch's lines are written: one writer per bucket. */
+export type BatchWriters = { readonly raw: LineWriter; readonly enriched: LineWriter };
+
+/**
+ * A symbol's share of the batch result. Its lines went to the batch's writers: every candle's raw point,
+ * each followed by those of the derived candles it completed, and the enriched point of every candle
+ * enriched now.
+ */
 export type GroupPoints = {
   readonly symbol: string;
-  /** Every candle's raw point, each followed by those of the derived candles it completed. */
-  readonly rawLines: readonly string[];
-  /** The enriched point of every candle enriched now. */
-  readonly enrichedLines: readonly string[];
   /** The state snapshot, when one is due. */
   readonly snapshot?: string;
   readonly stored: readonly Stored[];
@@ -276,41 +290,39 @@ export type GroupPoints = {
   readonly next?: SymbolState;
 };
 
-/** A symbol's candles as InfluxDB points (line protocol, ms), and what the shell reports and keeps of them. */
+/**
+ * A symbol's candles as InfluxDB points (line protocol, ms) written to `out`, and what the shell reports
+ * and keeps of them.
+ */
 export const toPoints =
-  (interval: Interval) =>
+  (interval: Interval, out: BatchWriters) =>
   ({ symbol, candles, indicators, derivations, next, save }: KeptGroup): GroupPoints => {
     const market = { symbol, interval };
-    const rawSeries = candleSeries('raw', market);
-    const enrichedSeries = candleSeries('enriched', market);
-    const rawLines: string[] = [];
-    const enrichedLines: string[] = [];
+    const rawSeries = seriesBytes(candleSeries('raw', market));
+    const enrichedSeries = seriesBytes(candleSeries('enriched', market));
     const stored: Stored[] = [];
     const derived: MarketCandle[] = [];
     const derivationEvents: DerivationEvent[] = [];
     for (let i = 0; i < candles.length; i++) {
       const candle = candles[i]!;
       const values = indicators[i];
-      const text = candleText(candle);
-      rawLines.push(rawLineOf(rawSeries, text));
       if (values === undefined) {
+        writeRawLine(out.raw, rawSeries, candle);
         stored.push({ candle, enriched: false });
         continue;
       }
+      writeCandleLines(out.raw, rawSeries, out.enriched, enrichedSeries, candle, values);
       stored.push({ candle, enriched: true, indicators: values });
-      enrichedLines.push(enrichedLineOf(enrichedSeries, text, values));
       const derivation = derivations?.[i];
       if (derivation === undefined) continue;
       for (const c of derivation.derived) {
-        rawLines.push(rawLine(candleSeries('derived', c), c));
+        writeRawLine(out.raw, seriesBytes(candleSeries('derived', c)), c);
         derived.push(c);
       }
       derivationEvents.push(...derivation.events);
     }
     return {
       symbol,
-      rawLines,
-      enrichedLines,
       ...(next !== undefined && save ? { snapshot: snapshotLine(symbol, interval, next) } : {}),
       stored,
       derived,
@@ -319,36 +331,51 @@ export const toPoints =
     };
   };
 
+/** Bytes of a candle's lines, about (the writers' first bodies are sized by it; they grow as needed). */
+const RAW_BYTES = 160;
+const ENRICHED_BYTES = 640;
+
 /**
- * The batch result: `perSymbol` run on each symbol's group, their points one symbol after another, the
- * state snapshots due after all enriched points (they travel in the same request as the points they
- * cover), the dead letters. Each symbol's points are appended as soon as they exist, so a symbol's
- * indicators and line arrays die young: kept for the whole batch (an array of per-symbol results, or one
- * batch-wide step after another), they survived V8's scavenges, V8 began allocating them in the old
+ * The batch result: `perSymbol` run on each symbol's group with the batch's writers, their points one
+ * symbol after another, the state snapshots due after all enriched points (they travel in the same
+ * request as the points they cover), the dead letters. Each symbol's points are written as soon as they
+ * exist, so a symbol's indicators die young: kept for the whole batch (an array of per-symbol results, or
+ * one batch-wide step after another), they survived V8's scavenges, V8 began allocating them in the old
  * generation, and the batch step lost 5–30 % to GC (measured; see docs/benchmarks.md).
  */
 export const gatherPoints =
-  (perSymbol: (group: SymbolCandles) => GroupPoints) =>
+  (perSymbol: (out: BatchWriters) => (group: SymbolCandles) => GroupPoints) =>
   ({ deadLetters, groups }: Sorted<SymbolCandles>): BatchResult => {
-    const rawLines: string[] = [];
-    const enrichedLines: string[] = [];
+    let candles = 0;
+    for (const g of groups) candles += g.candles.length;
+    const out = { raw: lineWriter(candles * RAW_BYTES), enriched: lineWriter(candles * ENRICHED_BYTES) };
+    const points = perSymbol(out);
     const snapshots: string[] = [];
     const stored: Stored[] = [];
     const derived: MarketCandle[] = [];
     const derivationEvents: DerivationEvent[] = [];
     const states = new Map<string, SymbolState>();
     for (const group of groups) {
-      const g = perSymbol(group);
-      for (const l of g.rawLines) rawLines.push(l);
-      for (const l of g.enrichedLines) enrichedLines.push(l);
+      const g = points(group);
       for (const s of g.stored) stored.push(s);
       for (const c of g.derived) derived.push(c);
       for (const e of g.derivationEvents) derivationEvents.push(e);
       if (g.snapshot !== undefined) snapshots.push(g.snapshot);
       if (g.next !== undefined) states.set(g.symbol, g.next);
     }
-    for (const s of snapshots) enrichedLines.push(s);
-    return { rawLines, enrichedLines, stored, deadLetters, derived, derivationEvents, states };
+    for (const s of snapshots) {
+      out.enriched.text(s);
+      out.enriched.endLine();
+    }
+    return {
+      raw: out.raw.bodies(),
+      enriched: out.enriched.bodies(),
+      stored,
+      deadLetters,
+      derived,
+      derivationEvents,
+      states,
+    };
   };
 
 /**
@@ -363,12 +390,12 @@ export const batchStep = (
     decodeRecords(interval),
     splitDeadLetters,
     groupBySymbol,
-    gatherPoints(
+    gatherPoints((out) =>
       R.pipe(
         enrichGroup(enricher, states),
         deriveGroup(deriver),
         keepState(snapshotEvery, interval),
-        toPoints(interval),
+        toPoints(interval, out),
       ),
     ),
   );

@@ -61,7 +61,7 @@ export const toRecords =
   (market: Market, source: string) =>
   ({ candles, rejected }: Rows): MarketRecords => ({
     candles: R.map(
-      (c) => encodeCandle({ ...c, symbol: market.symbol, interval: market.interval }, source),
+      (c) => encodeCandle({ symbol: market.symbol, interval: market.interval, ...c }, source),
       candles,
     ),
     deadLetters: R.map((r) => fetchedDeadLetter(r, market, source), rejected),

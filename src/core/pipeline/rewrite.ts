@@ -2,6 +2,7 @@ import type { Enricher, Prices } from '../indicators/index.ts';
 import type { MarketCandle } from '../kline/candle.ts';
 import type { Interval } from '../kline/interval.ts';
 import { candleSeries, candleText, enrichedLineOf, type CandleText } from '../points/candleLines.ts';
+import { bodiesOf, concatBodies } from '../points/lineBodies.ts';
 import { floatText } from '../points/lineProtocol.ts';
 import type { BatchResult, Stored } from './batch.ts';
 import { snapshotLine, type StoredPrices, type SymbolState } from './snapshot.ts';
@@ -152,19 +153,18 @@ export const rewoundStates = (
  */
 export const withRewrites = (result: BatchResult, rewrites: ReadonlyMap<string, Rewrite>): BatchResult => {
   if (rewrites.size === 0) return result;
-  const enrichedLines: string[] = [];
+  const lines: string[] = [];
   const states = new Map<string, SymbolState>();
   for (const [symbol, r] of rewrites) {
-    for (const l of r.lines) enrichedLines.push(l);
+    for (const l of r.lines) lines.push(l);
     states.set(symbol, r.state);
   }
-  for (const l of result.enrichedLines) enrichedLines.push(l);
   for (const [symbol, s] of result.states) states.set(symbol, s);
   const filledTimes = new Map([...rewrites].map(([symbol, r]) => [symbol, new Set(r.filled)]));
   const filled = (c: MarketCandle) => filledTimes.get(c.symbol)?.has(c.openTime) === true;
   return {
     ...result,
-    enrichedLines,
+    enriched: concatBodies(bodiesOf(lines), result.enriched),
     stored: result.stored.map((s) => (!s.enriched && filled(s.candle) ? { ...s, enriched: true } : s)),
     states,
   };

@@ -1,5 +1,6 @@
 import type { MarketCandle } from '../kline/candle.ts';
 import { decimalText, escapeKey, flat, floatText, seriesKey } from './lineProtocol.ts';
+import { utf8Of, type LineWriter } from './lineBodies.ts';
 import { MEASUREMENT, tagsOf, type PointKind } from './point.ts';
 
 /*
@@ -8,7 +9,8 @@ import { MEASUREMENT, tagsOf, type PointKind } from './point.ts';
  * on every recorded candle) without a `Point` and a field object per line, without re-escaping the tag
  * set of every line, and with the candle's decimals written as text instead of through a float. A
  * candle's raw and enriched lines share the text of its own fields and of its time (`candleText`), and
- * each is returned flat (`flat`): the consumer holds a batch's lines until it writes them.
+ * each is returned flat (`flat`). The consumer's batch step writes the same text straight into its
+ * request bodies (`writeRawLine`, `writeEnrichedLine`: see lineBodies.ts).
  */
 
 /** The escaped measurement and tag set shared by every point of one market and kind. */
@@ -71,3 +73,77 @@ export const enrichedLine = (
   c: MarketCandle,
   indicators: Readonly<Record<string, number>>,
 ): string => enrichedLineOf(series, candleText(c), indicators);
+
+/** The candle's decimal fields in `candleText`'s order, each with the bytes before its value. */
+const DECIMAL_FIELDS = (['open', 'high', 'low', 'close', 'volume'] as const).map(
+  (name, i) => [utf8Of(`${i === 0 ? '' : ','}${name}=`), name] as const,
+);
+const TRADES = utf8Of(',trades=');
+const INTEGER = utf8Of('i');
+const SPACE = utf8Of(' ');
+
+/** A candle's own fields (`candleText`'s `fields`) into a body. */
+const writeFields = (w: LineWriter, c: MarketCandle): void => {
+  for (const [prefix, name] of DECIMAL_FIELDS) {
+    w.bytes(prefix);
+    w.decimal(c[name]);
+  }
+  w.bytes(TRADES);
+  w.integer(c.trades);
+  w.bytes(INTEGER);
+};
+
+/** A series key (`candleSeries`) and the space after it, as bytes: encoded once per series and batch. */
+export const seriesBytes = (series: string): Uint8Array => utf8Of(`${series} `);
+
+const prefixBytes = new Map<string, Uint8Array>();
+
+/** `fieldPrefix(name)` as bytes, encoded once per indicator name. */
+const fieldPrefixBytes = (name: string): Uint8Array => {
+  let prefix = prefixBytes.get(name);
+  if (prefix === undefined) {
+    prefix = utf8Of(fieldPrefix(name));
+    if (prefixBytes.size < MAX_PREFIXES) prefixBytes.set(name, prefix);
+  }
+  return prefix;
+};
+
+/** `rawLine(series, c)` written into a body, given `seriesBytes(series)`. */
+export const writeRawLine = (w: LineWriter, series: Uint8Array, c: MarketCandle): void => {
+  w.bytes(series);
+  writeFields(w, c);
+  w.bytes(SPACE);
+  w.integer(c.openTime);
+  w.endLine();
+};
+
+/**
+ * `rawLine` and `enrichedLine` of a candle, written into their bodies (given their `seriesBytes`): its
+ * fields are written once and copied.
+ */
+export const writeCandleLines = (
+  raw: LineWriter,
+  rawSeries: Uint8Array,
+  enriched: LineWriter,
+  enrichedSeries: Uint8Array,
+  c: MarketCandle,
+  indicators: Readonly<Record<string, number>>,
+): void => {
+  raw.bytes(rawSeries);
+  const fields = raw.mark();
+  writeFields(raw, c);
+  enriched.bytes(enrichedSeries);
+  raw.copyTo(enriched, fields);
+  for (const name in indicators) {
+    const value = indicators[name]!;
+    if (!Number.isFinite(value)) continue;
+    enriched.bytes(fieldPrefixBytes(name));
+    enriched.float(value);
+  }
+  const time = raw.mark();
+  raw.bytes(SPACE);
+  raw.integer(c.openTime);
+  raw.copyTo(enriched, time);
+  raw.endLine();
+  enriched.endLine();
+};

@@ -29,30 +29,36 @@ export const escapeKey = (s: string): string => (needsEscape(s, true) ? s.replac
 export const floatText = (x: number): string => String(x);
 
 /**
- * `String(Number(d))` of a canonical 8-place decimal ("63010.50000000" → "63010.5") without the float
- * round trip: the decimal with its trailing zeros dropped. Exact because a decimal of at most 15
- * significant digits is the shortest text of its nearest float64 (two such decimals never share a
- * float), and JavaScript writes values in [1e-6, 1e21) without an exponent. Other shapes, longer
- * decimals and values below 1e-6 go through `String(Number(d))`.
+ * Where `String(Number(d))` of a canonical 8-place decimal ("63010.50000000" → "63010.5") ends in `d`
+ * itself: the decimal with its trailing zeros dropped, without the float round trip; -1 when it is not
+ * a prefix of `d`. Exact because a decimal of at most 15 significant digits is the shortest text of its
+ * nearest float64 (two such decimals never share a float), and JavaScript writes values in [1e-6, 1e21)
+ * without an exponent. Other shapes, longer decimals and values below 1e-6 give -1.
  */
-export const decimalText = (d: string): string => {
+export const decimalEnd = (d: string): number => {
   const dot = d.length - 9;
-  if (dot < 1 || d.charCodeAt(dot) !== 46) return String(Number(d));
+  if (dot < 1 || d.charCodeAt(dot) !== 46) return -1;
   let end = d.length;
   while (end > dot + 1 && d.charCodeAt(end - 1) === 48) end--;
   const fraction = end - dot - 1;
   if (dot === 1 && d.charCodeAt(0) === 48) {
-    if (fraction === 0) return '0';
+    if (fraction === 0) return 1; // "0"
     let zeros = 0;
     while (d.charCodeAt(dot + 1 + zeros) === 48) zeros++;
     // Below 1e-6 JavaScript switches to exponent notation.
-    if (zeros >= 6) return String(Number(d));
-  } else if (d.charCodeAt(0) === 48 || dot + fraction > 15) return String(Number(d));
+    if (zeros >= 6) return -1;
+  } else if (d.charCodeAt(0) === 48 || dot + fraction > 15) return -1;
   for (let i = 0; i < end; i++) {
     const c = d.charCodeAt(i);
-    if (i !== dot && (c < 48 || c > 57)) return String(Number(d));
+    if (i !== dot && (c < 48 || c > 57)) return -1;
   }
-  return fraction === 0 ? d.slice(0, dot) : d.slice(0, end);
+  return fraction === 0 ? dot : end;
+};
+
+/** `String(Number(d))` of a decimal: its `decimalEnd` prefix when it has one. */
+export const decimalText = (d: string): string => {
+  const end = decimalEnd(d);
+  return end < 0 ? String(Number(d)) : d.slice(0, end);
 };
 
 const NEWLINE = /\n/;

@@ -285,8 +285,8 @@ export const startConsumer = async (
     const fired = await call((o) => alerts.evaluate(forAlerts, o));
     await call(() => alerts.publish(fired.alerts));
     return {
-      raw: requestBodies(result.rawLines),
-      enriched: requestBodies([...result.enrichedLines, ...alerts.lines(fired.alerts)]),
+      raw: result.raw.bodies,
+      enriched: [...result.enriched.bodies, ...requestBodies(alerts.lines(fired.alerts))],
       kept: keptOf(result, messages),
       fired,
     };
@@ -480,7 +480,7 @@ type KeptCandle = { readonly symbol: string; readonly openTime: number; readonly
  * A batch's result without its lines, its stored candles as `KeptCandle`s, with its records counted by
  * key (dead letters without a usable key under `?`).
  */
-type Kept = Omit<BatchResult, 'rawLines' | 'enrichedLines' | 'stored'> & {
+type Kept = Omit<BatchResult, 'raw' | 'enriched' | 'stored'> & {
   readonly stored: readonly KeptCandle[];
   readonly consumed: ReadonlyMap<string, number>;
 };

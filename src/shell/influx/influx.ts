@@ -4,6 +4,7 @@ import { InfluxDB, type QueryApi } from '@influxdata/influxdb-client';
 import type { Enricher } from '../../core/indicators/index.ts';
 import type { Interval } from '../../core/kline/interval.ts';
 import type { Result } from '../../core/result.ts';
+import { LINES_PER_BODY } from '../../core/points/lineBodies.ts';
 import {
   readSnapshot,
   SNAPSHOT_MEASUREMENT,
@@ -73,7 +74,13 @@ const request = async (
 };
 
 /** Lines per write request. */
-const CHUNK = 5000;
+const CHUNK = LINES_PER_BODY;
+
+/** A write request's body: lines joined by newlines, as text or as UTF-8 (the consumer's `Bodies`). */
+export type Body = string | Uint8Array;
+
+const utf8 = new TextDecoder();
+const textOf = (body: Body): string => (typeof body === 'string' ? body : utf8.decode(body));
 
 /** A line InfluxDB refused (422: outside the bucket's retention, a field of another type), and why. */
 export type RejectedLine = { readonly line: string; readonly reason: string };
@@ -108,7 +115,7 @@ const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent
 const postBody = async (
   target: InfluxTarget,
   bucket: string,
-  body: string,
+  body: Body,
   o: CallOptions,
 ): Promise<{ status: number; text: string }> => {
   const query = new URLSearchParams({ org: target.org, bucket, precision: 'ms' });
@@ -124,7 +131,7 @@ const postBody = async (
           headers: {
             authorization: `Token ${target.token}`,
             'content-type': 'text/plain; charset=utf-8',
-            'content-length': Buffer.byteLength(body),
+            'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
           },
           agent: https ? agents.https : agents.http,
           signal: callSignal(o),
@@ -169,7 +176,7 @@ export const requestBodies = (lines: readonly string[]): string[] => {
 const writeBody = async (
   target: InfluxTarget,
   bucket: string,
-  body: string,
+  body: Body,
   o: CallOptions,
 ): Promise<RejectedLine[]> => {
   const { status, text } = await postBody(target, bucket, body, o);
@@ -180,7 +187,7 @@ const writeBody = async (
       status,
     );
   const { reason, dropped } = rejection(text);
-  const lines = body.split('\n');
+  const lines = textOf(body).split('\n');
   if (lines.length === 1 || (dropped !== undefined && dropped >= lines.length))
     return lines.map((line) => ({ line, reason }));
   if (dropped === 0) return [];
@@ -192,13 +199,14 @@ const writeBody = async (
 };
 
 /**
- * `writePoints` of bodies built by `requestBodies`: in order, each request bounded by `timeoutMs`.
- * Returns the lines InfluxDB refused for good; throws `InfluxUnavailable` as `writePoints` does.
+ * `writePoints` of bodies built by `requestBodies` or written as bytes (`Bodies`): in order, each request
+ * bounded by `timeoutMs`. Returns the lines InfluxDB refused for good; throws `InfluxUnavailable` as
+ * `writePoints` does.
  */
 export const writeBodies = async (
   target: InfluxTarget,
   bucket: string,
-  bodies: readonly string[],
+  bodies: readonly Body[],
   o: CallOptions = {},
 ): Promise<RejectedLine[]> => {
   const rejected: RejectedLine[] = [];

@@ -28,6 +28,31 @@ describe('plainMarketCandle: the fast path of the consumer decode (property)', (
     );
   });
 
+  it("is the record's own object when it holds the market candle's keys in order, else a copy in that order", () => {
+    fc.assert(
+      fc.property(candle, (c) => {
+        const record = JSON.parse(JSON.stringify({ symbol: 'BTCUSDC', interval: '1m', ...c })) as Record<
+          keyof Candle,
+          unknown
+        >;
+        const expected = (general(record) as { value: object }).value;
+        assert.equal(plainMarketCandle(record, 'BTCUSDC', '1m'), record, 'the record itself');
+        const reordered = JSON.parse(JSON.stringify({ ...c, symbol: 'BTCUSDC', interval: '1m' })) as Record<
+          keyof Candle,
+          unknown
+        >;
+        const copy = plainMarketCandle(reordered, 'BTCUSDC', '1m');
+        assert.notEqual(copy, reordered);
+        assert.deepEqual(copy, expected);
+        assert.deepEqual(Object.keys(copy!), Object.keys(expected));
+        const extra = { ...record, note: 'x' };
+        assert.deepEqual(Object.keys(plainMarketCandle(extra, 'BTCUSDC', '1m')!), Object.keys(expected));
+        assert.equal(plainMarketCandle(record, 'ETHUSDC', '1m')?.symbol, 'ETHUSDC', 'the symbol given');
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('never accepts what the general path refuses: a malformed candle falls through to it (which says why)', () => {
     fc.assert(
       fc.property(

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { linesOf } from '../../../src/core/points/lineBodies.ts';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { defaultIndicatorConfig, enricher } from '../../../src/core/indicators/index.ts';
@@ -43,16 +44,16 @@ describe('processBatch', () => {
   it('writes one raw and one enriched point per candle and a state snapshot per symbol', () => {
     const messages = btc.slice(0, 50).flatMap((b, i) => [message(b), message(eth[i]!)]);
     const out = processBatch(messages, new Map(), ctx);
-    assert.equal(out.rawLines.length, 100);
+    assert.equal(linesOf(out.raw).length, 100);
     assert.deepEqual(
-      out.rawLines.filter((l) => l.includes('coin=BTCUSDC')),
+      linesOf(out.raw).filter((l) => l.includes('coin=BTCUSDC')),
       btc.slice(0, 50).map((c) => toLineProtocol(rawPoint(c))),
     );
     assert.deepEqual(
-      withoutSnapshots(out.enrichedLines).filter((l) => l.includes('coin=ETHUSDC')),
+      withoutSnapshots(linesOf(out.enriched)).filter((l) => l.includes('coin=ETHUSDC')),
       expectedEnriched(eth.slice(0, 50)),
     );
-    assert.equal(out.enrichedLines.filter((l) => l.startsWith('enricher_state')).length, 2);
+    assert.equal(linesOf(out.enriched).filter((l) => l.startsWith('enricher_state')).length, 2);
     assert.equal(out.states.get('BTCUSDC')?.lastOpenTime, btc[49]!.openTime);
     assert.deepEqual(out.deadLetters, []);
   });
@@ -63,7 +64,7 @@ describe('processBatch', () => {
     const chunks = [btc.slice(0, 100), btc.slice(80, 300), btc.slice(300)];
     for (const chunk of chunks) {
       const out = processBatch(chunk.map(message), states, ctx);
-      lines.push(...withoutSnapshots(out.enrichedLines));
+      lines.push(...withoutSnapshots(linesOf(out.enriched)));
       states = new Map([...states, ...out.states]);
     }
     assert.deepEqual(lines, expectedEnriched(btc));
@@ -75,8 +76,8 @@ describe('processBatch', () => {
     const lines: string[] = [];
     for (let i = 0; i < 180; i += 30) {
       const out = processBatch(btc.slice(i, i + 30).map(message), states, { ...ctx, snapshotEvery: 100 });
-      saved.push(out.enrichedLines.some((l) => l.startsWith('enricher_state')));
-      lines.push(...withoutSnapshots(out.enrichedLines));
+      saved.push(linesOf(out.enriched).some((l) => l.startsWith('enricher_state')));
+      lines.push(...withoutSnapshots(linesOf(out.enriched)));
       states = new Map([...states, ...out.states]);
     }
     // The boundary: a candle whose index (open time / 15 min) plus the symbol's phase is a multiple of 100.
@@ -93,8 +94,8 @@ describe('processBatch', () => {
   it('rewrites only the raw point of a candle the state has already seen', () => {
     const first = processBatch(btc.slice(0, 30).map(message), new Map(), ctx);
     const replay = processBatch(btc.slice(20, 30).map(message), first.states, ctx);
-    assert.equal(replay.rawLines.length, 10);
-    assert.deepEqual(replay.enrichedLines, []);
+    assert.equal(linesOf(replay.raw).length, 10);
+    assert.deepEqual(linesOf(replay.enriched), []);
     assert.equal(replay.states.size, 0);
     assert.ok(replay.stored.every((s) => !s.enriched));
   });
@@ -109,7 +110,7 @@ describe('processBatch', () => {
       { ...good, offset: '904', value: JSON.stringify({ ...btc[1]!, interval: '1h' }) },
     ];
     const out = processBatch([...bad, good], new Map(), ctx);
-    assert.equal(out.rawLines.length, 1);
+    assert.equal(linesOf(out.raw).length, 1);
     assert.deepEqual(
       out.deadLetters.map((d) => [d.message.offset, d.problem.field]),
       [
@@ -171,8 +172,8 @@ describe('processBatch on valid records mixed with malformed copies (property)',
         const valid = messages.filter((_, i) => records[i]!.valid);
         const out = processBatch(messages, new Map(), { ...ctx, interval });
         const alone = processBatch(valid, new Map(), { ...ctx, interval });
-        assert.deepEqual(out.rawLines, alone.rawLines);
-        assert.deepEqual(out.enrichedLines, alone.enrichedLines);
+        assert.deepEqual(linesOf(out.raw), linesOf(alone.raw));
+        assert.deepEqual(linesOf(out.enriched), linesOf(alone.enriched));
         assert.deepEqual(out.states, alone.states);
         assert.deepEqual(
           out.deadLetters.map((d) => d.message),

@@ -16,11 +16,13 @@ import {
   processBatch,
   splitDeadLetters,
   toPoints,
+  type BatchWriters,
   type EnrichedGroup,
   type GroupPoints,
   type InMessage,
 } from '../../../src/core/pipeline/batch.ts';
 import { deriver } from '../../../src/core/pipeline/derivation.ts';
+import { lineWriter, linesOf } from '../../../src/core/points/lineBodies.ts';
 import { snapshotLine, type SymbolState } from '../../../src/core/pipeline/snapshot.ts';
 import { toLineProtocol } from '../../../src/core/points/lineProtocol.ts';
 import { enrichedPoint, rawPoint } from '../../../src/core/points/point.ts';
@@ -273,16 +275,19 @@ describe('toPoints', () => {
     1,
     '15m',
   )(deriveGroup(hourly)(enrichGroup(e, new Map())({ symbol: 'BTCUSDC', candles })));
-  const points = toPoints('15m')(kept);
+  const out = { raw: lineWriter(), enriched: lineWriter() };
+  const points = toPoints('15m', out)(kept);
+  const rawLines = linesOf(out.raw.bodies());
+  const enrichedLines = linesOf(out.enriched.bodies());
   const indicators = indicatorsOf(btc.slice(0, 4));
 
   it('writes a raw point per candle and an enriched point per candle enriched now', () => {
     assert.deepEqual(
-      points.rawLines.slice(0, 5),
+      rawLines.slice(0, 5),
       candles.map((c) => toLineProtocol(rawPoint(c))),
     );
     assert.deepEqual(
-      points.enrichedLines,
+      enrichedLines,
       [0, 1, 2, 3].map((i) => toLineProtocol(enrichedPoint(btc[i]!, indicators[i]!))),
     );
     assert.deepEqual(
@@ -295,9 +300,9 @@ describe('toPoints', () => {
     assert.equal(points.derived.length, 1);
     const hour = points.derived[0]!;
     assert.deepEqual([hour.interval, hour.openTime], ['1h', btc[0]!.openTime]);
-    assert.equal(points.rawLines.length, 6);
+    assert.equal(rawLines.length, 6);
     assert.equal(
-      points.rawLines[5],
+      rawLines[5],
       toLineProtocol({ ...rawPoint(hour), tags: { coin: 'BTCUSDC', interval: '1h', type: 'derived' } }),
     );
   });
@@ -306,18 +311,25 @@ describe('toPoints', () => {
     assert.deepEqual(points.next, kept.next);
     assert.equal(points.snapshot, snapshotLine('BTCUSDC', '15m', kept.next!));
     const replay = enrichGroup(e, new Map([['BTCUSDC', kept.next!]]))({ symbol: 'BTCUSDC', candles });
-    const none = toPoints('15m')(keepState(1, '15m')(replay));
+    const noneOut = { raw: lineWriter(), enriched: lineWriter() };
+    const none = toPoints('15m', noneOut)(keepState(1, '15m')(replay));
     assert.equal(none.snapshot, undefined);
     assert.equal(none.next, undefined);
-    assert.deepEqual(none.enrichedLines, []);
+    assert.deepEqual(noneOut.enriched.bodies(), { bodies: [], lines: 0 });
+    assert.equal(noneOut.raw.bodies().lines, 5);
   });
 });
 
 describe('gatherPoints', () => {
-  const points = (symbol: string, snapshot?: string): GroupPoints => ({
+  const points = (out: BatchWriters, symbol: string, snapshot?: string): GroupPoints => {
+    out.raw.text(`${symbol} raw`);
+    out.raw.endLine();
+    out.enriched.text(`${symbol} enriched`);
+    out.enriched.endLine();
+    return pointsOf(symbol, snapshot);
+  };
+  const pointsOf = (symbol: string, snapshot?: string): GroupPoints => ({
     symbol,
-    rawLines: [`${symbol} raw`],
-    enrichedLines: [`${symbol} enriched`],
     ...(snapshot === undefined ? {} : { snapshot, next: stateAfter(btc.slice(0, 1)) }),
     stored: [],
     derived: [],
@@ -325,8 +337,10 @@ describe('gatherPoints', () => {
   });
 
   it('joins the symbols one after another, the snapshots after every enriched point', () => {
-    const perSymbol = ({ symbol }: { symbol: string }) =>
-      points(symbol, symbol === 'ETHUSDC' ? undefined : `${symbol} snapshot`);
+    const perSymbol =
+      (out: BatchWriters) =>
+      ({ symbol }: { symbol: string }) =>
+        points(out, symbol, symbol === 'ETHUSDC' ? undefined : `${symbol} snapshot`);
     const out = gatherPoints(perSymbol)({
       deadLetters: [],
       groups: [
@@ -335,8 +349,8 @@ describe('gatherPoints', () => {
         { symbol: 'SOLUSDC', candles: [] },
       ],
     });
-    assert.deepEqual(out.rawLines, ['BTCUSDC raw', 'ETHUSDC raw', 'SOLUSDC raw']);
-    assert.deepEqual(out.enrichedLines, [
+    assert.deepEqual(linesOf(out.raw), ['BTCUSDC raw', 'ETHUSDC raw', 'SOLUSDC raw']);
+    assert.deepEqual(linesOf(out.enriched), [
       'BTCUSDC enriched',
       'ETHUSDC enriched',
       'SOLUSDC enriched',

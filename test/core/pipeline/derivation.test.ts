@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { linesOf } from '../../../src/core/points/lineBodies.ts';
 import { describe, it } from 'node:test';
 import { defaultIndicatorConfig, enricher } from '../../../src/core/indicators/index.ts';
 import type { MarketCandle } from '../../../src/core/kline/candle.ts';
@@ -94,7 +95,7 @@ describe('processBatch with a deriver', () => {
     for (const chunk of [btc15m.slice(0, 13), btc15m.slice(10, 301), btc15m.slice(301)]) {
       const out = processBatch(chunk.map(message), states, ctx);
       derived.push(...out.derived);
-      lines.push(...out.rawLines.filter((l) => l.includes('type=derived')));
+      lines.push(...linesOf(out.raw).filter((l) => l.includes('type=derived')));
       assert.deepEqual(out.derivationEvents, []);
       states = new Map([
         ...states,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { linesOf } from '../../../src/core/points/lineBodies.ts';
 import { describe, it } from 'node:test';
 import { defaultIndicatorConfig, enricher } from '../../../src/core/indicators/index.ts';
 import type { MarketCandle } from '../../../src/core/kline/candle.ts';
@@ -48,7 +49,8 @@ type Bucket = {
 const emptyBucket = (): Bucket => ({ points: new Map(), snapshots: new Map(), states: new Map() });
 
 const store = (bucket: Bucket, result: BatchResult): void => {
-  for (const l of result.enrichedLines) (isSnapshot(l) ? bucket.snapshots : bucket.points).set(timeOf(l), l);
+  for (const l of linesOf(result.enriched))
+    (isSnapshot(l) ? bucket.snapshots : bucket.points).set(timeOf(l), l);
   for (const [s, st] of result.states) bucket.states.set(s, st);
 };
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { linesOf } from '../../../src/core/points/lineBodies.ts';
 import { describe, it } from 'node:test';
 import { defaultIndicatorConfig, enricher } from '../../../src/core/indicators/index.ts';
 import type { MarketCandle } from '../../../src/core/kline/candle.ts';
@@ -64,7 +65,7 @@ describe('replayed', () => {
     for (let i = 0; i < 480; i += 40) {
       const chunk = btc.slice(i, i + 40);
       const out = processBatch(chunk.map(message), states, { ...ctx, snapshotEvery: 150 });
-      snapshot = out.enrichedLines.find((l) => l.startsWith('enricher_state')) ?? snapshot;
+      snapshot = linesOf(out.enriched).find((l) => l.startsWith('enricher_state')) ?? snapshot;
       stored.push(...chunk.map(asStored));
       states = new Map([...states, ...out.states]);
     }
@@ -80,7 +81,7 @@ describe('replayed', () => {
     const rest = btc.slice(480).map(message);
     const uninterrupted = processBatch(rest, states, ctx);
     const resumed = processBatch(rest, new Map([['BTCUSDC', caughtUp]]), ctx);
-    assert.deepEqual(resumed.enrichedLines, uninterrupted.enrichedLines);
+    assert.deepEqual(linesOf(resumed.enriched), linesOf(uninterrupted.enriched));
   });
 
   it('returns the state itself when nothing was stored after it', () => {

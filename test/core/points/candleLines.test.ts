@@ -3,7 +3,15 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { defaultIndicatorConfig, enricher } from '../../../src/core/indicators/index.ts';
 import type { MarketCandle } from '../../../src/core/kline/candle.ts';
-import { candleSeries, enrichedLine, rawLine } from '../../../src/core/points/candleLines.ts';
+import {
+  candleSeries,
+  enrichedLine,
+  rawLine,
+  seriesBytes,
+  writeCandleLines,
+  writeRawLine,
+} from '../../../src/core/points/candleLines.ts';
+import { lineWriter, linesOf } from '../../../src/core/points/lineBodies.ts';
 import { decimalText, escapeKey, seriesKey, toLineProtocol } from '../../../src/core/points/lineProtocol.ts';
 import { enrichedPoint, rawPoint } from '../../../src/core/points/point.ts';
 import { aCandle } from '../../fixtures/candles.ts';
@@ -96,6 +104,31 @@ describe('candle lines', () => {
     }
   });
 
+  it('are written as bytes with the same text: raw alone, and raw with enriched for every recorded candle', () => {
+    const market = { symbol: 'BTCUSDC', interval: '15m' } as const;
+    const rawSeries = seriesBytes(candleSeries('raw', market));
+    const enrichedSeries = seriesBytes(candleSeries('enriched', market));
+    for (const file of restFiles()) {
+      const raw = lineWriter(64);
+      const enriched = lineWriter(64);
+      const alone = lineWriter(64);
+      const want = { raw: [] as string[], enriched: [] as string[] };
+      let state = e.init;
+      for (const c of readCandles(file)) {
+        const candle: MarketCandle = { ...c, ...market };
+        const [next, indicators] = e.step(state, candle);
+        state = next;
+        writeCandleLines(raw, rawSeries, enriched, enrichedSeries, candle, indicators);
+        writeRawLine(alone, rawSeries, candle);
+        want.raw.push(toLineProtocol(rawPoint(candle)));
+        want.enriched.push(toLineProtocol(enrichedPoint(candle, indicators)));
+      }
+      assert.deepEqual(linesOf(raw.bodies()), want.raw, file);
+      assert.deepEqual(linesOf(alone.bodies()), want.raw, file);
+      assert.deepEqual(linesOf(enriched.bodies()), want.enriched, file);
+    }
+  });
+
   it('equal the point lines for tiny, huge and long decimals, escaped symbols and odd indicators', () => {
     const candle: MarketCandle = {
       ...aCandle({
@@ -114,5 +147,22 @@ describe('candle lines', () => {
       enrichedLine(candleSeries('enriched', candle), candle, indicators),
       toLineProtocol(enrichedPoint(candle, indicators)),
     );
+    const raw = lineWriter();
+    const enriched = lineWriter();
+    const rawSeries = seriesBytes(candleSeries('raw', candle));
+    writeCandleLines(
+      raw,
+      rawSeries,
+      enriched,
+      seriesBytes(candleSeries('enriched', candle)),
+      candle,
+      indicators,
+    );
+    writeRawLine(raw, rawSeries, { ...candle, trades: 0, openTime: 0 });
+    assert.deepEqual(linesOf(raw.bodies()), [
+      toLineProtocol(rawPoint(candle)),
+      toLineProtocol(rawPoint({ ...candle, trades: 0, openTime: 0 })),
+    ]);
+    assert.deepEqual(linesOf(enriched.bodies()), [toLineProtocol(enrichedPoint(candle, indicators))]);
   });
 });

@@ -6,9 +6,11 @@ import {
   collect,
   InfluxUnavailable,
   probeBucket,
+  writeBodies,
   writePoints,
   type InfluxTarget,
 } from '../../../src/shell/influx/influx.ts';
+import { bodiesOf } from '../../../src/core/points/lineBodies.ts';
 import { dropRun, influxApi, newRun, type Run } from '../pipeline/harness.ts';
 
 const HOUR = 3_600_000;
@@ -69,6 +71,28 @@ describe('writePoints, probeBucket, collect (real InfluxDB)', () => {
     assert.match(
       conflict[0]!.reason,
       /field type conflict: input field "close" on measurement "kline" is type integer/,
+    );
+  });
+
+  it('writes bodies written as bytes (UTF-8 included) as it writes text, and finds their refused lines', async () => {
+    const now = Date.now();
+    const lines = [
+      `kline,coin=É€,interval=15m,type=raw close=2.5 ${now - 2 * HOUR}`,
+      `kline,coin=É€,interval=15m,type=raw close=2.5 ${now - 30_000}`,
+      `kline,coin=É€,interval=15m,type=raw close=3.5 ${now - 40_000}`,
+    ];
+    const refused = await writeBodies(run.endpoints.influx, run.raw, bodiesOf(lines).bodies);
+    assert.deepEqual(
+      refused.map((r) => r.line),
+      [lines[0]],
+    );
+    const stored = await collect(
+      run.endpoints.influx,
+      `from(bucket: "${run.raw}") |> range(start: -1d) |> filter(fn: (r) => r.coin == "É€") |> keep(columns: ["_value"])`,
+    );
+    assert.deepEqual(
+      stored.map((r) => r['_value']),
+      [3.5, 2.5],
     );
   });
 
