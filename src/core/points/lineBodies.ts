@@ -188,7 +188,7 @@ export const utf8Of = (s: string): Uint8Array => encoder.encode(s);
 
 const utf8 = new TextDecoder();
 
-/** The lines of request bodies, as text (tests, and the rare write InfluxDB refuses in part). */
+/** The lines of request bodies, as text (what tests compare with `toLineProtocol`). */
 export const linesOf = (b: Bodies): string[] => b.bodies.flatMap((body) => utf8.decode(body).split('\n'));
 
 /** Bodies one after the other (lines of one bucket in the order they are to be written). */

@@ -65,11 +65,12 @@ const NEWLINE = /\n/;
 
 /**
  * The line as one flat string, same text. A line built by `+=` and templates is, in V8, a tree of a few
- * dozen small strings (cons strings) until something reads it whole, and the consumer holds a batch's
- * ~7,000 lines until it joins them into its request bodies: as trees they took ~4× the memory and tens of
- * objects each for every scavenge of the batch to copy. A regular expression reads its subject flat, so
- * V8 flattens the tree in place (its leaves die at once; measured: 100,000 enriched lines 193 → 49 MB of
- * heap, built in 0.6 → 0.35 s). The test itself costs a scan, and a line never holds a newline.
+ * dozen small strings (cons strings) until something reads it whole, and a caller that holds many lines
+ * until it joins them into request bodies (the consumer did, a batch's ~7,000; it now writes them as bytes,
+ * see lineBodies.ts) holds trees of ~4× the memory and tens of objects each for every scavenge to copy.
+ * A regular expression reads its subject flat, so V8 flattens the tree in place (its leaves die at once;
+ * measured: 100,000 enriched lines 193 → 49 MB of heap, built in 0.6 → 0.35 s). The test itself costs a
+ * scan, and a line never holds a newline.
  */
 export const flat = (line: string): string => {
   NEWLINE.test(line);

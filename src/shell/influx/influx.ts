@@ -109,8 +109,8 @@ const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent
  * A write request with `node:http` rather than `fetch`: fetch copies the body into a `Uint8Array` held
  * through a web stream until the answer (2–5 MB per request, external memory kept alive by the scavenges
  * of the batches processed meanwhile), and its streams cost more CPU per request than the request itself;
- * `end(body)` hands the string to the socket. Same request (method, headers, body), same errors as
- * `request`.
+ * `end(body)` hands the body (text or bytes) to the socket. Same request (method, headers, body), same
+ * errors as `request`.
  */
 const postBody = async (
   target: InfluxTarget,
