@@ -10,7 +10,7 @@ import { MEASUREMENT, tagsOf, type PointKind } from './point.ts';
  * set of every line, and with the candle's decimals written as text instead of through a float. A
  * candle's raw and enriched lines share the text of its own fields and of its time (`candleText`), and
  * each is returned flat (`flat`). The consumer's batch step writes the same text straight into its
- * request bodies (`writeRawLine`, `writeEnrichedLine`: see lineBodies.ts).
+ * request bodies (`writeRawLine`, `writeCandleLines`: see lineBodies.ts).
  */
 
 /** The escaped measurement and tag set shared by every point of one market and kind. */
