@@ -9,14 +9,14 @@ import {
   NO_BODIES,
   utf8Of,
 } from '../../../src/core/points/lineBodies.ts';
-import { decimalText, floatText } from '../../../src/core/points/lineProtocol.ts';
+import { decimalText } from '../../../src/core/points/lineProtocol.ts';
 
 const text = (body: Uint8Array): string => new TextDecoder().decode(body);
 
 describe('a line writer', () => {
-  it('writes text as TextEncoder does, whatever its characters (lone surrogates as U+FFFD)', () => {
+  it('writes text as TextEncoder does, whatever its characters (lone surrogates as U+FFFD), short or long', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ maxLength: 10 }), (s, ascii) => {
+      fc.property(fc.string({ unit: 'binary', maxLength: 160 }), fc.string({ maxLength: 10 }), (s, ascii) => {
         const w = lineWriter(1); // growing from the smallest body on
         w.text(ascii);
         w.text(s);
@@ -27,22 +27,18 @@ describe('a line writer', () => {
     );
   });
 
-  it('writes integers, decimals and floats as their texts', () => {
+  it('writes integers and decimals as their texts', () => {
     const integers = [0, 7, 10, 999_999_999, 1e9, 1_726_444_800_000, 1e18 + 1, Number.MAX_SAFE_INTEGER];
     const odd = [-1, 0.5, 2 ** 53 + 2, Number.NaN];
     const decimals = ['0.00000000', '63010.50000000', '0.00000012', '1234567890123456.12345678', '1.5'];
-    const floats = [0.1, -0.5, 1 / 3, 1e21, 1e-7, 123456.789];
     const w = lineWriter(8);
     for (const n of [...integers, ...odd]) w.integer(n);
     w.endLine();
     for (const d of decimals) w.decimal(d);
     w.endLine();
-    for (const x of floats) w.float(x);
-    w.endLine();
     assert.deepEqual(linesOf(w.bodies()), [
       [...integers, ...odd].map(String).join(''),
       decimals.map(decimalText).join(''),
-      floats.map(floatText).join(''),
     ]);
   });
 
