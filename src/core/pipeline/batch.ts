@@ -1,4 +1,5 @@
 import * as R from 'ramda';
+import type { EnrichedCandle } from '../alerts/evaluate.ts';
 import type { EnrichState, Enricher, Indicators } from '../indicators/index.ts';
 import type { MarketCandle } from '../kline/candle.ts';
 import { intervalMs, type Interval } from '../kline/interval.ts';
@@ -36,14 +37,11 @@ export type InMessage = {
 
 export type DeadLetter = { readonly message: InMessage; readonly problem: Problem };
 
-/**
- * One candle that goes to InfluxDB, with whether it was enriched now or had been before, and the
- * indicators it was enriched with (what alerts read).
- */
+/** One candle that goes to InfluxDB: its market and open time, and whether it was enriched now or had been before. */
 export type Stored = {
-  readonly candle: MarketCandle;
+  readonly symbol: string;
+  readonly openTime: number;
   readonly enriched: boolean;
-  readonly indicators?: Indicators;
 };
 
 export type BatchResult = {
@@ -55,6 +53,13 @@ export type BatchResult = {
    */
   readonly enriched: Bodies;
   readonly stored: readonly Stored[];
+  /**
+   * The candles at or before their symbol's state, not enriched now (a batch delivered again, or a
+   * repaired hole: see rewrite.ts), in the order of `stored`.
+   */
+  readonly behind: readonly MarketCandle[];
+  /** The candles enriched now with their indicators, as alert rules read them; only with `alerting`. */
+  readonly alerting: readonly EnrichedCandle[];
   readonly deadLetters: readonly DeadLetter[];
   /** Coarser candles completed by this batch (only with a deriver); their lines are in `raw`. */
   readonly derived: readonly MarketCandle[];
@@ -76,6 +81,13 @@ export type BatchContext = {
    * many stored points (see `replayed`).
    */
   readonly snapshotEvery?: number;
+  /**
+   * Whether alert rules read the candles enriched now (`BatchResult.alerting`). Without, a candle and its
+   * indicators are dropped once its lines are written: kept in the result, they outlived the consumer's
+   * awaits after the batch step (InfluxDB, Kafka) and the scavenges that came meanwhile copied them
+   * (see docs/benchmarks.md).
+   */
+  readonly alerting?: boolean;
 };
 
 /** The symbols a batch names (record keys), so their states can be loaded before the batch is processed. */
@@ -284,23 +296,37 @@ export type GroupPoints = {
   /** The state snapshot, when one is due. */
   readonly snapshot?: string;
   readonly stored: readonly Stored[];
+  readonly behind: readonly MarketCandle[];
+  readonly alerting: readonly EnrichedCandle[];
   readonly derived: readonly MarketCandle[];
   readonly derivationEvents: readonly DerivationEvent[];
   /** The state to keep, when any candle was enriched. */
   readonly next?: SymbolState;
 };
 
+/** What alert rules read of a candle enriched now. */
+const alertingCandle = (c: MarketCandle, indicators: Indicators): EnrichedCandle => ({
+  symbol: c.symbol,
+  interval: c.interval,
+  openTime: c.openTime,
+  close: c.close,
+  volume: c.volume,
+  indicators,
+});
+
 /**
  * A symbol's candles as InfluxDB points (line protocol, ms) written to `out`, and what the shell reports
- * and keeps of them.
+ * and keeps of them (with `alerting`, what alert rules read of them).
  */
 export const toPoints =
-  (interval: Interval, out: BatchWriters) =>
+  (interval: Interval, out: BatchWriters, alerting = false) =>
   ({ symbol, candles, indicators, derivations, next, save }: KeptGroup): GroupPoints => {
     const market = { symbol, interval };
     const rawSeries = seriesBytes(candleSeries('raw', market));
     const enrichedSeries = seriesBytes(candleSeries('enriched', market));
     const stored: Stored[] = [];
+    const behind: MarketCandle[] = [];
+    const alerted: EnrichedCandle[] = [];
     const derived: MarketCandle[] = [];
     const derivationEvents: DerivationEvent[] = [];
     for (let i = 0; i < candles.length; i++) {
@@ -308,11 +334,13 @@ export const toPoints =
       const values = indicators[i];
       if (values === undefined) {
         writeRawLine(out.raw, rawSeries, candle);
-        stored.push({ candle, enriched: false });
+        stored.push({ symbol, openTime: candle.openTime, enriched: false });
+        behind.push(candle);
         continue;
       }
       writeCandleLines(out.raw, rawSeries, out.enriched, enrichedSeries, candle, values);
-      stored.push({ candle, enriched: true, indicators: values });
+      stored.push({ symbol, openTime: candle.openTime, enriched: true });
+      if (alerting) alerted.push(alertingCandle(candle, values));
       const derivation = derivations?.[i];
       if (derivation === undefined) continue;
       for (const c of derivation.derived) {
@@ -325,6 +353,8 @@ export const toPoints =
       symbol,
       ...(next !== undefined && save ? { snapshot: snapshotLine(symbol, interval, next) } : {}),
       stored,
+      behind,
+      alerting: alerted,
       derived,
       derivationEvents,
       ...(next === undefined ? {} : { next }),
@@ -352,12 +382,16 @@ export const gatherPoints =
     const points = perSymbol(out);
     const snapshots: string[] = [];
     const stored: Stored[] = [];
+    const behind: MarketCandle[] = [];
+    const alerting: EnrichedCandle[] = [];
     const derived: MarketCandle[] = [];
     const derivationEvents: DerivationEvent[] = [];
     const states = new Map<string, SymbolState>();
     for (const group of groups) {
       const g = points(group);
       for (const s of g.stored) stored.push(s);
+      for (const c of g.behind) behind.push(c);
+      for (const c of g.alerting) alerting.push(c);
       for (const c of g.derived) derived.push(c);
       for (const e of g.derivationEvents) derivationEvents.push(e);
       if (g.snapshot !== undefined) snapshots.push(g.snapshot);
@@ -371,6 +405,8 @@ export const gatherPoints =
       raw: out.raw.bodies(),
       enriched: out.enriched.bodies(),
       stored,
+      behind,
+      alerting,
       deadLetters,
       derived,
       derivationEvents,
@@ -383,7 +419,7 @@ export const gatherPoints =
  * decode → dead letters apart → group by symbol → per symbol (enrich → derive → keep state → points), gathered.
  */
 export const batchStep = (
-  { interval, enricher, deriver, snapshotEvery = 1 }: BatchContext,
+  { interval, enricher, deriver, snapshotEvery = 1, alerting = false }: BatchContext,
   states: ReadonlyMap<string, SymbolState>,
 ): ((messages: readonly InMessage[]) => BatchResult) =>
   R.pipe(
@@ -395,7 +431,7 @@ export const batchStep = (
         enrichGroup(enricher, states),
         deriveGroup(deriver),
         keepState(snapshotEvery, interval),
-        toPoints(interval, out),
+        toPoints(interval, out, alerting),
       ),
     ),
   );

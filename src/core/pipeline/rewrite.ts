@@ -20,12 +20,12 @@ import { snapshotLine, type StoredPrices, type SymbolState } from './snapshot.ts
  *     → (the shell reads the snapshot before and the points after it) → rewrite → lines, corrected state
  */
 
-/** A symbol's candles of a batch that were at or before its state (raw points only), in open-time order. */
-export const behindState = (stored: readonly Stored[]): Map<string, MarketCandle[]> =>
-  Map.groupBy(
-    stored.flatMap((s) => (s.enriched ? [] : [s.candle])),
-    (c) => c.symbol,
-  );
+/**
+ * A batch's candles that were at or before their symbol's state (raw points only: `BatchResult.behind`)
+ * by symbol, each in open-time order.
+ */
+export const behindState = (behind: readonly MarketCandle[]): Map<string, MarketCandle[]> =>
+  Map.groupBy(behind, (c) => c.symbol);
 
 /** Of the candles behind a symbol's state, those its enriched series lacks (`enriched`: the open times it holds). */
 export const unenriched = (behind: readonly MarketCandle[], enriched: ReadonlySet<number>): MarketCandle[] =>
@@ -161,11 +161,13 @@ export const withRewrites = (result: BatchResult, rewrites: ReadonlyMap<string, 
   }
   for (const [symbol, s] of result.states) states.set(symbol, s);
   const filledTimes = new Map([...rewrites].map(([symbol, r]) => [symbol, new Set(r.filled)]));
-  const filled = (c: MarketCandle) => filledTimes.get(c.symbol)?.has(c.openTime) === true;
+  const filled = (s: Pick<Stored, 'symbol' | 'openTime'>) =>
+    filledTimes.get(s.symbol)?.has(s.openTime) === true;
   return {
     ...result,
     enriched: concatBodies(bodiesOf(lines), result.enriched),
-    stored: result.stored.map((s) => (!s.enriched && filled(s.candle) ? { ...s, enriched: true } : s)),
+    stored: result.stored.map((s) => (!s.enriched && filled(s) ? { ...s, enriched: true } : s)),
+    behind: result.behind.filter((c) => !filled(c)),
     states,
   };
 };

@@ -2,7 +2,13 @@ import type { Batch, Consumer } from 'kafkajs';
 import { backoffDelay } from '../../core/binance/budget.ts';
 import { enricher as makeEnricher, type IndicatorConfig } from '../../core/indicators/index.ts';
 import { intervalMs, type Interval } from '../../core/kline/interval.ts';
-import { batchSymbols, processBatch, type BatchResult, type InMessage } from '../../core/pipeline/batch.ts';
+import {
+  batchSymbols,
+  processBatch,
+  type BatchContext,
+  type BatchResult,
+  type InMessage,
+} from '../../core/pipeline/batch.ts';
 import { consumedDeadLetter } from '../../core/pipeline/deadLetter.ts';
 import { deriver } from '../../core/pipeline/derivation.ts';
 import { rewoundStates, withRewrites } from '../../core/pipeline/rewrite.ts';
@@ -26,7 +32,7 @@ import { metrics } from '../observability/metrics.ts';
 import { sleep } from '../observability/sleep.ts';
 import { derivationCheck, type DerivationCheck } from './derivationCheck.ts';
 import { consumerReporter } from './report.ts';
-import type { AlertRule, EnrichedCandle } from '../../core/alerts/index.ts';
+import type { AlertRule } from '../../core/alerts/index.ts';
 import { consumerAlerts, type BatchAlerts } from './alerts.ts';
 import { consumerHealth, DEFAULT_RESTART_DEADLINE_MS, type ConsumerHealth } from './health.ts';
 import { isRebalancing, whileBeating, type Beat } from './heartbeat.ts';
@@ -254,40 +260,40 @@ export const startConsumer = async (
         (e) => log.debug({ err: e, topic, interval }, 'heartbeat failed while waiting'),
       );
 
+  const context = {
+    interval,
+    enricher,
+    snapshotEvery,
+    alerting: ruleCount > 0,
+    ...(deriving === undefined ? {} : { deriver: deriving }),
+  };
+
   /**
    * A batch processed, its alerts evaluated and published, and its request bodies built: of the batch's
-   * messages and result only what is reported after the writes is returned. Its text, lines, candles and
-   * indicators (several MB of small objects per batch) die before the writes, which last longer than the
-   * processing of the other batches in flight, instead of being promoted to the old generation by their
-   * scavenges (see docs/benchmarks.md).
+   * records and result only what is reported after the writes is returned. The records' text, candles and
+   * indicators (several MB of small objects per batch) die in `processed`, before the first await: kept
+   * across the awaits (InfluxDB, Kafka), while the other batches in flight were processed, they were
+   * copied by the scavenges that came meanwhile (see docs/benchmarks.md).
    */
   const prepare = async (batch: Batch, call: ReturnType<typeof pending>) => {
-    const messages = inMessages(batch);
     if (unreplayed.size > 0) {
-      const symbols = batchSymbols(messages);
+      const symbols = batchSymbols(inMessages(batch));
       await call((o) => catchUp(symbols, o));
     }
-    const context = {
-      interval,
-      enricher,
-      snapshotEvery,
-      ...(deriving === undefined ? {} : { deriver: deriving }),
-    };
-    const first = processBatch(messages, states, context);
+    const { result: first, consumed } = processed(batch, states, context);
     // Candles behind their symbol's state that were never enriched (a repaired hole): rewind and enrich again.
     const rewrites = await call((o) => batchRewrites(first, states, rewindContext, o));
     const result =
       rewrites.size === 0
         ? first
-        : withRewrites(processBatch(messages, rewoundStates(states, rewrites), context), rewrites);
+        : withRewrites(processed(batch, rewoundStates(states, rewrites), context).result, rewrites);
     // Alerts first: once a candle's points are stored, the alerts it fired were sent (at least once, by id).
-    const forAlerts = ruleCount === 0 ? [] : enrichedCandles(result);
-    const fired = await call((o) => alerts.evaluate(forAlerts, o));
+    const fired = await call((o) => alerts.evaluate(result.alerting, o));
     await call(() => alerts.publish(fired.alerts));
     return {
       raw: result.raw.bodies,
       enriched: [...result.enriched.bodies, ...requestBodies(alerts.lines(fired.alerts))],
-      kept: keptOf(result, messages),
+      kept: keptOf(result, consumed),
       fired,
     };
   };
@@ -473,40 +479,33 @@ const inMessages = (batch: Batch): InMessage[] =>
     };
   });
 
-/** What is reported of a stored candle once its points are written. */
-type KeptCandle = { readonly symbol: string; readonly openTime: number; readonly enriched: boolean };
-
 /**
- * A batch's result without its lines, its stored candles as `KeptCandle`s, with its records counted by
- * key (dead letters without a usable key under `?`).
+ * A batch processed at once (`processBatch` of its records), with its records counted by key (dead
+ * letters without a usable key under `?`). The records' text dies here.
  */
-type Kept = Omit<BatchResult, 'raw' | 'enriched' | 'stored'> & {
-  readonly stored: readonly KeptCandle[];
-  readonly consumed: ReadonlyMap<string, number>;
-};
-
-const keptOf = (
-  { stored, deadLetters, derived, derivationEvents, states }: BatchResult,
-  messages: readonly InMessage[],
-): Kept => {
+const processed = (
+  batch: Batch,
+  states: ReadonlyMap<string, SymbolState>,
+  context: BatchContext,
+): { result: BatchResult; consumed: ReadonlyMap<string, number> } => {
+  const messages = inMessages(batch);
   const consumed = new Map<string, number>();
   for (const msg of messages) {
     const key = msg.key ?? '?';
     consumed.set(key, (consumed.get(key) ?? 0) + 1);
   }
-  return {
-    stored: stored.map((s) => ({
-      symbol: s.candle.symbol,
-      openTime: s.candle.openTime,
-      enriched: s.enriched,
-    })),
-    deadLetters,
-    derived,
-    derivationEvents,
-    states,
-    consumed,
-  };
+  return { result: processBatch(messages, states, context), consumed };
 };
+
+/** A batch's result without its lines and what only rewrites and alerts read, with its records counted by key. */
+type Kept = Omit<BatchResult, 'raw' | 'enriched' | 'behind' | 'alerting'> & {
+  readonly consumed: ReadonlyMap<string, number>;
+};
+
+const keptOf = (
+  { stored, deadLetters, derived, derivationEvents, states }: BatchResult,
+  consumed: ReadonlyMap<string, number>,
+): Kept => ({ stored, deadLetters, derived, derivationEvents, states, consumed });
 
 /**
  * A batch stored: what is reported of its result, the alerts its candles fired, and how long its last
@@ -516,23 +515,6 @@ type StoredBatch = Kept & {
   readonly alerts: BatchAlerts;
   readonly timing: { readonly processMs: number; readonly writeMs: number };
 };
-
-/** The candles a batch enriched now, as alerts read them. */
-const enrichedCandles = (result: BatchResult): EnrichedCandle[] =>
-  result.stored.flatMap((s) =>
-    s.indicators === undefined
-      ? []
-      : [
-          {
-            symbol: s.candle.symbol,
-            interval: s.candle.interval,
-            openTime: s.candle.openTime,
-            close: s.candle.close,
-            volume: s.candle.volume,
-            indicators: s.indicators,
-          },
-        ],
-  );
 
 /** What a retry of the batch can fix; a rebalance and bugs (TypeError…) are not retried here. */
 const retryable = (e: unknown): boolean =>

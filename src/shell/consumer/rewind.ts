@@ -35,7 +35,7 @@ export const batchRewrites = async (
   o: CallOptions,
 ): Promise<Map<string, Rewrite>> => {
   const rewrites = new Map<string, Rewrite>();
-  const behind = behindState(result.stored);
+  const behind = behindState(result.behind);
   if (behind.size === 0) return rewrites;
   const width = GROUP_INTERVALS * intervalMs[interval];
   const spanOf = (candles: readonly MarketCandle[]): Span => ({

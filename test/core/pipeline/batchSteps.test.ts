@@ -291,8 +291,21 @@ describe('toPoints', () => {
       [0, 1, 2, 3].map((i) => toLineProtocol(enrichedPoint(btc[i]!, indicators[i]!))),
     );
     assert.deepEqual(
-      points.stored.map((s) => s.enriched),
-      [true, false, true, true, true],
+      points.stored,
+      candles.map((c, i) => ({ symbol: 'BTCUSDC', openTime: c.openTime, enriched: i !== 1 })),
+    );
+    assert.deepEqual(points.behind, [btc[0]]);
+  });
+
+  it('gives what alert rules read of the candles enriched now only when asked (`alerting`)', () => {
+    assert.deepEqual(points.alerting, []);
+    const alerting = toPoints('15m', { raw: lineWriter(), enriched: lineWriter() }, true)(kept).alerting;
+    assert.deepEqual(
+      alerting,
+      [0, 1, 2, 3].map((i) => {
+        const { symbol, interval, openTime, close, volume } = btc[i]!;
+        return { symbol, interval, openTime, close, volume, indicators: indicators[i]! };
+      }),
     );
   });
 
@@ -332,6 +345,8 @@ describe('gatherPoints', () => {
     symbol,
     ...(snapshot === undefined ? {} : { snapshot, next: stateAfter(btc.slice(0, 1)) }),
     stored: [],
+    behind: [],
+    alerting: [],
     derived: [],
     derivationEvents: [],
   });

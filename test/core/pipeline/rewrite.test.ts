@@ -102,7 +102,7 @@ const lateBatch = (
   const bucket = consume(emptyBucket(), seen);
   const messages = [...late, ...next].map(message);
   const first = processBatch(messages, bucket.states, ctx);
-  const behind = behindState(first.stored).get('BTCUSDC') ?? [];
+  const behind = behindState(first.behind).get('BTCUSDC') ?? [];
   const missing = unenriched(behind, new Set(bucket.points.keys()));
   const r = rewrite(e, '15m', 'BTCUSDC', bucket.states.get('BTCUSDC')!, rewindOf(bucket, seen, missing));
   const rewrites = new Map([['BTCUSDC', r]]);
@@ -182,13 +182,14 @@ describe('rewrite: candles that arrive behind a symbol state', () => {
   it('counts the filled candles as enriched and keeps the corrected state when the batch moves no further', () => {
     const { result, rewrite: r } = lateBatch(withoutHole, hole, []);
     assert.ok(result.stored.every((s) => s.enriched));
+    assert.deepEqual(result.behind, [], 'the filled candles are no longer behind the state');
     assert.deepEqual(result.states.get('BTCUSDC'), r.state);
   });
 
   it('a batch delivered again holds nothing missing: behind its state, all enriched already', () => {
     const bucket = consume(emptyBucket(), week.slice(0, 200));
     const again = processBatch(week.slice(150, 200).map(message), bucket.states, ctx);
-    const behind = behindState(again.stored);
+    const behind = behindState(again.behind);
     assert.equal(behind.get('BTCUSDC')?.length, 50);
     assert.deepEqual(unenriched(behind.get('BTCUSDC')!, new Set(bucket.points.keys())), []);
     assert.equal(withRewrites(again, new Map()), again);
@@ -197,7 +198,7 @@ describe('rewrite: candles that arrive behind a symbol state', () => {
   it('finds nothing behind the state in a live batch', () => {
     const bucket = consume(emptyBucket(), week.slice(0, 200));
     assert.equal(
-      behindState(processBatch(week.slice(200, 250).map(message), bucket.states, ctx).stored).size,
+      behindState(processBatch(week.slice(200, 250).map(message), bucket.states, ctx).behind).size,
       0,
     );
   });
