@@ -22,11 +22,8 @@ export type RestRow = [
   string,
 ];
 
-/** The candle fields in the row's order; the 12th element ("ignore", always "0") is not kept. */
-const rowFields = candleFields;
-
 /** A REST row has exactly 12 elements, and a data.binance.vision CSV line 12 columns: the candle's and "ignore". */
-export const REST_ROW_LENGTH = rowFields.length + 1;
+export const REST_ROW_LENGTH = candleFields.length + 1;
 
 /**
  * Reads a REST row (or a CSV row split into the same 12 columns). A row of any other length is rejected,
@@ -37,8 +34,10 @@ export const fromRestRow = (row: unknown): Result<Candle, Problem> => {
   if (!Array.isArray(row)) return err(problem('a kline row must be an array'));
   if (row.length !== REST_ROW_LENGTH)
     return err(problem(`a kline row has ${REST_ROW_LENGTH} elements, this one has ${row.length}`));
-  return validateCandle(Object.fromEntries(rowFields.map((f, i) => [f, row[i] as unknown])) as CandleFields);
+  return validateCandle(
+    Object.fromEntries(candleFields.map((f, i) => [f, row[i] as unknown])) as CandleFields,
+  );
 };
 
 /** The exact Binance REST row of a candle (ms times, 8-place decimal strings, last element "0"). */
-export const toRestRow = (c: Candle): RestRow => [...rowFields.map((f) => c[f]), '0'] as RestRow;
+export const toRestRow = (c: Candle): RestRow => [...candleFields.map((f) => c[f]), '0'] as RestRow;

@@ -102,18 +102,30 @@ const writeFields = (w: LineWriter, c: MarketCandle): void => {
 /** A series key (`candleSeries`) and the space after it, as bytes: encoded once per series and batch. */
 export const seriesBytes = (series: string): Uint8Array => utf8Of(`${series} `);
 
-/** `rawLine(series, c)` written into a body, given `seriesBytes(series)`. */
-export const writeRawLine = (w: LineWriter, series: Uint8Array, c: MarketCandle): void => {
+/** A raw line's series key (`seriesBytes`) and fields, into a body; where its fields begin (`mark`). */
+const writeHead = (w: LineWriter, series: Uint8Array, c: MarketCandle): number => {
   w.bytes(series);
+  const fields = w.mark();
   writeFields(w, c);
+  return fields;
+};
+
+/** The space and the candle's time that end its lines. */
+const writeTime = (w: LineWriter, c: MarketCandle): void => {
   w.bytes(SPACE);
   w.integer(c.openTime);
+};
+
+/** `rawLine(series, c)` written into a body, given `seriesBytes(series)`. */
+export const writeRawLine = (w: LineWriter, series: Uint8Array, c: MarketCandle): void => {
+  writeHead(w, series, c);
+  writeTime(w, c);
   w.endLine();
 };
 
 /**
  * `rawLine` and `enrichedLine` of a candle, written into their bodies (given their `seriesBytes`): its
- * fields are written once and copied.
+ * fields and time are written once, into the raw line, and copied.
  */
 export const writeCandleLines = (
   raw: LineWriter,
@@ -123,16 +135,13 @@ export const writeCandleLines = (
   c: MarketCandle,
   indicators: Readonly<Record<string, number>>,
 ): void => {
-  raw.bytes(rawSeries);
-  const fields = raw.mark();
-  writeFields(raw, c);
+  const fields = writeHead(raw, rawSeries, c);
   enriched.bytes(enrichedSeries);
   raw.copyTo(enriched, fields);
   // One text for all the values: written value by value, the lines took nearly twice as long (docs/benchmarks.md).
   enriched.text(indicatorFields(indicators));
   const time = raw.mark();
-  raw.bytes(SPACE);
-  raw.integer(c.openTime);
+  writeTime(raw, c);
   raw.copyTo(enriched, time);
   raw.endLine();
   enriched.endLine();

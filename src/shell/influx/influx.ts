@@ -73,9 +73,6 @@ const request = async (
   }
 };
 
-/** Lines per write request. */
-const CHUNK = LINES_PER_BODY;
-
 /** A write request's body: lines joined by newlines, as text or as UTF-8 (the consumer's `Bodies`). */
 export type Body = string | Uint8Array;
 
@@ -155,7 +152,7 @@ const postBody = async (
 };
 
 /**
- * The request bodies of `writePoints`: `CHUNK` lines each, joined by newlines (a line of line protocol
+ * The request bodies of `writePoints`: `LINES_PER_BODY` lines each, joined by newlines (a line of line protocol
  * holds no newline). A caller that builds them as soon as its lines exist and drops the lines lets them
  * die young while the requests are under way: a batch's ~7,000 lines are a tree of small strings each,
  * several MB in all, that otherwise survive the scavenges of the other batches processed meanwhile and
@@ -163,7 +160,8 @@ const postBody = async (
  */
 export const requestBodies = (lines: readonly string[]): string[] => {
   const bodies: string[] = [];
-  for (let i = 0; i < lines.length; i += CHUNK) bodies.push(lines.slice(i, i + CHUNK).join('\n'));
+  for (let i = 0; i < lines.length; i += LINES_PER_BODY)
+    bodies.push(lines.slice(i, i + LINES_PER_BODY).join('\n'));
   return bodies;
 };
 
