@@ -5,7 +5,7 @@ import type { MarketCandle } from '../kline/candle.ts';
 import { intervalMs, type Interval } from '../kline/interval.ts';
 import { decodeCandle, SCHEMA_VERSION } from '../kline/message.ts';
 import { problem, type Problem } from '../kline/rejection.ts';
-import { candleSeries, seriesBytes, writeCandleLines, writeRawLine } from '../points/candleLines.ts';
+import { seriesBytes, writeCandleLines, writeRawLine } from '../points/candleLines.ts';
 import { lineWriter, type Bodies, type LineWriter } from '../points/lineBodies.ts';
 import { err, partition, type Result } from '../result.ts';
 import type { DerivationEvent, DerivationState, Deriver } from './derivation.ts';
@@ -322,8 +322,8 @@ export const toPoints =
   (interval: Interval, out: BatchWriters, alerting = false) =>
   ({ symbol, candles, indicators, derivations, next, save }: KeptGroup): GroupPoints => {
     const market = { symbol, interval };
-    const rawSeries = seriesBytes(candleSeries('raw', market));
-    const enrichedSeries = seriesBytes(candleSeries('enriched', market));
+    const rawSeries = seriesBytes('raw', market);
+    const enrichedSeries = seriesBytes('enriched', market);
     const stored: Stored[] = [];
     const behind: MarketCandle[] = [];
     const alerted: EnrichedCandle[] = [];
@@ -344,7 +344,7 @@ export const toPoints =
       const derivation = derivations?.[i];
       if (derivation === undefined) continue;
       for (const c of derivation.derived) {
-        writeRawLine(out.raw, seriesBytes(candleSeries('derived', c)), c);
+        writeRawLine(out.raw, seriesBytes('derived', c), c);
         derived.push(c);
       }
       derivationEvents.push(...derivation.events);

@@ -99,8 +99,27 @@ const writeFields = (w: LineWriter, c: MarketCandle): void => {
   w.bytes(INTEGER);
 };
 
-/** A series key (`candleSeries`) and the space after it, as bytes: encoded once per series and batch. */
-export const seriesBytes = (series: string): Uint8Array => utf8Of(`${series} `);
+const seriesCache = new Map<string, Uint8Array>();
+/** More markets than a consumer has (a few dozen symbols, three kinds): past it, a series is encoded each time. */
+const MAX_SERIES = 4096;
+
+/**
+ * The series key of a market's points of one kind (`candleSeries`) and the space after it, as bytes,
+ * built once per market: every batch writes the same series (read only: the bytes are shared).
+ */
+export const seriesBytes = (
+  kind: PointKind,
+  market: Pick<MarketCandle, 'symbol' | 'interval'>,
+): Uint8Array => {
+  // Kinds and intervals have no space, so the symbol last makes the key unambiguous.
+  const key = `${kind} ${market.interval} ${market.symbol}`;
+  let bytes = seriesCache.get(key);
+  if (bytes === undefined) {
+    bytes = utf8Of(`${candleSeries(kind, market)} `);
+    if (seriesCache.size < MAX_SERIES) seriesCache.set(key, bytes);
+  }
+  return bytes;
+};
 
 /** A raw line's series key (`seriesBytes`) and fields, into a body; where its fields begin (`mark`). */
 const writeHead = (w: LineWriter, series: Uint8Array, c: MarketCandle): number => {
@@ -116,7 +135,7 @@ const writeTime = (w: LineWriter, c: MarketCandle): void => {
   w.integer(c.openTime);
 };
 
-/** `rawLine(series, c)` written into a body, given `seriesBytes(series)`. */
+/** `rawLine(series, c)` written into a body, given the series as `seriesBytes`. */
 export const writeRawLine = (w: LineWriter, series: Uint8Array, c: MarketCandle): void => {
   writeHead(w, series, c);
   writeTime(w, c);

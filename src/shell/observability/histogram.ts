@@ -56,16 +56,29 @@ export const observeAll = <T extends string>(
     return;
   }
   const bounds = internals.upperBounds!;
-  for (let i = 1; i < values.length; i++) {
+  // Counted per bound first, added to the series' buckets once: `bucketValues` is keyed by the bound's
+  // number, and a lookup per value converted it to its text each time.
+  const hits = new Array<number>(bounds.length + 1).fill(0);
+  let sum = series.sum;
+  let i = 1;
+  for (; i < values.length; i++) {
     const v = values[i]!;
-    if (!Number.isFinite(v)) throw new TypeError(`Value is not a valid number: ${v}`);
-    series.sum += v;
-    series.count += 1;
-    // The first bound at or above the value; above the last one, only the count (the +Inf bucket).
-    for (let b = 0; b < bounds.length; b++)
-      if (v <= bounds[b]!) {
-        series.bucketValues[bounds[b]!]! += 1;
-        break;
-      }
+    if (!Number.isFinite(v)) break;
+    sum += v;
+    // The first bound at or above the value, by bisection (the bounds ascend; a latency past all of them,
+    // a candle stored long after its close, walked every bound); past the last one, only the count (+Inf).
+    let lo = 0;
+    let hi = bounds.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (v <= bounds[mid]!) hi = mid;
+      else lo = mid + 1;
+    }
+    hits[lo]! += 1;
   }
+  series.sum = sum;
+  series.count += i - 1;
+  for (let b = 0; b < bounds.length; b++) if (hits[b]! > 0) series.bucketValues[bounds[b]!]! += hits[b]!;
+  // As `observe` does: the values before it are counted.
+  if (i < values.length) throw new TypeError(`Value is not a valid number: ${values[i]}`);
 };

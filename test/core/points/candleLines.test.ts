@@ -106,8 +106,8 @@ describe('candle lines', () => {
 
   it('are written as bytes with the same text: raw alone, and raw with enriched for every recorded candle', () => {
     const market = { symbol: 'BTCUSDC', interval: '15m' } as const;
-    const rawSeries = seriesBytes(candleSeries('raw', market));
-    const enrichedSeries = seriesBytes(candleSeries('enriched', market));
+    const rawSeries = seriesBytes('raw', market);
+    const enrichedSeries = seriesBytes('enriched', market);
     for (const file of restFiles()) {
       const raw = lineWriter(64);
       const enriched = lineWriter(64);
@@ -149,15 +149,8 @@ describe('candle lines', () => {
     );
     const raw = lineWriter();
     const enriched = lineWriter();
-    const rawSeries = seriesBytes(candleSeries('raw', candle));
-    writeCandleLines(
-      raw,
-      rawSeries,
-      enriched,
-      seriesBytes(candleSeries('enriched', candle)),
-      candle,
-      indicators,
-    );
+    const rawSeries = seriesBytes('raw', candle);
+    writeCandleLines(raw, rawSeries, enriched, seriesBytes('enriched', candle), candle, indicators);
     writeRawLine(raw, rawSeries, { ...candle, trades: 0, openTime: 0 });
     assert.deepEqual(linesOf(raw.bodies()), [
       toLineProtocol(rawPoint(candle)),
