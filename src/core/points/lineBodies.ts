@@ -1,4 +1,3 @@
-import { writeFloat } from './floatDigits.ts';
 import { decimalEnd } from './lineProtocol.ts';
 
 /*
@@ -7,8 +6,8 @@ import { decimalEnd } from './lineProtocol.ts';
  * the lines are then joined into a request body: two copies, and about 3 KB of short-lived objects per
  * candle for the consumer's raw and enriched lines, which made its scavenges two and a half times as
  * frequent as those of a consumer that only writes precomputed lines (see docs/benchmarks.md). Written as
- * bytes, a candle's lines leave nothing behind (its indicator values' digits are written straight into the
- * body: `floatFields`), and the body is ready to send as it is.
+ * bytes, a candle's lines leave only the text of its indicator values behind (one string per enriched
+ * line, encoded natively: `NATIVE_FROM`), and the body is ready to send as it is.
  */
 
 /** Lines per write request: InfluxDB's recommended batch size. */
@@ -31,15 +30,6 @@ export type LineWriter = {
   readonly copyTo: (target: LineWriter, mark: number) => void;
   /** A canonical decimal as `decimalText` writes it. */
   readonly decimal: (d: string) => void;
-  /**
-   * `,name=value` for each finite value of `values`, in their order: the name's bytes before the value
-   * from `prefixOf` (`,name=` escaped and encoded), the value as `floatText` writes it (`String(x)`),
-   * its digits straight into the body.
-   */
-  readonly floatFields: (
-    values: Readonly<Record<string, number>>,
-    prefixOf: (name: string) => Uint8Array,
-  ) => void;
   /** A number that is a safe integer, in decimal digits (its text). */
   readonly integer: (n: number) => void;
   /** Ends the current line. */
@@ -53,14 +43,13 @@ const NEWLINE = 10;
 /**
  * From this length on, text is encoded by TextEncoder's `encodeInto` (native) rather than by the loop
  * over its char codes: the call costs about as much as the loop over a few dozen characters, and far
- * less over the hundreds of characters of a state snapshot.
+ * less over the hundreds of an enriched line's indicators (writing a candle's indicator values as one text
+ * instead of one text per value took the line writing from 11.1 to 5.9 ms per 1,000 candles in the
+ * batch-step model: docs/benchmarks.md).
  */
 const NATIVE_FROM = 64;
 
 const encoder = new TextEncoder();
-
-/** The longest text of a float64 (`-1.2345678901234567e-123`, 24 characters) and then some. */
-const FLOAT_BYTES = 25;
 
 /**
  * A `LineWriter` whose first body has room for `expectedBytes` (it grows as needed: a body's bytes are
@@ -168,21 +157,6 @@ export const lineWriter = (expectedBytes = 1 << 16, linesPerBody = LINES_PER_BOD
     else chars(d, 0, end);
   };
 
-  const floatFields = (values: Readonly<Record<string, number>>, prefixOf: (name: string) => Uint8Array) => {
-    // `for…in` walks the object's enum cache instead of allocating a key array (same order as
-    // Object.keys: a plain object, nothing enumerable inherited).
-    for (const name in values) {
-      const value = values[name]!;
-      if (!Number.isFinite(value)) continue;
-      const prefix = prefixOf(name);
-      room(prefix.length + FLOAT_BYTES);
-      const b = buf;
-      let p = at;
-      for (let i = 0; i < prefix.length; i++) b[p++] = prefix[i]!;
-      at = writeFloat(b, p, value);
-    }
-  };
-
   const endLine = () => {
     room(1);
     buf[at++] = NEWLINE;
@@ -204,7 +178,7 @@ export const lineWriter = (expectedBytes = 1 << 16, linesPerBody = LINES_PER_BOD
   const mark = () => at;
   const copyTo = (target: LineWriter, from: number) => target.bytes(buf, from, at);
 
-  return { text, bytes, mark, copyTo, decimal, floatFields, integer, endLine, bodies };
+  return { text, bytes, mark, copyTo, decimal, integer, endLine, bodies };
 };
 
 /** Lines (each without a newline) as request bodies. */
