@@ -1,9 +1,9 @@
 /*
  * A consumer decodes every record's key and `schema-version` header to text: a few dozen distinct
  * symbols and one version, hundreds of thousands of times a drain. `Buffer.toString` makes a new
- * string each time through a native call (~0.2 µs; the key and the header were ~0.4 s of a consumer's
- * drain of 600,000 candles, measured: docs/benchmarks.md). A text cache hashes the few bytes instead and
- * returns the string it decoded before when the bytes are the same.
+ * string each time through a native call (with the records' values, its own time was 0.3 s of a profiled
+ * drain of 600,000 candles: docs/benchmarks.md). A text cache hashes the few bytes instead and returns the
+ * string it decoded before when the bytes are the same.
  */
 
 /** Texts longer than this are decoded each time (keys and versions are short; values are not cached). */
