@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EXIT_KAFKA_UNREACHABLE } from '../../../src/shell/cli/command.ts';
+import { deadPort } from '../../support/deadPort.ts';
 
 const worker = join(import.meta.dirname, '..', 'pipeline', 'worker.ts');
-
-/** A port where nothing listens: one the system just handed out and that was closed again. */
-const deadPort = async (): Promise<number> => {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-};
 
 type Exit = { status: number | null; stdout: string; stderr: string; ms: number };
 
@@ -45,8 +36,8 @@ const roles = [
 
 describe('a worker started while Kafka cannot be reached', () => {
   for (const [role, env] of roles)
-    it(`${role}: says so in one line naming the brokers and the failure, and exits with status ${EXIT_KAFKA_UNREACHABLE} once its deadline passed`, async () => {
-      const port = await deadPort();
+    it(`${role}: says so in one line naming the brokers and the failure, and exits with status ${EXIT_KAFKA_UNREACHABLE} once its deadline passed`, async (t) => {
+      const port = await deadPort(t);
       const exit = await runWorker(role, {
         ...env,
         CRYPTOSTREAM_INTERVAL: '15m',
@@ -65,8 +56,8 @@ describe('a worker started while Kafka cannot be reached', () => {
     });
 
   for (const [role, env] of roles)
-    it(`${role}: a SIGTERM while it waits stops it at once with status 0`, async () => {
-      const port = await deadPort();
+    it(`${role}: a SIGTERM while it waits stops it at once with status 0`, async (t) => {
+      const port = await deadPort(t);
       const exit = await runWorker(
         role,
         {

@@ -13,7 +13,8 @@ import {
 import { startBinanceServer, type BinanceServer } from '../../support/binanceServer.ts';
 import { services } from '../../support/services.ts';
 import { runFromSource } from '../cli/fromSource.ts';
-import { deadPort, fakeInfluxDB } from './fakes.ts';
+import { deadPort } from '../../support/deadPort.ts';
+import { fakeInfluxDB } from './fakes.ts';
 import { assertStoredExactly, countStored, dropRun, newRun, RANGES, type Run } from '../pipeline/harness.ts';
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -179,8 +180,8 @@ describe('cryptostream local, when something is wrong', () => {
       );
     });
 
-  it(`Kafka not answering: one line naming the brokers, status ${EXIT_KAFKA_UNREACHABLE} after --connect-timeout`, async () => {
-    const port = await deadPort();
+  it(`Kafka not answering: one line naming the brokers, status ${EXIT_KAFKA_UNREACHABLE} after --connect-timeout`, async (t) => {
+    const port = await deadPort(t);
     const r = await runFromSource(
       ['local', '--intervals', '15m', '--connect-timeout', '2', '--to', '2024-09-23', '--from', '2024-09-16'],
       {
@@ -194,8 +195,8 @@ describe('cryptostream local, when something is wrong', () => {
     assert.ok(r.ms < 15_000, `${r.ms} ms`);
   });
 
-  it(`InfluxDB not answering: one line naming the URL, status ${EXIT_INFLUXDB_UNREACHABLE} after --connect-timeout`, async () => {
-    const port = await deadPort();
+  it(`InfluxDB not answering: one line naming the URL, status ${EXIT_INFLUXDB_UNREACHABLE} after --connect-timeout`, async (t) => {
+    const port = await deadPort(t);
     const r = await runFromSource(
       ['local', '--connect-timeout', '2', '--from', '2024-09-16', '--to', '2024-09-23'],
       {

@@ -1,14 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
-
-/** A port where nothing listens: one the system just handed out and that was closed again. */
-export const deadPort = async (): Promise<number> => {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-};
 
 /**
  * An InfluxDB that fails on purpose: `fail-writes` has every bucket (the start-up check passes) and

@@ -4,7 +4,8 @@ import { after, describe, it } from 'node:test';
 import { InfluxDBUnreachable } from '../../../src/shell/cli/unreachable.ts';
 import { awaitInfluxDB, probeInfluxDB } from '../../../src/shell/local/influxdb.ts';
 import { services } from '../../support/services.ts';
-import { deadPort, fakeInfluxDB } from './fakes.ts';
+import { deadPort } from '../../support/deadPort.ts';
+import { fakeInfluxDB } from './fakes.ts';
 
 describe('InfluxDB checked before local starts', () => {
   const servers: Server[] = [];
@@ -43,8 +44,8 @@ describe('InfluxDB checked before local starts', () => {
     await refused(influx, 'no-such-bucket', /bucket "no-such-bucket" not found/);
   });
 
-  it('nothing listening: tried again every second until the deadline, then one line with the last failure', async () => {
-    const url = `http://127.0.0.1:${await deadPort()}`;
+  it('nothing listening: tried again every second until the deadline, then one line with the last failure', async (t) => {
+    const url = `http://127.0.0.1:${await deadPort(t)}`;
     const started = Date.now();
     await assert.rejects(awaitInfluxDB({ url, token: 't', org: 'o' }, ['b'], 2000), (e: unknown) => {
       assert.ok(e instanceof InfluxDBUnreachable);
@@ -64,8 +65,8 @@ describe('InfluxDB checked before local starts', () => {
     assert.equal(probe.kind, 'unanswered');
   });
 
-  it('a stop while it waits ends the wait without an error', async () => {
-    const url = `http://127.0.0.1:${await deadPort()}`;
+  it('a stop while it waits ends the wait without an error', async (t) => {
+    const url = `http://127.0.0.1:${await deadPort(t)}`;
     const stop = new AbortController();
     setTimeout(() => stop.abort(), 300);
     const started = Date.now();
