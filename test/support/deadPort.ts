@@ -5,9 +5,9 @@ import type { TestContext } from 'node:test';
  * A port where nothing listens, and that no other listener is handed out while the test runs: connecting
  * to it is refused (ECONNREFUSED) for the whole test.
  *
- * A port that was only handed out and closed again can be handed out again at once: a listener opened
- * meanwhile (the test's own fake InfluxDB, or another process of the suite) took it in one CI run, and
- * the refusal the test expected became a closed connection. Here the listener is closed but one
+ * A port that was only handed out and closed again can be handed out again at once, to a listener opened
+ * meanwhile (the test's own fake InfluxDB, or another process of the suite): in one CI run the refusal
+ * the test expected became a closed connection, as when that happens. Here the listener is closed but one
  * connection it accepted is kept until the test ends: that socket still holds the port, so the system
  * does not hand it to another listener, while connections to it are refused (nothing listens).
  */
