@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EXIT_KAFKA_UNREACHABLE } from '../../../src/shell/cli/command.ts';
-import { deadPort } from '../../support/deadPort.ts';
+import { deadPort } from '../../support/ports.ts';
 
 const worker = join(import.meta.dirname, '..', 'pipeline', 'worker.ts');
 

@@ -13,7 +13,7 @@ import {
 import { startBinanceServer, type BinanceServer } from '../../support/binanceServer.ts';
 import { services } from '../../support/services.ts';
 import { runFromSource } from '../cli/fromSource.ts';
-import { deadPort } from '../../support/deadPort.ts';
+import { deadPort } from '../../support/ports.ts';
 import { fakeInfluxDB } from './fakes.ts';
 import { assertStoredExactly, countStored, dropRun, newRun, RANGES, type Run } from '../pipeline/harness.ts';
 

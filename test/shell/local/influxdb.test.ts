@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import { InfluxDBUnreachable } from '../../../src/shell/cli/unreachable.ts';
 import { awaitInfluxDB, probeInfluxDB } from '../../../src/shell/local/influxdb.ts';
 import { services } from '../../support/services.ts';
-import { deadPort } from '../../support/deadPort.ts';
+import { deadPort } from '../../support/ports.ts';
 import { fakeInfluxDB } from './fakes.ts';
 
 describe('InfluxDB checked before local starts', () => {

@@ -2,26 +2,17 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { LEASE, resourceOf } from '../../../src/shell/operator/resources.ts';
+import { freePort } from '../../support/ports.ts';
 import { startApiProxy } from './apiProxy.ts';
 import { aStream, cluster, deleteNamespace, eventually, freshNamespace, installCrd } from './cluster.ts';
 
 const { kube, services } = cluster();
 const bin = join(import.meta.dirname, '..', '..', '..', 'bin', 'cryptostream.js');
-
-const freePort = async (): Promise<number> => {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  return port;
-};
 
 type Operator = {
   readonly child: ChildProcess;

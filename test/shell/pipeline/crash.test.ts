@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { PartitionAssigners, type Consumer } from 'kafkajs';
@@ -9,6 +8,7 @@ import { makeKafka } from '../../../src/shell/kafka/client.ts';
 import { serveWorkerHttp } from '../../../src/shell/observability/http.ts';
 import { metrics } from '../../../src/shell/observability/metrics.ts';
 import { fifteenMinuteWeek } from '../../fixtures/binance.ts';
+import { freePort } from '../../support/ports.ts';
 import {
   capturingLog,
   consumerConfig,
@@ -19,14 +19,6 @@ import {
   waitFor,
   type Run,
 } from './harness.ts';
-
-const freePort = async (): Promise<number> => {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-};
 
 const within = <T>(ms: number, what: string, p: Promise<T>): Promise<T> =>
   Promise.race([

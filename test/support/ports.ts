@@ -1,4 +1,4 @@
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 
 /**
@@ -26,5 +26,14 @@ export const deadPort = async (t: Pick<TestContext, 'after'>): Promise<number> =
     held.destroy();
     await closed;
   });
+  return port;
+};
+
+/** A port where nothing listens now, for a server the test starts on it next. */
+export const freePort = async (): Promise<number> => {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
   return port;
 };
