@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { CryptoStream } from '../../api/v1alpha1/cryptostream.ts';
 import { credentialsFrom, credentialsSecret } from '../../core/operator/influxdb/credentials.ts';
@@ -8,7 +8,16 @@ import { ApiError } from './kube.ts';
 import type { Kube } from './kube.ts';
 import { resourceOf } from './resources.ts';
 
-const secret = (length: number): string => randomBytes(length).toString('base64url');
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * A random secret of letters and digits only (randomInt is uniform: log2(62) ≈ 5.95 bits a character).
+ * Not base64url: its '-' and '_' reach command lines, and the InfluxDB image's entrypoint passes the
+ * password as `influx setup --password <value>`, whose parser takes a value starting with '-' for a
+ * flag; the setup then fails and the pod crash-loops (one stream in 64 did).
+ */
+export const generatedSecret = (length: number): string =>
+  Array.from({ length }, () => ALPHANUMERIC[randomInt(ALPHANUMERIC.length)]).join('');
 
 type SecretObject = KubernetesObject & { data?: Record<string, string> };
 
@@ -29,9 +38,9 @@ export const credentialsOf = async (
   const live = credentialsFrom((await kube.get<SecretObject>(res, cr.metadata.namespace, name))?.data);
   if (live !== undefined) return live;
   const fresh: Credentials = {
-    influxPassword: secret(24),
-    influxToken: secret(48),
-    grafanaPassword: secret(24),
+    influxPassword: generatedSecret(33),
+    influxToken: generatedSecret(65),
+    grafanaPassword: generatedSecret(33),
   };
   try {
     await kube.create(credentialsSecret(cr, fresh));
