@@ -91,7 +91,7 @@ export type BatchContext = {
 };
 
 /** The symbols a batch names (record keys), so their states can be loaded before the batch is processed. */
-export const batchSymbols = (messages: readonly InMessage[]): string[] => [
+export const batchSymbols = (messages: readonly Pick<InMessage, 'key'>[]): string[] => [
   ...new Set(messages.flatMap((m) => (m.key === null ? [] : [m.key]))),
 ];
 

@@ -311,7 +311,8 @@ export const startConsumer = async (
    */
   const prepare = async (batch: Batch, call: ReturnType<typeof pending>) => {
     if (unreplayed.size > 0) {
-      const symbols = batchSymbols(inMessages(batch, text));
+      // The keys only: the records (with their values' text) are built once, in `processed`.
+      const symbols = batchSymbols(batch.messages.map((r) => ({ key: r.key == null ? null : text(r.key) })));
       await call((o) => catchUp(symbols, o));
     }
     const { result: first, consumed } = processed(batch, text, states, context);
