@@ -14,13 +14,13 @@ import { consumedDeadLetter } from '../../core/pipeline/deadLetter.ts';
 import { deriver } from '../../core/pipeline/derivation.ts';
 import { rewoundStates, withRewrites } from '../../core/pipeline/rewrite.ts';
 import { replayed, replayRanges, type SymbolState } from '../../core/pipeline/snapshot.ts';
-import { bodiesOf } from '../../core/points/lineBodies.ts';
 import {
   DEFAULT_INFLUX_TIMEOUT_MS,
   InfluxUnavailable,
   loadSnapshots,
   loadStoredPrices,
   probeBucket,
+  requestBodies,
   writeBodies,
   type CallOptions,
   type InfluxTarget,
@@ -327,7 +327,7 @@ export const startConsumer = async (
     await call(() => alerts.publish(fired.alerts));
     return {
       raw: result.raw.bodies,
-      enriched: [...result.enriched.bodies, ...bodiesOf(alerts.lines(fired.alerts)).bodies],
+      enriched: [...result.enriched.bodies, ...requestBodies(alerts.lines(fired.alerts))],
       kept: keptOf(result, consumed),
       fired,
     };
