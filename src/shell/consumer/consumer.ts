@@ -22,6 +22,7 @@ import {
   probeBucket,
   requestBodies,
   writeBodies,
+  type Body,
   type CallOptions,
   type InfluxTarget,
 } from '../influx/influx.ts';
@@ -40,6 +41,7 @@ import { consumerHealth, DEFAULT_RESTART_DEADLINE_MS, type ConsumerHealth } from
 import { isRebalancing, whileBeating, type Beat } from './heartbeat.ts';
 import { deadLettered, refusedRecords } from './refused.ts';
 import { batchRewrites } from './rewind.ts';
+import { slots } from './slots.ts';
 
 export type ConsumerConfig = KafkaOptions & {
   readonly interval: Interval;
@@ -77,6 +79,14 @@ export type ConsumerConfig = KafkaOptions & {
  * takeover replays at most this many stored points per symbol instead.
  */
 export const DEFAULT_SNAPSHOT_EVERY = 60;
+
+/**
+ * Batches written to InfluxDB at once, whatever their partitions, while the next ones are processed: in
+ * bench:pipeline (one InfluxDB on the consumer's machine) 2 stored the most candles per second, 3 made
+ * each write half as slow again and held more batches in memory, 1 left InfluxDB idle between writes
+ * (docs/benchmarks.md).
+ */
+const WRITES_AT_ONCE = 2;
 
 export type ConsumerCounts = { consumed: number; stored: number; enriched: number; rejected: number };
 
@@ -207,12 +217,15 @@ export const startConsumer = async (
   /** kafkajs sends a heartbeat only once its interval passed: asking every second is cheap. */
   const beatEveryMs = Math.min(1000, Math.floor(sessionTimeout / 10));
   let loaded = false;
+  /** This member's partitions (at its last join). */
+  let assigned: ReadonlySet<number> = new Set();
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     // New assignment: the states of symbols this member takes over are reloaded from InfluxDB.
     loaded = false;
     alerts.forget();
     health.joined();
-    lag.forget(new Set(e.payload.memberAssignment[topic] ?? []));
+    assigned = new Set(e.payload.memberAssignment[topic] ?? []);
+    lag.forget(assigned);
     log.info({ topic, interval, assignment: e.payload.memberAssignment }, 'partitions assigned');
   });
 
@@ -303,28 +316,32 @@ export const startConsumer = async (
   };
 
   /**
-   * A batch processed, its alerts evaluated and published, and its request bodies built: of the batch's
-   * records and result only what is reported after the writes is returned. The records' text, candles and
-   * indicators (several MB of small objects per batch) die in `processed`, before the first await: kept
-   * across the awaits (InfluxDB, Kafka), while the other batches in flight were processed, they were
-   * copied by the scavenges that came meanwhile (see docs/benchmarks.md).
+   * A batch processed from the states `from`, its alerts evaluated and published, and its request bodies
+   * built: of the batch's records and result only what is reported after the writes is returned. The
+   * records' text, candles and indicators (several MB of small objects per batch) die in `processed`,
+   * before the first await: kept across the awaits (InfluxDB, Kafka), while the other batches in flight
+   * were processed, they were copied by the scavenges that came meanwhile (see docs/benchmarks.md).
+   * `afterPrevious` waits until the partition's batch being written is stored: it is called before
+   * anything reads stored points (a rewind) or the alert state, and before returning.
    */
-  const prepare = async (batch: Batch, call: ReturnType<typeof pending>) => {
-    if (unreplayed.size > 0) {
-      // The keys only: the records (with their values' text) are built once, in `processed`.
-      const symbols = batchSymbols(batch.messages.map((r) => ({ key: r.key == null ? null : text(r.key) })));
-      await call((o) => catchUp(symbols, o));
-    }
-    const { result: first, consumed } = processed(batch, text, states, context);
+  const prepare = async (
+    batch: Batch,
+    call: ReturnType<typeof pending>,
+    from: ReadonlyMap<string, SymbolState>,
+    afterPrevious: () => Promise<void>,
+  ) => {
+    const { result: first, consumed } = processed(batch, text, from, context);
+    if (first.behind.length > 0 || ruleCount > 0) await afterPrevious();
     // Candles behind their symbol's state that were never enriched (a repaired hole): rewind and enrich again.
-    const rewrites = await call((o) => batchRewrites(first, states, rewindContext, o));
+    const rewrites = await call((o) => batchRewrites(first, from, rewindContext, o));
     const result =
       rewrites.size === 0
         ? first
-        : withRewrites(processed(batch, text, rewoundStates(states, rewrites), context).result, rewrites);
+        : withRewrites(processed(batch, text, rewoundStates(from, rewrites), context).result, rewrites);
     // Alerts first: once a candle's points are stored, the alerts it fired were sent (at least once, by id).
     const fired = await call((o) => alerts.evaluate(result.alerting, o));
     await call(() => alerts.publish(fired.alerts));
+    await afterPrevious();
     return {
       raw: result.raw.bodies,
       enriched: [...result.enriched.bodies, ...requestBodies(alerts.lines(fired.alerts))],
@@ -333,45 +350,27 @@ export const startConsumer = async (
     };
   };
 
-  /** One try at storing a batch: its result with the records InfluxDB refused among the dead letters. */
-  const attempt = async (batch: Batch, beat: Beat): Promise<StoredBatch> => {
-    const call = pending(beat);
-    if (!loaded) await call((o) => reload(o));
-    const started = performance.now();
-    const { raw, enriched, kept, fired } = await prepare(batch, call);
-    const prepared = performance.now();
-    // Both buckets at once; the snapshots travel with the enriched points they belong to.
-    const refused = await call((o) =>
-      Promise.all([
-        writeBodies(config.influx, config.bucketRaw, raw, o),
-        writeBodies(config.influx, config.bucketEnriched, enriched, o),
-      ]),
-    );
-    health.influxAnswered();
-    const timing = { processMs: prepared - started, writeMs: performance.now() - prepared };
-    const out = withRefused(kept, () => inMessages(batch, text), refused.flat(), log, interval);
-    if (out.deadLetters.length > 0)
-      await call(() => producer.send({ topic: dlqTopic, messages: out.deadLetters.map(consumedDeadLetter) }));
-    return { ...out, alerts: fired, timing };
-  };
-
   /**
-   * Tries a batch until it is stored, while `running`, with backoff (0.5 s … 10 s, heartbeating) on what
-   * a retry can fix: InfluxDB unavailable or failing, Kafka unavailable for the dead letters. A rebalance
-   * and anything else (a bug) go to kafkajs: it rejoins, or crashes and the consumer dies.
+   * Tries `work` until it succeeds, while `running`, with backoff (0.5 s … 10 s, heartbeating) on what a
+   * retry can fix: InfluxDB unavailable or failing, Kafka unavailable. Resolves `undefined` once no longer
+   * running, or when the partition's previous batch was not stored (`Abandoned`). A rebalance and anything
+   * else (a bug) are thrown: kafkajs rejoins, or crashes and the consumer dies.
    */
-  const store = async (
-    batch: Batch,
+  const retrying = async <T>(
     context: Record<string, unknown>,
     beat: Beat,
     running: () => boolean,
-  ): Promise<StoredBatch | undefined> => {
+    work: (call: ReturnType<typeof pending>) => Promise<T>,
+  ): Promise<T | undefined> => {
     let failing = false;
     try {
       for (let n = 1; running(); n++) {
         try {
-          return await attempt(batch, beat);
+          return await work(pending(beat));
         } catch (e) {
+          // Stopping (a call or the wait for a write slot aborted), or its partition's previous batch was
+          // not stored: abandoned, uncommitted.
+          if (e instanceof Abandoned || stopping.signal.aborted) return undefined;
           if (!retryable(e)) throw e;
           if (e instanceof InfluxUnavailable) {
             if (!failing) health.failingBatch(1);
@@ -393,84 +392,288 @@ export const startConsumer = async (
     }
   };
 
+  /**
+   * A partition's batch being written after its handler returned (one at a time per partition): the
+   * states of its symbols it stores (the partition's next batch is processed from them until they are),
+   * whether it was stored and committed, and its first offset. One not stored stays here, `failed`, until
+   * its partition is read again from it: the batches fetched after it are not written meanwhile.
+   */
+  const writing = new Map<number, Writing>();
+  /** Batches written at once, whatever their partitions: more do not store faster, and hold their bodies. */
+  const writeSlots = slots(WRITES_AT_ONCE);
+  /**
+   * Partitions whose batches up to an offset are written before their handler returns: one whose write
+   * InfluxDB partly refused after its handler returned, so that its records, which the dead letters need
+   * and a write behind does not keep (they hold kafkajs's fetch buffer), are read again.
+   */
+  const inHandlerUntil = new Map<number, bigint>();
+  /**
+   * The error a batch failed with after its handler returned: the next handler throws it, so kafkajs
+   * restarts or crashes the consumer as for an error of its own handler.
+   */
+  let failure: { readonly error: unknown } | undefined;
+
+  /** The states a batch is processed from: the stored ones, with those its partition's batch being written stores. */
+  const statesAfter = (behind: Writing | undefined): ReadonlyMap<string, SymbolState> => {
+    if (behind === undefined || behind.states.size === 0) return states;
+    const view = new Map(states);
+    for (const [s, st] of behind.states) view.set(s, st);
+    return view;
+  };
+
+  /** Resolves once no batch is being written (each stored or not). */
+  const settled = async (): Promise<void> => {
+    await Promise.all([...writing.values()].map((w) => w.done));
+  };
+
+  /**
+   * A batch read, processed and given a write slot, once the partition's batch being written (`behind`)
+   * is stored; `undefined` when abandoned (stopped, stale, or `behind` not stored).
+   */
+  const prepared = (
+    batch: Batch,
+    context: Record<string, unknown>,
+    beat: Beat,
+    running: () => boolean,
+    behind: Writing | undefined,
+  ) =>
+    retrying(context, beat, running, async (call) => {
+      if (!loaded) await call((o) => reload(o));
+      if (unreplayed.size > 0) {
+        // The keys only: the records (with their values' text) are built once, in `processed`.
+        const symbols = batchSymbols(
+          batch.messages.map((r) => ({ key: r.key == null ? null : text(r.key) })),
+        );
+        await call((o) => catchUp(symbols, o));
+      }
+      const started = performance.now();
+      let waitedMs = 0;
+      let waited = behind === undefined;
+      const afterPrevious = async () => {
+        if (waited) return;
+        waited = true;
+        const since = performance.now();
+        const stored = await call(() => behind!.done);
+        waitedMs += performance.now() - since;
+        if (!stored) throw new Abandoned();
+      };
+      const out = await prepare(batch, call, statesAfter(behind), afterPrevious);
+      const since = performance.now();
+      const release = await call((o) => writeSlots.acquire(o.signal));
+      return { ...out, release, processMs: since - started - waitedMs };
+    });
+
+  /**
+   * A prepared batch written to both buckets (the snapshots travel with the enriched points they belong
+   * to), its dead letters sent, its offsets committed and its counts reported. `records` reads the batch's
+   * records again for the dead letters of points InfluxDB refused; without it (written after its handler
+   * returned) such a batch is not stored and is `refused`. Resolves `stored`, or `abandoned` once no
+   * longer running; throws what `retrying` throws.
+   */
+  const written = async (
+    p: Prepared,
+    h: Handover,
+    beat: Beat,
+    running: () => boolean,
+    records?: () => readonly InMessage[],
+  ): Promise<'stored' | 'abandoned' | 'refused'> => {
+    const started = performance.now();
+    const refused = await retrying(h.context, beat, running, (call) =>
+      call((o) =>
+        Promise.all([
+          writeBodies(config.influx, config.bucketRaw, p.raw, o),
+          writeBodies(config.influx, config.bucketEnriched, p.enriched, o),
+        ]),
+      ),
+    ).finally(p.release);
+    if (refused === undefined) return 'abandoned';
+    health.influxAnswered();
+    const writeMs = performance.now() - started;
+    const rejected = refused.flat();
+    if (rejected.length > 0 && records === undefined) return 'refused';
+    const out = withRefused(p.kept, records ?? (() => []), rejected, log, interval);
+    if (out.deadLetters.length > 0) {
+      const sent = await retrying(h.context, beat, running, (call) =>
+        call(() => producer.send({ topic: dlqTopic, messages: out.deadLetters.map(consumedDeadLetter) })),
+      );
+      if (sent === undefined) return 'abandoned';
+    }
+    await committed(out, p.fired, h, { processMs: p.processMs, writeMs });
+    return 'stored';
+  };
+
+  /** A stored batch: its states kept, its alerts' state, its offsets committed, its counts and metrics. */
+  const committed = async (
+    out: Kept,
+    fired: BatchAlerts,
+    h: Handover,
+    timing: { readonly processMs: number; readonly writeMs: number },
+  ) => {
+    for (const [s, st] of out.states) states.set(s, st);
+    alerts.commit(fired);
+    await consumer.commitOffsets([
+      { topic, partition: h.partition, offset: (BigInt(h.last) + 1n).toString() },
+    ]);
+    const now = Date.now();
+    for (const [key, n] of out.consumed) countsOf(counts, key).consumed += n;
+    // Each histogram takes the batch's values at once (`observeAll`): one call per record was ~4 % of the CPU.
+    const { endToEnd, enriched } = countStored(out.stored, counts, reporter, now - intervalMs[interval]);
+    observeAll(m.endToEnd, { interval }, endToEnd);
+    const sincePublished = h.publishedAt.map((t) => Math.max(0, now - t) / 1000);
+    observeAll(m.pipelineLatency, { interval }, sincePublished);
+    if (check !== undefined && (out.derived.length > 0 || out.derivationEvents.length > 0)) {
+      check.add(out.derived, out.derivationEvents);
+      void check.verify();
+    }
+    reporter.deadLettered(out.deadLetters.map((d) => d.problem.field));
+    for (const d of out.deadLetters) {
+      countsOf(counts, d.message.key ?? '?').rejected += 1;
+      m.deadLetters.inc({ interval, field: d.problem.field ?? '' });
+      log.warn(
+        {
+          topic: d.message.topic,
+          partition: d.message.partition,
+          offset: d.message.offset,
+          interval,
+          symbol: d.message.key,
+          reason: d.problem.reason,
+          field: d.problem.field,
+        },
+        'record sent to the dead-letter topic',
+      );
+    }
+    m.consumed.inc({ interval }, h.publishedAt.length);
+    m.written.inc({ interval, kind: 'raw' }, out.stored.length);
+    m.written.inc({ interval, kind: 'enriched' }, enriched);
+    m.batchSize.observe({ interval }, h.publishedAt.length);
+    lag.set(h.partition, h.offsetLag);
+    log.debug(
+      {
+        ...h.context,
+        count: h.publishedAt.length,
+        latency: now - h.started,
+        processMs: Math.round(timing.processMs * 10) / 10,
+        writeMs: Math.round(timing.writeMs * 10) / 10,
+      },
+      'batch stored and committed',
+    );
+    onStored({ publishedAt: h.publishedAt, storedAt: now });
+  };
+
+  /**
+   * A batch written after its handler returned was not stored. Unless the consumer is stopping, its
+   * partition, while this member has it, is read again from the batch (its offset was resolved when its
+   * handler returned, so kafkajs would fetch past it); whoever gets the partition otherwise reads it from
+   * the committed offset. An error other than a rebalance is thrown by the next handler, so kafkajs
+   * restarts or crashes the consumer as for an error of its own handler.
+   */
+  const notStored = (h: Handover, why: 'abandoned' | 'refused' | { readonly error: unknown }) => {
+    if (why === 'refused') inHandlerUntil.set(h.partition, BigInt(h.last));
+    if (typeof why === 'object' && !isRebalancing(why.error) && !stopping.signal.aborted) failure ??= why;
+    const err = typeof why === 'object' ? why.error : undefined;
+    if (stopping.signal.aborted || !assigned.has(h.partition)) {
+      log.info({ ...h.context, err }, 'batch abandoned uncommitted; it will be delivered again');
+      return;
+    }
+    log.info(
+      { ...h.context, err, why: typeof why === 'string' ? why : 'failed' },
+      'batch written behind not stored; its partition is read again from it',
+    );
+    try {
+      consumer.seek({ topic, partition: h.partition, offset: h.from.toString() });
+    } catch (seekError) {
+      // The consumer is stopping or restarting: it reads again from the committed offset when it rejoins.
+      log.warn({ ...h.context, err: seekError }, 'could not seek back to the batch not stored');
+    }
+  };
+
+  /** Whether a batch's handler may go on: not stopping, kafkajs running, its partition not sought. */
+  const runningOf = (isRunning: () => boolean, isStale: () => boolean) => (): boolean =>
+    !stopping.signal.aborted && isRunning() && !isStale();
+
+  /**
+   * A batch handled: the offset to resolve once it is stored, or once its write started behind the
+   * handler; `undefined` when it was abandoned uncommitted (it is delivered again). Nothing that outlives
+   * this call (the write behind) holds `batch`: its records hold their whole fetch's buffer.
+   */
+  const handled = async (batch: Batch, beat: Beat, running: () => boolean): Promise<string | undefined> => {
+    const h = handover(batch, interval);
+    const { partition, from } = h;
+    const abandoned = (why: string) => {
+      log.info({ ...h.context, why }, 'batch abandoned uncommitted; it will be delivered again');
+      return undefined;
+    };
+    // New partitions: the batches being written are stored or not before the states are read again.
+    if (!loaded) {
+      await pending(beat)(settled);
+      // After a join kafkajs reads each partition from its committed offset: none is past a batch not
+      // stored. (Another handler of this fetch may have handed a batch over meanwhile: it stays.)
+      for (const [p, w] of writing) if (w.failed) writing.delete(p);
+    }
+    let behind = writing.get(partition);
+    if (behind?.failed === true) {
+      // Fetched past a batch that was not stored, before the partition is read again from it.
+      if (from > behind.from) return abandoned('its partition is read again from an earlier batch');
+      writing.delete(partition);
+      behind = undefined;
+    }
+    const p = await prepared(batch, h.context, beat, running, behind);
+    if (p === undefined) return abandoned('stopped, stale, or its partition’s previous batch not stored');
+    if (from <= (inHandlerUntil.get(partition) ?? -1n)) {
+      const outcome = await written(p, h, beat, running, () => inMessages(batch, text));
+      if (outcome !== 'stored') return abandoned(outcome);
+      if (BigInt(h.last) >= inHandlerUntil.get(partition)!) inHandlerUntil.delete(partition);
+      return h.last;
+    }
+    writeBehind(p, h, beat, running);
+    return h.last;
+  };
+
+  /** A prepared batch written after its handler returns, as its partition's batch being written. */
+  const writeBehind = (p: Prepared, h: Handover, beat: Beat, running: () => boolean) => {
+    const self: Writing = {
+      states: p.kept.states,
+      from: h.from,
+      failed: false,
+      done: Promise.resolve(false),
+    };
+    self.done = written(p, h, beat, running).then(
+      (outcome) => {
+        if (outcome !== 'stored') notStored(h, outcome);
+        return outcome === 'stored';
+      },
+      (error: unknown) => {
+        notStored(h, { error });
+        return false;
+      },
+    );
+    void self.done.then((stored) => {
+      if (!stored) self.failed = true;
+      else if (writing.get(h.partition) === self) writing.delete(h.partition);
+    });
+    writing.set(h.partition, self);
+  };
+
   await consumer.run({
     autoCommit: false,
     // Partitions are independent (a symbol lives in one), so their batches may be stored concurrently.
     partitionsConsumedConcurrently: 3,
     eachBatchAutoResolve: false,
+    /*
+     * A batch is processed, then written once its partition's previous batch is stored and committed, and
+     * the handler returns as soon as its write starts (its offset resolved, not committed): kafkajs fetches
+     * the next batches while the writes go on, so their processing overlaps InfluxDB's work instead of
+     * waiting for it. A batch is committed only once stored, in order, one written at a time per partition.
+     */
     eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+      if (failure !== undefined) {
+        const { error } = failure;
+        failure = undefined;
+        throw error;
+      }
       if (batch.messages.length === 0) return;
-      const started = Date.now();
-      const context = {
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: batch.firstOffset(),
-        interval,
-      };
-      const running = () => !stopping.signal.aborted && isRunning() && !isStale();
-      const out = await store(batch, context, heartbeat, running);
-      if (out === undefined) {
-        log.info(context, 'batch abandoned uncommitted; it will be delivered again');
-        return;
-      }
-      for (const [s, st] of out.states) states.set(s, st);
-      alerts.commit(out.alerts);
-      const last = batch.lastOffset();
-      resolveOffset(last);
-      await consumer.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-      ]);
-      const now = Date.now();
-      const step = intervalMs[interval];
-      for (const [key, n] of out.consumed) countsOf(counts, key).consumed += n;
-      // Each histogram takes the batch's values at once (`observeAll`): one call per record was ~4 % of the CPU.
-      const { endToEnd, enriched } = countStored(out.stored, counts, reporter, now - step);
-      observeAll(m.endToEnd, { interval }, endToEnd);
-      const publishedAt: number[] = [];
-      const sincePublished: number[] = [];
-      for (const r of batch.messages) {
-        const t = Number(r.timestamp);
-        publishedAt.push(t);
-        sincePublished.push(Math.max(0, now - t) / 1000);
-      }
-      observeAll(m.pipelineLatency, { interval }, sincePublished);
-      if (check !== undefined && (out.derived.length > 0 || out.derivationEvents.length > 0)) {
-        check.add(out.derived, out.derivationEvents);
-        void check.verify();
-      }
-      reporter.deadLettered(out.deadLetters.map((d) => d.problem.field));
-      for (const d of out.deadLetters) {
-        countsOf(counts, d.message.key ?? '?').rejected += 1;
-        m.deadLetters.inc({ interval, field: d.problem.field ?? '' });
-        log.warn(
-          {
-            topic: d.message.topic,
-            partition: d.message.partition,
-            offset: d.message.offset,
-            interval,
-            symbol: d.message.key,
-            reason: d.problem.reason,
-            field: d.problem.field,
-          },
-          'record sent to the dead-letter topic',
-        );
-      }
-      m.consumed.inc({ interval }, batch.messages.length);
-      m.written.inc({ interval, kind: 'raw' }, out.stored.length);
-      m.written.inc({ interval, kind: 'enriched' }, enriched);
-      m.batchSize.observe({ interval }, batch.messages.length);
-      lag.set(batch.partition, Number(batch.offsetLag()));
-      log.debug(
-        {
-          ...context,
-          count: batch.messages.length,
-          latency: now - started,
-          processMs: Math.round(out.timing.processMs * 10) / 10,
-          writeMs: Math.round(out.timing.writeMs * 10) / 10,
-        },
-        'batch stored and committed',
-      );
-      onStored({ publishedAt, storedAt: now });
+      const last = await handled(batch, heartbeat, runningOf(isRunning, isStale));
+      if (last !== undefined) resolveOffset(last);
     },
   });
   const probe = probeInflux(config, health);
@@ -488,6 +691,8 @@ export const startConsumer = async (
       probe.stop();
       health.stop();
       check?.stop();
+      // The batches being written end at once (their calls are aborted), uncommitted unless stored.
+      await settled();
       await consumer.disconnect();
       await producer.disconnect();
       await reporter.stop();
@@ -542,14 +747,54 @@ const keptOf = (
   consumed: ReadonlyMap<string, number>,
 ): Kept => ({ stored, deadLetters, derived, derivationEvents, states, consumed });
 
-/**
- * A batch stored: what is reported of its result, the alerts its candles fired, and how long its last
- * try took to process it (decode to request bodies, alerts published) and to write it (both buckets).
- */
-type StoredBatch = Kept & {
-  readonly alerts: BatchAlerts;
-  readonly timing: { readonly processMs: number; readonly writeMs: number };
+/** A batch's records processed into request bodies, with a write slot (see `prepared` in `startConsumer`). */
+type Prepared = {
+  readonly raw: readonly Body[];
+  readonly enriched: readonly Body[];
+  readonly kept: Kept;
+  readonly fired: BatchAlerts;
+  /** Gives the write slot back. */
+  readonly release: () => void;
+  /** How long its processing took (decode to request bodies, alerts published), waits left out. */
+  readonly processMs: number;
 };
+
+/**
+ * What a batch's write and report read of kafkajs's batch, taken before its handler returns: a write
+ * behind keeps none of the batch, whose records hold their whole fetch's buffer.
+ */
+type Handover = {
+  readonly context: Record<string, unknown>;
+  readonly partition: number;
+  readonly from: bigint;
+  readonly last: string;
+  readonly offsetLag: number;
+  /** When its records were published (ms), one per record. */
+  readonly publishedAt: readonly number[];
+  /** When its handler started (ms). */
+  readonly started: number;
+};
+
+const handover = (batch: Batch, interval: Interval): Handover => ({
+  context: { topic: batch.topic, partition: batch.partition, offset: batch.firstOffset(), interval },
+  partition: batch.partition,
+  from: BigInt(batch.firstOffset()!),
+  last: batch.lastOffset(),
+  offsetLag: Number(batch.offsetLag()),
+  publishedAt: batch.messages.map((r) => Number(r.timestamp)),
+  started: Date.now(),
+});
+
+/** A partition's batch being written after its handler returned (see `writing` in `startConsumer`). */
+type Writing = {
+  readonly states: ReadonlyMap<string, SymbolState>;
+  readonly from: bigint;
+  failed: boolean;
+  done: Promise<boolean>;
+};
+
+/** Thrown by a try at a batch whose partition's previous batch was not stored: it is not written either. */
+class Abandoned extends Error {}
 
 /** What a retry of the batch can fix; a rebalance and bugs (TypeError…) are not retried here. */
 const retryable = (e: unknown): boolean =>
