@@ -480,12 +480,17 @@ export const startConsumer = async (
     const started = performance.now();
     const refused = await retrying(h.context, beat, running, (call) =>
       call((o) =>
-        Promise.all([
+        // Both settled before either's failure is thrown: no request of these bodies outlives the call.
+        bothSettled(
           writeBodies(config.influx, config.bucketRaw, p.raw, o),
           writeBodies(config.influx, config.bucketEnriched, p.enriched, o),
-        ]),
+        ),
       ),
-    ).finally(p.release);
+    ).finally(() => {
+      p.release();
+      discard(p.raw);
+      discard(p.enriched);
+    });
     if (refused === undefined) return 'abandoned';
     health.influxAnswered();
     const writeMs = performance.now() - started;
@@ -784,6 +789,29 @@ const handover = (batch: Batch, interval: Interval): Handover => ({
   publishedAt: batch.messages.map((r) => Number(r.timestamp)),
   started: Date.now(),
 });
+
+/** Both results once both promises settled; the first one's failure otherwise (`Promise.all` rejects at once). */
+const bothSettled = async <A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> => {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
+};
+
+/**
+ * Frees the bytes of request bodies once written. An ArrayBuffer's memory is otherwise given back only
+ * when the garbage collector finds its object dead, and a body written behind the next batches' processing
+ * lives through their scavenges into the old generation, where that waits for a full collection
+ * (docs/benchmarks.md). Each body is a view of a buffer of its own (`lineWriter`), read by nothing else,
+ * and called only once every request that sent it ended: its body written out (`postBody` resolves only
+ * then) or the request destroyed (aborted, timed out), so no socket still reads the bytes.
+ */
+const discard = (bodies: readonly Body[]) => {
+  for (const b of bodies) {
+    const buffer = typeof b === 'string' ? undefined : (b.buffer as ArrayBuffer);
+    if (buffer !== undefined && !buffer.detached) buffer.transfer(0);
+  }
+};
 
 /** A partition's batch being written after its handler returned (see `writing` in `startConsumer`). */
 type Writing = {

@@ -137,10 +137,13 @@ const postBody = async (
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          // Once the body is written out too: a server may answer before it read the body, and the
+          // caller may free the body's bytes once this resolves (see `discard` in the consumer).
+          res.on('end', () => written.then(() => resolve({ status: res.statusCode ?? 0, text })));
           res.on('error', reject);
         },
       );
+      const written = new Promise<void>((done) => req.once('finish', done));
       req.on('error', reject);
       req.end(body);
     });
