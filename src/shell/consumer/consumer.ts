@@ -8,7 +8,6 @@ import {
   type BatchContext,
   type BatchResult,
   type InMessage,
-  type Stored,
 } from '../../core/pipeline/batch.ts';
 import { consumedDeadLetter } from '../../core/pipeline/deadLetter.ts';
 import { deriver } from '../../core/pipeline/derivation.ts';
@@ -42,6 +41,7 @@ import { isRebalancing, whileBeating, type Beat } from './heartbeat.ts';
 import { deadLettered, refusedRecords } from './refused.ts';
 import { batchRewrites } from './rewind.ts';
 import { slots } from './slots.ts';
+import { storedCandles, storedList, type StoredCandles } from './storedCandles.ts';
 
 export type ConsumerConfig = KafkaOptions & {
   readonly interval: Interval;
@@ -114,31 +114,34 @@ const countsOf = (map: Map<string, ConsumerCounts>, symbol: string): ConsumerCou
 };
 
 /**
- * A stored batch's candles counted per symbol and reported, a symbol's run of candles at a time (a batch's
- * candles come symbol by symbol): their latencies from close to `now` in seconds (for the histogram), and
- * how many were enriched now. `closedBy` is `now` less one interval: a candle closes one interval after it opens.
+ * A stored batch's candles counted per symbol and reported, a symbol's run of candles at a time: their
+ * latencies from close to `now` in seconds (for the histogram), and how many were enriched now. `closedBy`
+ * is `now` less one interval: a candle closes one interval after it opens.
  */
 const countStored = (
-  stored: readonly Stored[],
+  stored: StoredCandles,
   counts: Map<string, ConsumerCounts>,
   reporter: Pick<ConsumerReporter, 'stored'>,
   closedBy: number,
 ): { endToEnd: number[]; enriched: number } => {
   const endToEnd: number[] = [];
   let enriched = 0;
-  let c: ConsumerCounts | undefined;
-  let symbol = '';
-  for (const s of stored) {
-    if (c === undefined || s.symbol !== symbol) c = countsOf(counts, (symbol = s.symbol));
-    c.stored += 1;
-    if (s.enriched) {
-      c.enriched += 1;
-      enriched += 1;
+  let from = 0;
+  stored.symbols.forEach((symbol, run) => {
+    const c = countsOf(counts, symbol);
+    const end = stored.ends[run]!;
+    for (let i = from; i < end; i++) {
+      c.stored += 1;
+      if (stored.enriched[i] === 1) {
+        c.enriched += 1;
+        enriched += 1;
+      }
+      const latency = Math.max(0, closedBy - stored.openTimes[i]!);
+      endToEnd.push(latency / 1000);
+      reporter.stored(symbol, latency);
     }
-    const latency = Math.max(0, closedBy - s.openTime);
-    endToEnd.push(latency / 1000);
-    reporter.stored(symbol, latency);
-  }
+    from = end;
+  });
   return { endToEnd, enriched };
 };
 
@@ -548,7 +551,7 @@ export const startConsumer = async (
       );
     }
     m.consumed.inc({ interval }, h.publishedAt.length);
-    m.written.inc({ interval, kind: 'raw' }, out.stored.length);
+    m.written.inc({ interval, kind: 'raw' }, out.stored.openTimes.length);
     m.written.inc({ interval, kind: 'enriched' }, enriched);
     m.batchSize.observe({ interval }, h.publishedAt.length);
     lag.set(h.partition, h.offsetLag);
@@ -743,14 +746,15 @@ const processed = (
 };
 
 /** A batch's result without its lines and what only rewrites and alerts read, with its records counted by key. */
-type Kept = Omit<BatchResult, 'raw' | 'enriched' | 'behind' | 'alerting'> & {
+type Kept = Omit<BatchResult, 'raw' | 'enriched' | 'behind' | 'alerting' | 'stored'> & {
+  readonly stored: StoredCandles;
   readonly consumed: ReadonlyMap<string, number>;
 };
 
 const keptOf = (
   { stored, deadLetters, derived, derivationEvents, states }: BatchResult,
   consumed: ReadonlyMap<string, number>,
-): Kept => ({ stored, deadLetters, derived, derivationEvents, states, consumed });
+): Kept => ({ stored: storedCandles(stored), deadLetters, derived, derivationEvents, states, consumed });
 
 /** A batch's records processed into request bodies, with a write slot (see `prepared` in `startConsumer`). */
 type Prepared = {
@@ -850,7 +854,7 @@ const withRefused = (
   const isRefused = deadLettered(deadLetters);
   return {
     ...result,
-    stored: result.stored.filter((s) => !isRefused(s)),
+    stored: storedCandles(storedList(result.stored), (s) => !isRefused(s)),
     deadLetters: [...result.deadLetters, ...deadLetters],
   };
 };
