@@ -17,26 +17,33 @@ export type StoredCandles = {
   readonly enriched: Uint8Array;
 };
 
-/** The candles in their order; those `keep` rejects are left out. */
-export const storedCandles = (
-  stored: readonly Stored[],
-  keep: (s: Stored) => boolean = () => true,
-): StoredCandles => {
-  const kept = stored.filter(keep);
+/**
+ * The candles in their order; those `keep` rejects are left out (only for a batch InfluxDB partly
+ * refused: every other batch keeps all, and its candles are read once, without a filtered copy).
+ */
+export const storedCandles = (stored: readonly Stored[], keep?: (s: Stored) => boolean): StoredCandles => {
   const symbols: string[] = [];
   const ends: number[] = [];
-  const openTimes = new Float64Array(kept.length);
-  const enriched = new Uint8Array(kept.length);
-  kept.forEach((s, i) => {
-    if (symbols.length === 0 || s.symbol !== symbols[symbols.length - 1]) {
-      if (symbols.length > 0) ends.push(i);
+  const openTimes = new Float64Array(stored.length);
+  const enriched = new Uint8Array(stored.length);
+  let n = 0;
+  for (const s of stored) {
+    if (keep !== undefined && !keep(s)) continue;
+    if (n === 0 || s.symbol !== symbols[symbols.length - 1]) {
+      if (n > 0) ends.push(n);
       symbols.push(s.symbol);
     }
-    openTimes[i] = s.openTime;
-    enriched[i] = s.enriched ? 1 : 0;
-  });
-  if (symbols.length > 0) ends.push(kept.length);
-  return { symbols, ends: Uint32Array.from(ends), openTimes, enriched };
+    openTimes[n] = s.openTime;
+    enriched[n] = s.enriched ? 1 : 0;
+    n += 1;
+  }
+  if (n > 0) ends.push(n);
+  return {
+    symbols,
+    ends: Uint32Array.from(ends),
+    openTimes: n === stored.length ? openTimes : openTimes.slice(0, n),
+    enriched: n === stored.length ? enriched : enriched.slice(0, n),
+  };
 };
 
 /** The candles back as objects, for a batch InfluxDB partly refused (rare: see `withRefused`). */
